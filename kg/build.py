@@ -1,0 +1,248 @@
+"""The main job: input files in, the four outputs of a build out.
+
+`build` reads papers, runs extraction, merges the graph and writes:
+
+- ``extractions.jsonl``: one object per paper (schema in docs/extractions.md);
+- ``graph.graphml``: the NetworkX graph for analytics scripts and Gephi;
+- ``graph.ttl``: the graph as RDF in kg's ontology;
+- ``graph.html``: the self-contained browser view.
+
+All four files are written to a staging folder inside the output folder and
+moved into place only when every one of them is complete, so a failed build
+leaves the previous outputs as they were and no half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from kg.errors import InputError, KgError
+from kg.extract import DEFAULT_BATCH_SIZE, extract
+from kg.graph import GraphBuilder, write_graphml
+from kg.io import atomic_write
+from kg.model import EntityType, Paper
+from kg.nlp import create_pipeline
+from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, write_turtle
+from kg.sources import InputFormat, ReadStats, read_papers
+from kg.viewer import write_html
+
+__all__ = [
+    "OUTPUT_FILES",
+    "BuildSummary",
+    "build",
+    "deduplicate",
+]
+
+logger = logging.getLogger(__name__)
+
+EXTRACTIONS_FILE = "extractions.jsonl"
+GRAPHML_FILE = "graph.graphml"
+TURTLE_FILE = "graph.ttl"
+HTML_FILE = "graph.html"
+OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, HTML_FILE)
+
+
+@dataclass
+class BuildSummary:
+    """Counts and output paths of one build."""
+
+    out_dir: Path
+    papers: int = 0
+    title_only: int = 0
+    skipped_invalid: int = 0
+    duplicates: int = 0
+    entities: Counter[str] = field(default_factory=Counter)
+    links: int = 0
+    nodes: int = 0
+    edges: int = 0
+    triples: int = 0
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Return the summary as lines of text for a terminal."""
+        rows = [
+            f"papers      {self.papers} ({self.title_only} without abstract)",
+        ]
+        if self.skipped_invalid:
+            rows.append(f"skipped     {self.skipped_invalid} invalid records")
+        if self.duplicates:
+            rows.append(f"duplicates  {self.duplicates} repeated papers skipped")
+        entity_counts = ", ".join(f"{self.entities.get(str(t), 0)} {t}" for t in EntityType)
+        rows += [
+            f"entities    {sum(self.entities.values())} ({entity_counts})",
+            f"links       {self.links}",
+            f"graph       {self.nodes} nodes, {self.edges} edges",
+            f"triples     {self.triples}",
+        ]
+        rows += [f"wrote       {path}" for path in self.outputs.values()]
+        return rows
+
+
+def deduplicate(papers: Iterable[Paper], summary: BuildSummary) -> Iterator[Paper]:
+    """Drop repeated copies of a paper, and reject two different papers with one id.
+
+    A record whose id, title and abstract equal an earlier one is skipped with
+    a warning (Daily Papers pages repeat trending papers). Only a hash of each
+    paper is kept, so memory grows by a few bytes per paper.
+
+    Raises
+    ------
+    InputError
+        If two records share an id but differ in title or abstract.
+    """
+    seen: dict[str, tuple[int, str, int]] = {}
+    for paper in papers:
+        fingerprint = hash((paper.title, paper.abstract))
+        if paper.id in seen:
+            previous_fingerprint, previous_source, previous_record = seen[paper.id]
+            if previous_fingerprint == fingerprint:
+                summary.duplicates += 1
+                logger.warning(
+                    "%s, record %d: paper %r repeats record %d of %s; skipped",
+                    paper.source, paper.record, paper.id, previous_record, previous_source,
+                )
+                continue
+            raise InputError(
+                paper.source,
+                f"paper id {paper.id!r} is already used by record {previous_record} of "
+                f"{previous_source} with a different title or abstract; ids must be unique",
+                record=paper.record,
+            )
+        seen[paper.id] = (fingerprint, paper.source, paper.record)
+        yield paper
+
+
+def _progress(papers: Iterator[Paper], enabled: bool) -> Iterator[Paper]:
+    if not enabled:
+        return papers
+    from tqdm import tqdm
+
+    return iter(tqdm(papers, desc="Extracting", unit=" papers", leave=False))
+
+
+@contextlib.contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """Yield a temporary folder in `out_dir`; on success move its files into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
+    try:
+        yield staging
+        for path in sorted(staging.iterdir()):
+            os.replace(path, out_dir / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    input_format: InputFormat | None = None,
+    base_iri: str = DEFAULT_BASE_IRI,
+    model: str | None = None,
+    vocabulary_paths: Sequence[str | Path] = (),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+    skip_invalid: bool = False,
+    progress: bool = False,
+    title: str | None = None,
+) -> tuple[nx.MultiDiGraph, BuildSummary]:
+    """Build the knowledge graph of `inputs` and write the four outputs to `out_dir`.
+
+    Parameters
+    ----------
+    inputs : sequence of path
+        Page text, JSON Lines or CSV files, read in order.
+    out_dir : path
+        Created if missing; existing outputs are replaced.
+    input_format : {"page", "jsonl", "csv"}, optional
+        Format of every input; detected from each file name by default.
+    base_iri : str
+        Namespace of the IRIs minted for papers, entities and links.
+    model : str, optional
+        An installed spaCy pipeline to build on; None for the fast rule-based one.
+    vocabulary_paths : sequence of path
+        User vocabulary files added to the starter vocabulary.
+    batch_size, n_process : int
+        Passed to `nlp.pipe`.
+    skip_invalid : bool
+        Log and skip invalid JSON Lines/CSV records instead of stopping.
+    progress : bool
+        Show a progress bar on standard error.
+    title : str, optional
+        Heading of the HTML view; defaults to the input file names.
+
+    Returns
+    -------
+    graph : networkx.MultiDiGraph
+    summary : BuildSummary
+
+    Raises
+    ------
+    KgError
+        For unreadable inputs, invalid records, bad settings, or an RDF export
+        that does not re-parse to the same number of triples.
+    """
+    out_dir = Path(out_dir)
+    summary = BuildSummary(out_dir=out_dir)
+    stats = ReadStats()
+    nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
+
+    def papers() -> Iterator[Paper]:
+        for path in inputs:
+            logger.info("Reading %s", path)
+            yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats)
+
+    with _staging(out_dir) as staging:
+        builder = GraphBuilder()
+        stream = _progress(deduplicate(papers(), summary), progress)
+        with atomic_write(staging / EXTRACTIONS_FILE) as handle:
+            for extraction in extract(stream, nlp, batch_size=batch_size, n_process=n_process):
+                handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
+                builder.add(extraction)
+                summary.papers += 1
+                summary.title_only += not extraction.paper.has_abstract
+        summary.skipped_invalid = stats.skipped_invalid
+        logger.info("Extracted %d papers", summary.papers)
+
+        graph = builder.graph()
+        _count_graph(graph, summary)
+
+        write_graphml(graph, staging / GRAPHML_FILE)
+
+        turtle_path = staging / TURTLE_FILE
+        summary.triples = write_turtle(graph_to_rdf(graph, base_iri=base_iri), turtle_path)
+        reparsed = count_triples_with_oxigraph(turtle_path)
+        if reparsed != summary.triples:
+            raise KgError(
+                f"{out_dir / TURTLE_FILE}: rdflib wrote {summary.triples} triples but pyoxigraph "
+                f"reads {reparsed}; the export is inconsistent, please report this as a bug"
+            )
+
+        heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
+        write_html(graph, staging / HTML_FILE, title=heading)
+
+    summary.outputs = {name: out_dir / name for name in OUTPUT_FILES}
+    return graph, summary
+
+
+def _count_graph(graph: nx.MultiDiGraph, summary: BuildSummary) -> None:
+    entity_types = {str(t) for t in EntityType}
+    summary.nodes = graph.number_of_nodes()
+    summary.edges = graph.number_of_edges()
+    for _, data in graph.nodes(data=True):
+        if data.get("type") == "link":
+            summary.links += 1
+        elif data.get("type") in entity_types:
+            summary.entities[data["type"]] += 1

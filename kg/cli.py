@@ -1,0 +1,163 @@
+"""The `kg` command line.
+
+Commands check their arguments, then call library code. A `KgError` is printed
+as one line on standard error with exit status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from kg import __version__
+from kg.errors import KgError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("kg")
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose == 1:
+        level = logging.INFO
+    elif verbose >= 2:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("kg")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+@click.option("-v", "--verbose", count=True, help="Log more: -v for progress notes, -vv for debugging.")
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Turn research-paper abstracts into a knowledge graph."""
+    _configure_logging(verbose, quiet)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for extractions.jsonl, graph.graphml, graph.ttl and graph.html.",
+)
+@click.option(
+    "--format", "input_format", type=click.Choice(["page", "jsonl", "csv"]), default=None,
+    help="Format of every input: Daily Papers page text, JSON Lines or CSV. [default: from each file name]",
+)
+@click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
+@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm). [default: rule-based, no model]")
+@click.option(
+    "--vocabulary", "vocabulary_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
+)
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Papers per spaCy batch.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for extraction.")
+@click.option("--skip-invalid", is_flag=True, help="Log and skip invalid JSON Lines/CSV records instead of stopping.")
+@click.option("--title", default=None, help="Heading of graph.html. [default: the input file names]")
+@click.option("--force", is_flag=True, help="Replace outputs of an earlier build in the output folder.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+def build(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    input_format: str | None,
+    base_iri: str | None,
+    model: str | None,
+    vocabulary_paths: tuple[Path, ...],
+    batch_size: int,
+    processes: int,
+    skip_invalid: bool,
+    title: str | None,
+    force: bool,
+    progress: bool | None,
+) -> None:
+    """Build the knowledge graph of INPUTS (page text, .jsonl or .csv files)."""
+    from kg.build import OUTPUT_FILES, build as run_build
+    from kg.rdf import DEFAULT_BASE_IRI
+
+    for path in inputs:
+        if not path.is_file():
+            raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
+    existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    if existing and not force:
+        raise click.UsageError(
+            f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
+        )
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    _, summary = run_build(
+        list(inputs),
+        out_dir,
+        input_format=input_format,  # type: ignore[arg-type]  # click.Choice limits the values
+        base_iri=base_iri or DEFAULT_BASE_IRI,
+        model=model,
+        vocabulary_paths=vocabulary_paths,
+        batch_size=batch_size,
+        n_process=processes,
+        skip_invalid=skip_invalid,
+        progress=progress,
+        title=title,
+    )
+    for line in summary.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(path_type=Path, dir_okay=False), help="Read the query from this file.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+    help="Output format of the results.",
+)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop the query after this many seconds.")
+def query(graph: Path, sparql: str | None, query_file: Path | None, output_format: str, timeout: float | None) -> None:
+    """Run a SPARQL query on GRAPH (a build folder or an RDF file).
+
+    Common prefixes (kg, skos, dcterms, schema, prov, rdf, rdfs, xsd) are
+    declared for you.
+    """
+    from kg.query import format_results, run_query
+
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("give the query either as an argument or with --file, not both")
+    if query_file is not None:
+        if not query_file.is_file():
+            raise click.BadParameter(f"{query_file}: file not found", param_hint="--file")
+        sparql = query_file.read_text(encoding="utf-8")
+    assert sparql is not None
+    result = run_query(graph, sparql, timeout=timeout)
+    click.echo(format_results(result, output_format))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    try:
+        status = cli.main(args=argv, prog_name="kg", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except KgError as err:
+        click.echo(f"Error: {err}", err=True)
+        return 1
+    except BrokenPipeError:
+        return 1
+    return status if isinstance(status, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Run the spaCy pipeline over papers and turn each Doc into a `PaperExtraction`.
+
+A paper becomes one Doc whose text is the title, `TITLE_SEPARATOR`, then the
+abstract. Components report character offsets into that text; this module
+maps them back to offsets in the `title` or `abstract` field, groups mentions
+of the same entity, and applies the abbreviations the paper defines, so that
+"group relative policy optimization (GRPO)" and a later "GRPO" are one entity.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.model import (
+    Abbreviation,
+    EntityType,
+    ExtractedEntity,
+    Field,
+    Link,
+    LinkKind,
+    Mention,
+    Paper,
+    PaperExtraction,
+    Relation,
+    RelationType,
+)
+from kg.nlp.extensions import (
+    ABBREVIATIONS,
+    ENTITIES_KEY,
+    LINKS,
+    PAPER_ID,
+    PROPOSED_KEY,
+    RELATIONS,
+    TITLE_END,
+    register_extensions,
+)
+from kg.resolve import entity_key
+
+__all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
+
+logger = logging.getLogger(__name__)
+
+# Two newlines: the sentencizer never joins a title to the first sentence of
+# the abstract across them, and kg_title_boundary marks the break explicitly.
+TITLE_SEPARATOR = "\n\n"
+
+DEFAULT_BATCH_SIZE = 64
+
+# When one entity is labelled with several types in a paper, the most frequent
+# label wins; ties go to the more specific type, in this order.
+_TYPE_PRIORITY = (
+    EntityType.DATASET,
+    EntityType.MODEL,
+    EntityType.METRIC,
+    EntityType.TASK,
+    EntityType.METHOD,
+)
+
+
+def make_doc(nlp: Language, paper: Paper) -> Doc:
+    """Tokenise a paper into the Doc that kg's components expect."""
+    register_extensions()
+    text = paper.title
+    if paper.has_abstract:
+        text = f"{paper.title}{TITLE_SEPARATOR}{paper.abstract}"
+    doc = nlp.make_doc(text)
+    doc._.set(PAPER_ID, paper.id)
+    doc._.set(TITLE_END, len(paper.title))
+    return doc
+
+
+def extract(
+    papers: Iterable[Paper],
+    nlp: Language,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+) -> Iterator[PaperExtraction]:
+    """Extract entities, links, abbreviations and relations from each paper.
+
+    Papers stream through `nlp.pipe` in batches; the result for each paper is
+    yielded in input order as soon as its batch is done.
+
+    Parameters
+    ----------
+    papers : iterable of Paper
+    nlp : Language
+        A pipeline from `kg.nlp.create_pipeline`.
+    batch_size : int
+        Papers per `nlp.pipe` batch.
+    n_process : int
+        Worker processes for `nlp.pipe` (1 runs in this process).
+
+    Yields
+    ------
+    PaperExtraction
+    """
+    pairs = ((make_doc(nlp, paper), paper) for paper in papers)
+    for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield doc_to_extraction(doc, paper)
+
+
+class _FieldMap:
+    """Maps offsets in the Doc text back to (field, offset) of the paper."""
+
+    def __init__(self, doc: Doc, paper: Paper) -> None:
+        self.doc = doc
+        self.title_end = len(paper.title)
+        self.abstract_start = self.title_end + len(TITLE_SEPARATOR)
+
+    def mention(self, start: int, end: int) -> Mention:
+        if end <= self.title_end:
+            field, offset = Field.TITLE, 0
+        else:
+            field, offset = Field.ABSTRACT, self.abstract_start
+        return Mention(
+            text=self.doc.text[start:end],
+            start=start - offset,
+            end=end - offset,
+            field=field,
+            sentence=self.sentence(start, end),
+        )
+
+    def sentence(self, start: int, end: int) -> str:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not self.doc.has_annotation("SENT_START"):
+            return ""
+        return span.sent.text.strip()
+
+
+def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:
+    """Build the `PaperExtraction` of one paper from its processed Doc."""
+    fields = _FieldMap(doc, paper)
+
+    links = tuple(
+        Link(url=link["url"], kind=LinkKind(link["kind"]), mention=fields.mention(link["start"], link["end"]))
+        for link in doc._.get(LINKS) or ()
+    )
+
+    abbreviations: list[Abbreviation] = []
+    long_form_of: dict[str, str] = {}
+    for item in doc._.get(ABBREVIATIONS) or ():
+        short, long = item["short"], item["long"]
+        abbreviations.append(
+            Abbreviation(short=short, long=long, mention=fields.mention(item["short_start"], item["short_end"]))
+        )
+        # The first definition of a short form in a paper wins.
+        long_form_of.setdefault(entity_key(short), long)
+
+    entities, key_of_span = _group_entities(doc, fields, long_form_of)
+    relations = _relations(doc, fields, key_of_span)
+    return PaperExtraction(
+        paper=paper,
+        entities=entities,
+        links=links,
+        abbreviations=tuple(abbreviations),
+        relations=relations,
+    )
+
+
+def _group_entities(
+    doc: Doc, fields: _FieldMap, long_form_of: dict[str, str]
+) -> tuple[tuple[ExtractedEntity, ...], dict[tuple[int, int], str]]:
+    spans: list[Span] = sorted(doc.spans[ENTITIES_KEY], key=lambda span: span.start_char) if ENTITIES_KEY in doc.spans else []
+    proposed = {(span.start_char, span.end_char) for span in doc.spans.get(PROPOSED_KEY, [])}
+
+    groups: dict[str, list[Span]] = defaultdict(list)
+    long_name: dict[str, str] = {}
+    key_of_span: dict[tuple[int, int], str] = {}
+    for span in spans:
+        key = entity_key(span.text)
+        if key in long_form_of:
+            long = long_form_of[key]
+            key = entity_key(long)
+            long_name[key] = long
+        groups[key].append(span)
+        key_of_span[(span.start_char, span.end_char)] = key
+
+    entities: list[ExtractedEntity] = []
+    for key, group in groups.items():
+        surface = Counter(span.text for span in group)
+        # Most frequent surface form; ties go to the earliest, as Counter keeps insertion order.
+        name = long_name.get(key) or surface.most_common(1)[0][0]
+        labels = Counter(span.label_ for span in group)
+        best = max(labels.values())
+        entity_type = next(t for t in _TYPE_PRIORITY if labels.get(str(t)) == best)
+        entities.append(
+            ExtractedEntity(
+                name=name,
+                key=key,
+                type=entity_type,
+                proposed=any((span.start_char, span.end_char) in proposed for span in group),
+                mentions=tuple(fields.mention(span.start_char, span.end_char) for span in group),
+                aliases=tuple(sorted(set(surface) - {name})),
+            )
+        )
+    return tuple(entities), key_of_span
+
+
+def _relations(doc: Doc, fields: _FieldMap, key_of_span: dict[tuple[int, int], str]) -> tuple[Relation, ...]:
+    relations: list[Relation] = []
+    seen: set[tuple[str, str, str]] = set()
+    for item in doc._.get(RELATIONS) or ():
+        subject = ""
+        if item["subject_start"] >= 0:
+            subject = key_of_span.get((item["subject_start"], item["subject_end"]), "")
+            if not subject:
+                continue
+        target = key_of_span.get((item["object_start"], item["object_end"]))
+        if target is None:
+            logger.debug("Relation object is not an entity span in paper %s: %r", doc._.get(PAPER_ID), item)
+            continue
+        relation_type = RelationType(item["type"])
+        if (relation_type, subject, target) in seen:
+            continue
+        seen.add((relation_type, subject, target))
+        evidence = fields.mention(item["object_start"], item["object_end"])
+        relations.append(Relation(type=relation_type, subject=subject, object=target, evidence=evidence))
+    return tuple(relations)

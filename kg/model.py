@@ -1,0 +1,244 @@
+"""Records passed between the stages of kg.
+
+Readers yield `Paper` records; the extraction stage turns each paper into a
+`PaperExtraction`; the graph stage merges extractions into one graph. Every
+record is a frozen dataclass of plain values, so stages cannot change each
+other's data and records compare by value.
+
+Character offsets (`start`, `end`) are 0-based, end-exclusive, and count
+characters of the field they name (`title` or `abstract`), not of any
+concatenation that a stage builds internally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Abbreviation",
+    "EntityType",
+    "ExtractedEntity",
+    "Field",
+    "Link",
+    "LinkKind",
+    "Mention",
+    "Paper",
+    "PaperExtraction",
+    "Relation",
+    "RelationType",
+]
+
+
+class EntityType(StrEnum):
+    """Kinds of named research artifact that kg extracts."""
+
+    METHOD = "method"
+    MODEL = "model"
+    DATASET = "dataset"  # datasets and benchmarks alike
+    TASK = "task"
+    METRIC = "metric"
+
+
+class LinkKind(StrEnum):
+    """Target type of a URL found in a paper's text."""
+
+    CODE = "code"  # source repositories: GitHub, GitLab, Bitbucket, ...
+    MODEL = "model"  # model pages, for example on the Hugging Face Hub
+    DATASET = "dataset"  # dataset pages, for example on the Hugging Face Hub
+    PAPER = "paper"  # arXiv, OpenReview, ACL Anthology, DOI
+    PROJECT = "project"  # any other page: project sites, demos, blogs
+
+
+class Field(StrEnum):
+    """The part of a paper record that a mention was found in."""
+
+    TITLE = "title"
+    ABSTRACT = "abstract"
+
+
+class RelationType(StrEnum):
+    """Relations that extraction reports inside one paper.
+
+    `proposes` and `mentions` are implied by `ExtractedEntity.proposed` and are
+    not repeated as `Relation` records.
+    """
+
+    EVALUATED_ON = "evaluated_on"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper as a reader found it.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier: the record's own id, or one derived from the title.
+    title : str
+        The title exactly as in the input, with surrounding whitespace removed.
+    abstract : str
+        The abstract; empty when the input has only a title.
+    url, date : str or None
+        Optional landing page and publication date (ISO 8601 where known).
+    authors : tuple of str
+        Author names in input order.
+    source : str
+        The input file the paper came from.
+    record : int
+        1-based position of the record in its file (the line number of the
+        title for page text, the line number for JSON Lines, the row for CSV).
+    """
+
+    id: str
+    title: str
+    abstract: str = ""
+    url: str | None = None
+    date: str | None = None
+    authors: tuple[str, ...] = ()
+    source: str = ""
+    record: int = 0
+
+    @property
+    def has_abstract(self) -> bool:
+        return bool(self.abstract.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of a paper's text that evidence points to.
+
+    `sentence` is the full sentence around the span, so a reader of the graph
+    can check an edge without the source text.
+    """
+
+    text: str
+    start: int
+    end: int
+    field: Field
+    sentence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "field": str(self.field),
+            "sentence": self.sentence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedEntity:
+    """One entity of one paper, with all its mentions in that paper.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name in this paper: the long form when the paper defines an
+        abbreviation for it, else the most frequent surface form.
+    key : str
+        Normalised name used to merge entities across papers (see
+        `kg.resolve.entity_key`).
+    type : EntityType
+    proposed : bool
+        True when the paper introduces the entity ("we propose X").
+    mentions : tuple of Mention
+        Every place the entity occurs, in text order.
+    aliases : tuple of str
+        Other surface forms seen in this paper (abbreviations, plural forms),
+        sorted, without `name`.
+    """
+
+    name: str
+    key: str
+    type: EntityType
+    proposed: bool = False
+    mentions: tuple[Mention, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": str(self.type),
+            "proposed": self.proposed,
+            "aliases": list(self.aliases),
+            "mentions": [mention.to_json() for mention in self.mentions],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL found in a paper's text, with what it points to."""
+
+    url: str
+    kind: LinkKind
+    mention: Mention
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "kind": str(self.kind), "mention": self.mention.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Abbreviation:
+    """A short form defined in the text next to its long form.
+
+    `mention` covers the short form at its defining occurrence.
+    """
+
+    short: str
+    long: str
+    mention: Mention
+
+    def to_json(self) -> dict[str, Any]:
+        return {"short": self.short, "long": self.long, "mention": self.mention.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A typed relation between two things of one paper.
+
+    `subject` and `object` are entity keys; the empty string stands for the
+    paper itself.
+    """
+
+    type: RelationType
+    subject: str
+    object: str
+    evidence: Mention
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": str(self.type),
+            "subject": self.subject,
+            "object": self.object,
+            "evidence": self.evidence.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PaperExtraction:
+    """Everything extraction found in one paper."""
+
+    paper: Paper
+    entities: tuple[ExtractedEntity, ...] = ()
+    links: tuple[Link, ...] = ()
+    abbreviations: tuple[Abbreviation, ...] = ()
+    relations: tuple[Relation, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the `extractions.jsonl` object of this paper (schema in docs/extractions.md)."""
+        paper = self.paper
+        return {
+            "id": paper.id,
+            "title": paper.title,
+            "url": paper.url,
+            "date": paper.date,
+            "authors": list(paper.authors),
+            "has_abstract": paper.has_abstract,
+            "entities": [entity.to_json() for entity in self.entities],
+            "links": [link.to_json() for link in self.links],
+            "abbreviations": [abbreviation.to_json() for abbreviation in self.abbreviations],
+            "relations": [relation.to_json() for relation in self.relations],
+        }

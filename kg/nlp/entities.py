@@ -1,0 +1,904 @@
+"""Rule-based recognition of methods, models, datasets, tasks and metrics.
+
+`EntityRecognizer` (factory ``kg_entities``) collects candidate spans from four
+sources, resolves overlaps with `resolve_overlaps`, and writes the result to
+``doc.spans[spans_key]`` with an `EntityType` value as each span's label:
+
+1. vocabulary: known names from the starter vocabulary and user files;
+2. name shape: coined names such as "ProcessBench", "Q-Insight" or
+   "Qwen2.5-Math-7B", typed by their form (`shape_type`);
+3. context: names that the text introduces or types itself ("we propose X",
+   "X, a novel framework", "the X dataset", a title "X: ...");
+4. abbreviations: a short form defined in the text ("... (GRPO)") gets the
+   type of its long form, and the other way round.
+
+Every name found once is then looked up in the rest of the Doc, so later
+mentions ("Tango achieves ...") are spans too. The component needs no
+statistical model: sentence boundaries and tokens are all it reads.
+
+Vocabulary matching is case-sensitive for one-token names that are letters
+only and contain a capital ("MATH", "GLUE", "Atari", "SQuAD"), because their
+lower-case forms are ordinary words ("math", "glue"). Every other name is
+matched case-insensitively: multi-word phrases change case in titles
+("Question Answering"), lower-case names start sentences ("Accuracy"), and
+names with digits or symbols vary in case without becoming words ("GSM8k").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kg.model import EntityType
+from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, TITLE_END, register_extensions
+from kg.nlp.vocabulary import Vocabulary, load_vocabulary
+from kg.resolve import entity_key
+
+__all__ = [
+    "Candidate",
+    "Chunk",
+    "EntityRecognizer",
+    "IntroducedName",
+    "Source",
+    "chunk_doc",
+    "find_introductions",
+    "find_title_name",
+    "resolve_overlaps",
+    "shape_type",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class Source(IntEnum):
+    """Origin of a candidate; a higher value wins ties in `resolve_overlaps`."""
+
+    SHAPE = 1
+    ABBREVIATION = 2
+    VOCABULARY = 3
+    CONTEXT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A possible entity: token offsets into the Doc (end-exclusive), type and source."""
+
+    start: int
+    end: int
+    label: EntityType
+    source: Source
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A whitespace-delimited piece of text, trimmed of punctuation at both ends.
+
+    "(Qwen2.5-Math-7B)," is one chunk covering the tokens of Qwen2.5-Math-7B.
+    `closed` is True when punctuation was trimmed after the chunk, which ends
+    a multi-word name; `sentence_start` is True for the first chunk of a
+    sentence, whose capital letter says nothing about being a name.
+    """
+
+    start: int
+    end: int
+    text: str
+    closed: bool
+    sentence_start: bool
+    opened: bool = False
+
+
+# ---------------------------------------------------------------------------
+# Tunable limits, each with the reason for its value.
+
+# Maximum length of a name that a context rule takes ("Multi-Agent Marginal Q-Learning
+# from Demonstrations" is 7 chunks); longer runs are title-case prose.
+MAX_NAME_CHUNKS = 8
+
+# Function words allowed inside a multi-word name ("Dichotomy of Control"),
+# at most this many, so that a run of capitalised words cannot swallow prose.
+MAX_NAME_CONNECTORS = 2
+
+# How far after a name a cue noun may follow and still type it ("X, a guided
+# unsupervised reinforcement learning framework": 7 tokens).
+CUE_WINDOW = 12
+
+# How many tokens before "propose"/"introduce" the subject "we" may stand
+# ("we further propose", "In this paper we also introduce").
+TRIGGER_SUBJECT_WINDOW = 4
+
+# A title's "Name: subtitle" prefix longer than this is a phrase, not a name.
+MAX_TITLE_NAME_CHUNKS = 4
+
+# ---------------------------------------------------------------------------
+# Word lists. All are lower case and compared with token.lower_.
+
+_CONNECTORS = frozenset({"of", "for", "from", "with", "via", "and", "in", "on", "to", "as", "the", "a"})
+
+_DETERMINERS = frozenset({"a", "an", "the", "our", "this", "its", "their", "two", "three", "several"})
+
+# Adjectives skipped between "we propose" and the name ("we propose a novel X").
+_INTRO_ADJECTIVES = frozenset(
+    {
+        "novel", "new", "simple", "online", "effective", "efficient", "general", "unified", "scalable",
+        "lightweight", "principled", "practical", "hybrid", "modified", "first", "generic", "flexible",
+        "robust", "powerful", "single", "open", "fast", "further", "also", "here", "then", "thus",
+    }
+)  # fmt: skip
+
+_INTRO_VERBS = frozenset(
+    {
+        "propose", "proposes", "proposing", "introduce", "introduces", "introducing", "present",
+        "presents", "presenting", "develop", "develops", "developing", "design", "designs",
+        "release", "releases", "releasing", "build", "builds", "create", "creates", "contribute",
+        "construct", "constructs", "curate", "curates", "offer", "offers",
+    }
+)  # fmt: skip
+
+# Subjects that make an intro verb mean "this paper introduces".
+_INTRO_SUBJECTS = frozenset({"we", "paper", "work", "study", "article", "report", "thesis", "i"})
+
+# Verbs that name something: "a model named X", "dubbed X", "we call it X".
+_NAMING_VERBS = frozenset({"named", "called", "dubbed", "termed", "coined", "nicknamed", "call", "name"})
+
+# Head nouns that type the name they describe ("X, a novel framework").
+CUE_NOUNS: dict[str, EntityType] = {
+    **dict.fromkeys(
+        (
+            "benchmark", "benchmarks", "dataset", "datasets", "corpus", "corpora", "suite", "suites",
+            "environment", "environments", "testbed", "leaderboard", "simulator", "treebank", "gym",
+            "database",
+        ),
+        EntityType.DATASET,
+    ),
+    **dict.fromkeys(("model", "models", "llm", "llms", "checkpoint", "checkpoints"), EntityType.MODEL),
+    **dict.fromkeys(("metric", "metrics", "measure", "score"), EntityType.METRIC),
+    **dict.fromkeys(("task", "problem", "setting"), EntityType.TASK),
+    **dict.fromkeys(
+        (
+            "framework", "method", "methods", "approach", "algorithm", "algorithms", "technique",
+            "strategy", "mechanism", "paradigm", "architecture", "pipeline", "system", "objective",
+            "loss", "module", "procedure", "protocol", "scheme", "toolkit", "library", "tool",
+            "recipe", "regularizer", "estimator", "attack", "defense", "optimizer", "variant",
+            "extension", "formulation", "network", "agent", "policy", "planner", "learner",
+        ),
+        EntityType.METHOD,
+    ),
+}  # fmt: skip
+
+# Cue nouns that, right after a name, make it a dataset ("the ProcessBench dataset").
+_DATASET_AFTER_NAME = frozenset(
+    {"benchmark", "benchmarks", "dataset", "datasets", "corpus", "suite", "environment", "environments",
+     "testbed", "leaderboard", "simulator", "treebank"}
+)  # fmt: skip
+
+# Tokens that end the description of a name ("X, a framework that ...").
+_CUE_STOPS = frozenset({".", ";", "that", "which", "where", "who", "whose", "to", "for", "by", "(", ":"})
+
+# Head words of a long form, for typing a defined abbreviation that no other
+# source typed ("image quality assessment (IQA)" is a task).
+_HEAD_TYPES: dict[str, EntityType] = {
+    **dict.fromkeys(
+        (
+            "learning", "optimization", "optimisation", "algorithm", "framework", "method", "network",
+            "networks", "search", "sampling", "regression", "attention", "tuning", "fine-tuning",
+            "training", "distillation", "prompting", "decoding", "encoding", "embedding", "embeddings",
+            "autoencoder", "transformer", "mechanism", "strategy", "approach", "technique",
+            "gradient", "gradients", "policy", "critic", "buffer", "scheduling", "reinforcement",
+            "alignment", "modeling", "modelling", "generation", "augmentation", "process",
+        ),
+        EntityType.METHOD,
+    ),
+    **dict.fromkeys(("model", "models"), EntityType.MODEL),
+    **dict.fromkeys(("dataset", "benchmark", "corpus", "environment", "suite"), EntityType.DATASET),
+    **dict.fromkeys(
+        ("accuracy", "score", "rate", "error", "ratio", "precision", "recall", "distance", "divergence"),
+        EntityType.METRIC,
+    ),
+    **dict.fromkeys(
+        (
+            "assessment", "recognition", "detection", "classification", "answering", "translation",
+            "segmentation", "retrieval", "prediction", "parsing", "summarization", "extraction",
+            "estimation", "control", "navigation", "understanding", "captioning", "inference",
+        ),
+        EntityType.TASK,
+    ),
+}  # fmt: skip
+
+# Coined-looking names that are organisations, products, venues or formats.
+_NOT_ENTITIES = frozenset(
+    {
+        "github", "gitlab", "openai", "deepmind", "google", "microsoft", "nvidia", "meta", "anthropic",
+        "huggingface", "hugging face", "youtube", "pytorch", "tensorflow", "javascript", "python",
+        "linkedin", "phd", "latex", "bibtex", "neurips", "iclr", "icml", "acl", "emnlp", "naacl",
+        "cvpr", "iccv", "eccv", "aaai", "ijcai", "arxiv", "openreview", "ai", "ml", "nlp", "cv",
+        "sota", "api", "apis", "gpu", "gpus", "cpu", "tpu", "url", "iid", "i.i.d", "we", "our",
+        "this", "these", "the", "in", "however", "moreover", "furthermore", "code", "data",
+        "mcdonald", "wechat", "tiktok", "chatbot", "ieee", "acm", "usa", "eu", "uk", "covid-19",
+    }
+)  # fmt: skip
+
+# Category names that papers abbreviate but that name no single artifact;
+# compared by `kg.resolve.entity_key`, so plurals and case variants match too.
+GENERIC_TERMS = frozenset(
+    entity_key(term)
+    for term in (
+        "large language model", "language model", "LLM", "LM", "multi-modal large language model",
+        "multimodal large language model", "MLLM", "large reasoning model", "LRM",
+        "vision-language model", "VLM", "large vision-language model", "LVLM", "reward model", "RM",
+        "neural network", "deep neural network", "DNN", "artificial neural network", "ANN",
+        "artificial intelligence", "machine learning", "deep learning", "natural language processing",
+        "computer vision", "Markov decision process", "MDP", "partially observable Markov decision process",
+        "POMDP", "agent", "foundation model", "pretrained language model", "PLM", "PLMs",
+    )
+)  # fmt: skip
+
+# Closed list of words that continue a model name ("Claude 3.5 Sonnet").
+_MODEL_VARIANTS = frozenset(
+    {
+        "sonnet", "opus", "haiku", "flash", "pro", "ultra", "turbo", "mini", "nano", "instruct",
+        "chat", "base", "max", "plus", "lite", "large", "small", "medium", "xl", "xxl", "vision",
+        "coder", "math", "reward", "preview", "distill",
+    }
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------
+# Name shapes. Each pattern is tested on a whole chunk.
+
+_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKT]|\d+x\d+[BM]")
+_VERSION = re.compile(r"v?\d+(?:\.\d+)*[a-z]?")
+_LETTER_VERSION = re.compile(r"[A-Z]+\d+(?:[A-Z]+\d*)*")  # R1, R1V2, V3
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MODEL_CHARS = re.compile(r"[A-Z][A-Za-z0-9.]*(?:-[A-Za-z0-9.]+)*")
+# Qwen2.5, Qwen3, SD3.5: a family name glued to a version (all capitals need a dotted version).
+_FAMILY_VERSION = re.compile(r"[A-Z][A-Za-z]*[a-z][A-Za-z]*\d+(?:\.\d+)*[a-z]?|[A-Z]{2,}\d+\.\d+[a-z]?")
+_BENCH = re.compile(r"[A-Z][A-Za-z0-9]*-?(?:[Bb]ench(?:mark)?|Eval|Gym|Arena)|[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*QA")
+_MIXED_CASE = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]+[A-Z][A-Za-z0-9]*")
+_PLAIN_WORD = re.compile(r"[A-Z][a-z]+")
+_LICENSE = re.compile(r"(?:CC|GPL|LGPL|AGPL|MIT|BSD|Apache)(?:-[A-Za-z0-9.]+)*", re.IGNORECASE)
+_COMPOUND_SUFFIXES = frozenset({"based", "like", "style", "aware", "free", "level", "driven", "specific", "wise", "scale"})
+_MODEL_SUFFIXES = ("RM", "LM", "LMs", "GPT", "BERT", "Net", "Former", "former")
+
+
+def _is_model_shape(text: str) -> bool:
+    """True for model names with a size or version ("Qwen2.5-Math-7B", "GPT-4o", "DeepSeek-R1")."""
+    if not _MODEL_CHARS.fullmatch(text):
+        return False
+    parts = text.split("-")
+    if any(_SIZE.fullmatch(part) for part in parts[1:]) or (len(parts) > 1 and _SIZE.fullmatch(parts[0][-3:] or "")):
+        return True
+    if _FAMILY_VERSION.fullmatch(parts[0]):
+        return True
+    if len(parts) < 2 or not re.fullmatch(r"[A-Za-z]{2,}", parts[0]):
+        return False
+    second = parts[1]
+    if _YEAR.fullmatch(second):
+        return False  # "SemEval-2018", "COVID-19"-like names are events and datasets
+    return bool(_VERSION.fullmatch(second) and second[0].isdigit()) or bool(_LETTER_VERSION.fullmatch(second))
+
+
+def _is_hyphen_name(text: str) -> bool:
+    """True for hyphenated coined names: "Q-Insight", "Sotopia-RL", "DynLin-UCB", "VQ-VAE"."""
+    parts = text.split("-")
+    if len(parts) < 2 or not all(part[:1].isupper() or part[:1].isdigit() for part in parts):
+        return False
+    if parts[-1].lower().endswith(("ed", "ing")) or parts[-1].lower() in _COMPOUND_SUFFIXES:
+        return False  # "LLM-Empowered", "RL-Based": an adjective, not a name
+    if len(parts[0]) == 1 and parts[0].isalpha() and len(parts[1]) >= 3:
+        return True  # "Q-Insight", "B-STaR"
+    return any(len(part) >= 2 and (sum(c.isupper() for c in part) >= 2 or _MIXED_CASE.fullmatch(part)) for part in parts)
+
+
+def shape_type(text: str) -> EntityType | None:
+    """Return the entity type that a coined name's form implies, or None.
+
+    Parameters
+    ----------
+    text : str
+        One chunk of text without surrounding punctuation.
+
+    Returns
+    -------
+    EntityType or None
+        DATASET for benchmark-like names ("ProcessBench", "HumanEval",
+        "TriviaQA"), MODEL for names with a size or version ("Qwen3-4B",
+        "GPT-4o", "Skywork-R1V2-38B") or a model suffix ("VerifyRM"), METHOD
+        for other mixed-case or hyphenated coined names ("CrossLoco",
+        "Q-Insight"), None for ordinary words and known non-entities.
+
+    Examples
+    --------
+    >>> shape_type("RewardBench"), shape_type("Qwen2.5-Math-7B"), shape_type("CrossLoco")
+    (<EntityType.DATASET: 'dataset'>, <EntityType.MODEL: 'model'>, <EntityType.METHOD: 'method'>)
+    >>> shape_type("However") is None
+    True
+    """
+    if len(text) < 2 or text.lower() in _NOT_ENTITIES or _LICENSE.fullmatch(text):
+        return None
+    if re.fullmatch(r"[A-Z]{2,}s", text) or re.fullmatch(r"[A-Z]\d+", text):
+        return None  # acronym plurals ("LLMs") and single letters with digits ("L2", "A100")
+    if _BENCH.fullmatch(text):
+        return EntityType.DATASET
+    if _is_model_shape(text):
+        return EntityType.MODEL
+    coined = bool(_MIXED_CASE.fullmatch(text)) or _is_hyphen_name(text)
+    if coined and text.endswith(_MODEL_SUFFIXES) and not text.isupper():
+        return EntityType.MODEL
+    if coined:
+        return EntityType.METHOD
+    return None
+
+
+def _is_marked(text: str) -> bool:
+    """True when a chunk looks coined: two capitals, letters with digits, or mixed case."""
+    if sum(c.isupper() for c in text) >= 2:
+        return True
+    if any(c.isdigit() for c in text) and any(c.isalpha() for c in text):
+        return True
+    return bool(re.fullmatch(r"[A-Z]-[A-Z].*", text)) or bool(_MIXED_CASE.fullmatch(text))
+
+
+def _is_name_chunk(chunk: Chunk) -> bool:
+    """True when a chunk can be part of a name: capitalised or coined, and not a known non-entity."""
+    text = chunk.text
+    if not text or "(" in text or ")" in text or text.lower() in _NOT_ENTITIES:
+        return False
+    if not (text[0].isupper() or _is_marked(text)):
+        return False
+    if chunk.sentence_start and not _is_marked(text):
+        return False  # "However", "Recently": a sentence-initial capital is no evidence of a name
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Chunks and name runs
+
+
+_EDGE_PUNCT = frozenset("()[]{},.;:!?\"'`“”‘’«»")
+
+
+def _is_edge_token(text: str) -> bool:
+    return all(c in _EDGE_PUNCT for c in text) or text in {"'s", "’s", "``", "''", "--"}
+
+
+def chunk_doc(doc: Doc) -> list[Chunk]:
+    """Split a Doc into whitespace-delimited chunks, each trimmed of edge punctuation.
+
+    Tokens of one chunk have no whitespace between them, so "Qwen2.5-Math-7B"
+    (three spaCy tokens) is one chunk. Chunks that are only punctuation are
+    dropped; a chunk before a sentence boundary is always `closed`.
+    """
+    tokens = list(doc)
+    texts = [token.text for token in tokens]
+    spaces = [token.is_space for token in tokens]
+    edges = [_is_edge_token(text) or space for text, space in zip(texts, spaces)]
+    starts = [bool(token.is_sent_start) for token in tokens]
+
+    chunks: list[Chunk] = []
+    group_start = 0
+    for index, token in enumerate(tokens):
+        is_last = index == len(tokens) - 1
+        if not (is_last or token.whitespace_ or spaces[index] or spaces[index + 1]):
+            continue
+        begin, end = group_start, index + 1
+        group_start = index + 1
+        first = begin
+        while begin < end and edges[begin]:
+            begin += 1
+        trimmed_end = end
+        while trimmed_end > begin and edges[trimmed_end - 1]:
+            trimmed_end -= 1
+        if begin >= trimmed_end:
+            if chunks:
+                chunks[-1] = _close(chunks[-1])
+            continue
+        boundary = end < len(tokens) and starts[end]
+        chunks.append(
+            Chunk(
+                start=begin,
+                end=trimmed_end,
+                text=doc[begin:trimmed_end].text,
+                closed=trimmed_end < end or boundary or is_last,
+                sentence_start=first == 0 or any(starts[first : begin + 1]),
+                opened=begin > first,
+            )
+        )
+    return chunks
+
+
+def _close(chunk: Chunk) -> Chunk:
+    return Chunk(chunk.start, chunk.end, chunk.text, True, chunk.sentence_start, chunk.opened)
+
+
+def _sentence_bounds(doc: Doc, index: int) -> tuple[int, int]:
+    """Token range of the sentence around token `index`; the whole Doc if sentences are unset."""
+    if not doc.has_annotation("SENT_START"):
+        return 0, len(doc)
+    start = index
+    while start > 0 and not doc[start].is_sent_start:
+        start -= 1
+    end = index + 1
+    while end < len(doc) and not doc[end].is_sent_start:
+        end += 1
+    return start, end
+
+
+def _name_run(chunks: Sequence[Chunk], index: int) -> int:
+    """Return the index after the last chunk of the name that starts at `chunks[index]` (index if none)."""
+    if index >= len(chunks) or not _is_name_chunk(chunks[index]):
+        return index
+    end = index + 1
+    connectors = 0
+    position = index
+    while not chunks[position].closed and position + 1 < len(chunks) and end - index < MAX_NAME_CHUNKS:
+        following = chunks[position + 1]
+        if following.opened:
+            break
+        if _is_name_chunk(following) and not following.sentence_start:
+            position += 1
+            end = position + 1
+            continue
+        if following.text.lower() in _CONNECTORS and connectors < MAX_NAME_CONNECTORS and not following.closed:
+            connectors += 1
+            position += 1
+            continue
+        break
+    return end
+
+
+# Longest parenthesised short form taken as an acronym ("(DynLin-UCB)").
+MAX_ACRONYM_CHARS = 12
+
+
+def _acronym_after(doc: Doc, chunks: Sequence[Chunk], position: int) -> int | None:
+    """Return `position` if chunks[position] is a parenthesised acronym such as "(AMI)", else None."""
+    if position >= len(chunks):
+        return None
+    chunk = chunks[position]
+    parenthesised = chunk.opened and doc[chunk.start - 1].text == "("
+    if parenthesised and _is_marked(chunk.text) and len(chunk.text) <= MAX_ACRONYM_CHARS:
+        return position
+    return None
+
+
+def _cue_type(doc: Doc, start: int, *, forward: bool = True) -> EntityType | None:
+    """Type from the first cue noun after (or right before) token `start`, within `CUE_WINDOW`."""
+    if not forward:
+        for index in range(start - 1, max(start - 3, -1), -1):
+            cue = CUE_NOUNS.get(doc[index].lower_)
+            if cue is not None:
+                return cue
+        return None
+    sentence_end = _sentence_bounds(doc, start)[1] if start < len(doc) else len(doc)
+    for index in range(start, min(start + CUE_WINDOW, sentence_end)):
+        token = doc[index]
+        if token.lower_ in _CUE_STOPS and index > start:
+            return None
+        cue = CUE_NOUNS.get(token.lower_)
+        if cue is not None and (index + 1 >= len(doc) or doc[index + 1].text != "-"):
+            return cue
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Context rules
+
+
+@dataclass(frozen=True, slots=True)
+class IntroducedName:
+    """A name the text introduces: token offsets (end-exclusive) and its type."""
+
+    start: int
+    end: int
+    label: EntityType
+
+
+def _type_name(doc: Doc, chunks: Sequence[Chunk], first: int, last: int) -> EntityType:
+    """Type of the name chunks[first:last]: a cue after it, then its shape, then METHOD."""
+    cue = _cue_type(doc, chunks[last - 1].end)
+    if cue is not None:
+        return cue
+    text = doc[chunks[first].start : chunks[last - 1].end].text
+    return shape_type(text) or EntityType.METHOD
+
+
+def _names_from(doc: Doc, chunks: Sequence[Chunk], position: int) -> list[IntroducedName]:
+    """Names starting at chunks[position]: the run itself and a parenthesised acronym after it."""
+    end = _name_run(chunks, position)
+    names: list[IntroducedName] = []
+    if end > position:
+        label = _type_name(doc, chunks, position, end)
+        acronym = _acronym_after(doc, chunks, end) if chunks[end - 1].closed else None
+        if acronym is not None:
+            label = _cue_type(doc, chunks[acronym].end) or label
+            names.append(IntroducedName(chunks[acronym].start, chunks[acronym].end, label))
+        names.insert(0, IntroducedName(chunks[position].start, chunks[end - 1].end, label))
+        return names
+    # A lower-case phrase with a defined acronym: "the dichotomy of control (DoC)".
+    for ahead in range(position, min(position + 6, len(chunks))):
+        acronym = _acronym_after(doc, chunks, ahead)
+        if acronym is not None:
+            label = _cue_type(doc, chunks[acronym].end) or shape_type(chunks[acronym].text) or EntityType.METHOD
+            return [IntroducedName(chunks[acronym].start, chunks[acronym].end, label)]
+        if chunks[ahead].closed:
+            break
+    return []
+
+
+def _skip_modifiers(chunks: Sequence[Chunk], position: int) -> int:
+    """Skip determiners and intro adjectives ("a novel", "an online"), then "<cue noun>," or "<cue> named"."""
+    while position < len(chunks) and not chunks[position].closed:
+        word = chunks[position].text.lower()
+        if word in _DETERMINERS or word in _INTRO_ADJECTIVES:
+            position += 1
+            continue
+        break
+    if position + 1 < len(chunks):
+        word = chunks[position].text.lower()
+        if word in CUE_NOUNS and (chunks[position].closed or chunks[position + 1].text.lower() in _NAMING_VERBS):
+            position += 1
+            if chunks[position].text.lower() in _NAMING_VERBS:
+                position += 1
+            while position < len(chunks) and chunks[position].text.lower() in _DETERMINERS:
+                position += 1
+    return position
+
+
+def _has_intro_subject(doc: Doc, verb: int) -> bool:
+    if doc[verb].lower_.endswith("ing"):
+        return True
+    sentence_start = _sentence_bounds(doc, verb)[0]
+    window = doc[max(sentence_start, verb - TRIGGER_SUBJECT_WINDOW) : verb]
+    return any(token.lower_ in _INTRO_SUBJECTS for token in window)
+
+
+def find_introductions(doc: Doc, chunks: Sequence[Chunk] | None = None) -> list[IntroducedName]:
+    """Find names that the paper introduces.
+
+    Cues: "we propose/introduce/present X", "this paper presents X", "a model
+    named X" ("called", "dubbed", "termed"), "we propose a <cue noun>,
+    X (Y)", and the "X" of a title "X: ...". Each result has token offsets and
+    a type from the cue noun that describes it ("X, a novel benchmark").
+
+    Notes
+    -----
+    A lower-case description ("we propose a method to ...") yields nothing:
+    only names (capitalised or coined) and parenthesised acronyms count.
+    """
+    chunks = chunk_doc(doc) if chunks is None else chunks
+    names: list[IntroducedName] = []
+    for position, chunk in enumerate(chunks):
+        word = chunk.text.lower()
+        is_intro = word in _INTRO_VERBS and _has_intro_subject(doc, chunk.start)
+        is_naming = word in _NAMING_VERBS and position > 0
+        if not (is_intro or is_naming) or chunk.closed:
+            continue
+        target = _skip_modifiers(chunks, position + 1)
+        found = _names_from(doc, chunks, target)
+        if is_naming and found:
+            cue = _cue_type(doc, chunk.start, forward=False)
+            if cue is not None:
+                found = [IntroducedName(name.start, name.end, cue) for name in found]
+        names.extend(found)
+
+    title = find_title_name(doc, chunks)
+    if title is not None:
+        names.append(title)
+    return names
+
+
+def find_title_name(doc: Doc, chunks: Sequence[Chunk] | None = None) -> IntroducedName | None:
+    """Return the "X" of a title "X: subtitle" when X looks like a name, else None.
+
+    X qualifies if it has at most `MAX_TITLE_NAME_CHUNKS` chunks and one of
+    them looks coined ("RL Tango", "Q-Insight", "B-STaR"), or if X also
+    appears capitalised in the abstract ("Cooper"). Its type comes from a cue
+    noun next to it in the abstract, then from "benchmark"/"dataset"/"model"
+    in the title, then from its shape; METHOD otherwise.
+    """
+    title_end = doc._.get(TITLE_END) or 0
+    if title_end <= 0:
+        return None
+    chunks = chunk_doc(doc) if chunks is None else chunks
+    title_chunks = [chunk for chunk in chunks if chunk.end <= len(doc) and doc[chunk.end - 1].idx < title_end]
+    for count, chunk in enumerate(title_chunks[:MAX_TITLE_NAME_CHUNKS], start=1):
+        colon = chunk.end < len(doc) and doc[chunk.end].text == ":"
+        if not colon:
+            if chunk.closed:
+                return None
+            continue
+        name_chunks = title_chunks[:count]
+        if any(c.text.lower() in _CONNECTORS or c.text.lower() in _NOT_ENTITIES for c in name_chunks):
+            return None
+        start, end = name_chunks[0].start, name_chunks[-1].end
+        text = doc[start:end].text
+        coined = any(_is_marked(c.text) for c in name_chunks)
+        repeated = re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", doc.text[title_end:]) is not None
+        if not (coined or repeated) or not all(c.text[:1].isupper() or _is_marked(c.text) for c in name_chunks):
+            return None
+        return IntroducedName(start, end, _title_type(doc, text, title_end, end))
+    return None
+
+
+def _title_type(doc: Doc, name: str, title_end: int, name_end: int) -> EntityType:
+    for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text[title_end:]):
+        span = doc.char_span(title_end + match.start(), title_end + match.end())
+        if span is not None:
+            cue = _cue_type(doc, span.end)
+            if cue is not None:
+                return cue
+    rest = doc.text[doc[name_end].idx if name_end < len(doc) else title_end : title_end].lower()
+    if re.search(r"\b(benchmark|dataset|corpus|suite)s?\b", rest):
+        return EntityType.DATASET
+    if re.search(r"\bmodels?\b", rest) and shape_type(name) == EntityType.MODEL:
+        return EntityType.MODEL
+    return shape_type(name) or EntityType.METHOD
+
+
+def _context_candidates(doc: Doc, chunks: Sequence[Chunk]) -> list[Candidate]:
+    """Names typed by their context: introductions, "the X dataset", "X, a <cue>", "<cue>, X (Y)"."""
+    found = [Candidate(name.start, name.end, name.label, Source.CONTEXT) for name in find_introductions(doc, chunks)]
+    for position, chunk in enumerate(chunks):
+        # "the ProcessBench dataset", "the MiniHack suite"
+        end = _name_run(chunks, position)
+        if end > position and (position == 0 or _name_run(chunks, position - 1) == position - 1 or chunks[position - 1].closed):
+            last = chunks[end - 1]
+            if not last.closed and end < len(chunks) and chunks[end].text.lower() in _DATASET_AFTER_NAME:
+                found.append(Candidate(chunk.start, last.end, EntityType.DATASET, Source.CONTEXT))
+            # "Sotopia, an open-ended social learning environment"
+            elif last.closed and last.end < len(doc) and doc[last.end].text == "," and end < len(chunks) and chunks[end].text.lower() in {"a", "an"}:
+                cue = _cue_type(doc, chunks[end].start)
+                if cue is not None:
+                    found.append(Candidate(chunk.start, last.end, cue, Source.CONTEXT))
+        # "an optimistic ... algorithm, Dynamical Linear Upper Confidence Bound (DynLin-UCB)"
+        word = chunk.text.lower()
+        if word in CUE_NOUNS and chunk.closed and chunk.end < len(doc) and doc[chunk.end].text == ",":
+            target = position + 1
+            while target < len(chunks) and chunks[target].text.lower() in _DETERMINERS:
+                target += 1
+            run_end = _name_run(chunks, target)
+            acronym = _acronym_after(doc, chunks, run_end) if run_end > target else None
+            if acronym is not None:
+                label = CUE_NOUNS[word]
+                found.append(Candidate(chunks[target].start, chunks[run_end - 1].end, label, Source.CONTEXT))
+                found.append(Candidate(chunks[acronym].start, chunks[acronym].end, label, Source.CONTEXT))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Shape and abbreviation candidates
+
+
+def _shape_candidates(doc: Doc, chunks: Sequence[Chunk]) -> list[Candidate]:
+    found = []
+    for chunk in chunks:
+        label = shape_type(chunk.text)
+        if label is not None:
+            found.append(Candidate(chunk.start, chunk.end, label, Source.SHAPE))
+    # "Skywork R1V2": a capitalised word followed by a letter-digit version
+    for first, second in zip(chunks, chunks[1:]):
+        if first.closed or second.opened or not _PLAIN_WORD.fullmatch(first.text):
+            continue
+        if first.sentence_start and first.start != 0:
+            continue  # the first word of a title may start a name, other sentence-initial words may not
+        if first.text.lower() in _NOT_ENTITIES:
+            continue
+        if _LETTER_VERSION.fullmatch(second.text) and re.search(r"\d[A-Z]", second.text):
+            found.append(Candidate(first.start, second.end, EntityType.MODEL, Source.SHAPE))
+    return found
+
+
+def _long_form_type(long: str) -> EntityType | None:
+    words = re.split(r"[\s]+", long.strip())
+    if not words:
+        return None
+    head = words[-1].lower().split("-")[-1] if words[-1] else ""
+    label = _HEAD_TYPES.get(head) or _HEAD_TYPES.get(head.rstrip("s"))
+    if label is None and all(word[:1].isupper() for word in words if word.lower() not in _CONNECTORS):
+        return EntityType.METHOD  # a capitalised long form names something ("Adversarial Minority Influence")
+    return label
+
+
+def _abbreviation_candidates(doc: Doc, typed: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates for both forms of each defined abbreviation (see module docstring, source 4)."""
+    found = []
+    for item in doc._.get(ABBREVIATIONS) or ():
+        short = doc.char_span(item["short_start"], item["short_end"])
+        long = doc.char_span(item["long_start"], item["long_end"])
+        if short is None or long is None:
+            logger.debug("Abbreviation %r does not align with tokens", item.get("short"))
+            continue
+        if entity_key(long.text) in GENERIC_TERMS or entity_key(short.text) in GENERIC_TERMS:
+            continue
+        label = None
+        for candidate in typed:
+            overlaps_short = candidate.start < short.end and short.start < candidate.end
+            covers_long = candidate.start <= long.start and long.end <= candidate.end
+            matches_long = candidate.start >= long.start and candidate.end == long.end
+            if overlaps_short or covers_long or matches_long:
+                label = candidate.label
+                if candidate.source >= Source.VOCABULARY:
+                    break
+        label = label or _long_form_type(long.text)
+        if label is None:
+            continue
+        found.append(Candidate(short.start, short.end, label, Source.ABBREVIATION))
+        found.append(Candidate(long.start, long.end, label, Source.ABBREVIATION))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Overlaps, propagation and extension
+
+
+def resolve_overlaps(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Keep a non-overlapping subset of candidates, in text order.
+
+    The longest candidate wins; among equally long ones the higher `Source`
+    wins (context over vocabulary over abbreviation over shape), then the
+    earlier one. The rule is greedy: a kept candidate is never dropped later.
+
+    Examples
+    --------
+    >>> a = Candidate(0, 3, EntityType.MODEL, Source.SHAPE)
+    >>> b = Candidate(0, 1, EntityType.DATASET, Source.CONTEXT)
+    >>> resolve_overlaps([b, a]) == [a]
+    True
+    """
+    ordered = sorted(set(candidates), key=lambda c: (-c.length, -c.source, c.start, str(c.label)))
+    taken: set[int] = set()
+    kept = []
+    for candidate in ordered:
+        positions = range(candidate.start, candidate.end)
+        if candidate.length <= 0 or any(position in taken for position in positions):
+            continue
+        taken.update(positions)
+        kept.append(candidate)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _propagate(doc: Doc, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Add every other occurrence of each name that a non-vocabulary source found."""
+    found = []
+    seen: set[str] = set()
+    for candidate in candidates:
+        if candidate.source == Source.VOCABULARY:
+            continue
+        text = doc[candidate.start : candidate.end].text
+        if text in seen or len(text) < 2:
+            continue
+        seen.add(text)
+        for match in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w]|-\w)", doc.text):
+            span = doc.char_span(match.start(), match.end())
+            if span is not None and span.start != candidate.start:
+                found.append(Candidate(span.start, span.end, candidate.label, candidate.source))
+    return found
+
+
+def _extend(doc: Doc, candidate: Candidate) -> Candidate:
+    """Absorb a following version, size, year or variant into a model or dataset name.
+
+    "Claude" + "3.5 Sonnet", "Llama 2" + "70B", "AIME" + "2025".
+    """
+    end = candidate.end
+    if candidate.label == EntityType.DATASET:
+        if end < len(doc) and doc[end - 1].whitespace_ and _YEAR.fullmatch(doc[end].text):
+            return Candidate(candidate.start, end + 1, candidate.label, candidate.source)
+        return candidate
+    if candidate.label != EntityType.MODEL:
+        return candidate
+    while end < len(doc) and doc[end - 1].whitespace_:
+        text = doc[end].text
+        versioned = _VERSION.fullmatch(text) and text[0].isdigit() and not _YEAR.fullmatch(text)
+        if versioned or _SIZE.fullmatch(text) or _LETTER_VERSION.fullmatch(text) or text.lower() in _MODEL_VARIANTS:
+            if text.lower() in _MODEL_VARIANTS and not text[0].isupper():
+                break
+            end += 1
+            continue
+        break
+    return Candidate(candidate.start, end, candidate.label, candidate.source)
+
+
+def _unify_types(doc: Doc, kept: Sequence[Candidate]) -> list[Candidate]:
+    """Give every mention of one name the type of its strongest-source mention."""
+    best: dict[str, Candidate] = {}
+    for candidate in kept:
+        key = entity_key(doc[candidate.start : candidate.end].text)
+        current = best.get(key)
+        if current is None or candidate.source > current.source:
+            best[key] = candidate
+    return [
+        Candidate(c.start, c.end, best[entity_key(doc[c.start : c.end].text)].label, c.source) for c in kept
+    ]
+
+
+def _is_junk(doc: Doc, candidate: Candidate) -> bool:
+    span = doc[candidate.start : candidate.end]
+    text = span.text
+    if len(text) < 2 or not any(c.isalpha() for c in text):
+        return True
+    if text.lower() in _NOT_ENTITIES or _LICENSE.fullmatch(text) or "://" in text or text.startswith("www."):
+        return True
+    if entity_key(text) in GENERIC_TERMS:
+        return True
+    return span[0].is_punct or span[-1].is_punct and span[-1].text not in {"+", "'"}
+
+
+# ---------------------------------------------------------------------------
+# The component
+
+
+class EntityRecognizer:
+    """Find entity spans and write them to ``doc.spans[spans_key]``.
+
+    Reads the sentence boundaries, ``doc._.kg_title_end`` and, when set,
+    ``doc._.kg_abbreviations``; writes non-overlapping spans labelled with
+    `EntityType` values. Candidate sources and the overlap rule are described
+    in the module docstring and in `resolve_overlaps`.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        vocabulary_paths: Sequence[str] = (),
+        use_default_vocabulary: bool = True,
+        spans_key: str = ENTITIES_KEY,
+    ) -> None:
+        register_extensions()
+        self.name = name
+        self.spans_key = spans_key
+        self.vocabulary: Vocabulary = load_vocabulary(vocabulary_paths, use_default=use_default_vocabulary)
+        self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._add_vocabulary(nlp)
+
+    def _add_vocabulary(self, nlp: Language) -> None:
+        exact: dict[str, list[Doc]] = {}
+        folded: dict[str, list[Doc]] = {}
+        for form, entity_type in self.vocabulary.items():
+            pattern = nlp.make_doc(form)
+            # Case-sensitive: one-token, letters-only names with a capital ("MATH", "Atari").
+            case_sensitive = len(pattern) == 1 and form.isalpha() and not form.islower()
+            (exact if case_sensitive else folded).setdefault(str(entity_type), []).append(pattern)
+        for label, patterns in exact.items():
+            self._exact.add(label, patterns)
+        for label, patterns in folded.items():
+            self._folded.add(label, patterns)
+
+    def _vocabulary_candidates(self, doc: Doc) -> list[Candidate]:
+        found = []
+        for matcher in (self._exact, self._folded):
+            for match_id, start, end in matcher(doc):
+                label = EntityType(doc.vocab.strings[match_id])
+                found.append(Candidate(start, end, label, Source.VOCABULARY))
+        return found
+
+    def __call__(self, doc: Doc) -> Doc:
+        chunks = chunk_doc(doc)
+
+        # Collect candidates from each source.
+        candidates = self._vocabulary_candidates(doc)
+        candidates += _shape_candidates(doc, chunks)
+        candidates += _context_candidates(doc, chunks)
+        candidates += _abbreviation_candidates(doc, candidates)
+        candidates = [_extend(doc, candidate) for candidate in candidates if not _is_junk(doc, candidate)]
+
+        # Resolve overlaps, find later mentions, resolve again.
+        kept = resolve_overlaps(candidates)
+        kept = resolve_overlaps([*kept, *_propagate(doc, kept)])
+        kept = _unify_types(doc, kept)
+
+        doc.spans[self.spans_key] = [Span(doc, c.start, c.end, label=str(c.label)) for c in kept]
+        return doc

@@ -1,0 +1,97 @@
+"""Assembly of the extraction pipeline from kg's registered components."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from kg.errors import ConfigError
+from kg.nlp.factories import register_factories
+
+__all__ = ["PIPELINE_COMPONENTS", "create_pipeline"]
+
+logger = logging.getLogger(__name__)
+
+# kg's components in the order they must run: abbreviations feed entity typing,
+# entities feed proposals and relations.
+PIPELINE_COMPONENTS: tuple[str, ...] = (
+    "kg_title_boundary",
+    "kg_links",
+    "kg_abbreviations",
+    "kg_entities",
+    "kg_proposals",
+    "kg_relations",
+)
+
+
+def create_pipeline(
+    base: str | None = None,
+    *,
+    vocabulary_paths: Sequence[str | Path] = (),
+    use_default_vocabulary: bool = True,
+) -> Language:
+    """Create the extraction pipeline.
+
+    Parameters
+    ----------
+    base : str or None
+        None for a blank English pipeline with a rule-based sentencizer (fast,
+        needs no model download), or the name or path of an installed spaCy
+        pipeline (for example "en_core_web_sm") whose parser or senter then
+        sets the sentence boundaries.
+    vocabulary_paths : sequence of path
+        User vocabulary files added to the starter vocabulary (format in
+        `kg.nlp.vocabulary`).
+    use_default_vocabulary : bool
+        Load the starter vocabulary that ships with kg (default True).
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Raises
+    ------
+    ConfigError
+        If `base` is not an installed pipeline or a vocabulary file is missing.
+    """
+    register_factories()
+
+    for path in vocabulary_paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"Vocabulary file not found: {path}")
+
+    if base is None:
+        nlp = spacy.blank("en")
+    else:
+        try:
+            nlp = spacy.load(base)
+        except OSError as err:
+            raise ConfigError(
+                f"Cannot load the spaCy pipeline {base!r}: it is not an installed package "
+                "or a pipeline directory. Install it with pip, or omit --model to use "
+                "the built-in rule-based pipeline."
+            ) from err
+
+    has_sentences = any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer"))
+    if not has_sentences:
+        nlp.add_pipe("sentencizer", first=True)
+
+    # The title boundary must precede any parser, which keeps preset sentence starts.
+    nlp.add_pipe("kg_title_boundary", first=True)
+    nlp.add_pipe("kg_links", after="kg_title_boundary")
+    nlp.add_pipe("kg_abbreviations")
+    nlp.add_pipe(
+        "kg_entities",
+        config={
+            "vocabulary_paths": [str(path) for path in vocabulary_paths],
+            "use_default_vocabulary": use_default_vocabulary,
+        },
+    )
+    nlp.add_pipe("kg_proposals")
+    nlp.add_pipe("kg_relations")
+    logger.debug("Extraction pipeline: %s", nlp.pipe_names)
+    return nlp

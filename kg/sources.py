@@ -1,0 +1,479 @@
+"""Readers that turn input files into a stream of `Paper` records.
+
+Three formats are read, chosen by file name (or forced with `input_format`):
+
+- page text (``.txt``, ``.md``): a "Daily Papers" listing as copied from the
+  web page, with a short page header, then per paper a title line and, after
+  blank lines, the abstract as one paragraph;
+- JSON Lines (``.jsonl``, ``.ndjson``), one object per line;
+- CSV (``.csv``) with a header row.
+
+JSON Lines and CSV records have the fields ``title`` (required), ``id``,
+``abstract``, ``url``, ``date`` and ``authors`` (a list, or one string with
+names separated by ";" or ","). A file may be gzip-compressed (``.gz`` after
+the format suffix). All readers stream: memory use does not grow with the
+number of records.
+
+Text is read as UTF-8; control characters other than tab and newline are
+removed at ingest, so no later stage (GraphML, RDF, HTML) has to cope with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import itertools
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from kg.errors import InputError
+from kg.model import Paper
+
+__all__ = [
+    "INPUT_FORMATS",
+    "ReadStats",
+    "detect_format",
+    "paper_id",
+    "read_csv",
+    "read_daily_papers",
+    "read_jsonl",
+    "read_papers",
+]
+
+logger = logging.getLogger(__name__)
+
+InputFormat = Literal["page", "jsonl", "csv"]
+INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv")
+
+_SUFFIX_FORMATS: dict[str, InputFormat] = {
+    ".txt": "page",
+    ".text": "page",
+    ".md": "page",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+}
+
+# C0 and C1 control characters except tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+_SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
+
+# Words of the slug part of a derived paper id; the hash keeps it unique.
+_ID_SLUG_WORDS = 6
+
+# Maximum length of a title line in characters: longer paragraphs are abstracts. The longest title on the bundled example page has 123.
+_MAX_TITLE_CHARS = 300
+
+# Lines of the Hugging Face page chrome that a copy-paste picks up.
+_PAGE_CHROME = frozenset(
+    {
+        "new",
+        "subscribe",
+        "daily papers",
+        "upvote",
+        "get trending papers in your email inbox!",
+        "byak and the research community",
+        "previous",
+        "next",
+    }
+)
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+# "Sep 11", "September 11, 2025", "2025-09-11": the date line that closes the header.
+_DATE_LINE = re.compile(
+    rf"^(?:(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})$",
+    re.IGNORECASE,
+)
+_NOISE_LINE = re.compile(r"^(?:\d+|submitted by .*|·?\s*\d+ authors?|published on .*)$", re.IGNORECASE)
+
+
+class ReadStats:
+    """Counts kept by a reader while it streams, for the build summary."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.skipped_invalid = 0
+        self.title_only = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"ReadStats(records={self.records}, skipped_invalid={self.skipped_invalid}, "
+            f"title_only={self.title_only})"
+        )
+
+
+def clean_text(text: str) -> str:
+    """Return `text` in NFC form without control characters and with single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def paper_id(title: str) -> str:
+    """Derive a stable paper id from a title.
+
+    The id is a short slug of the first words followed by 8 hex digits of the
+    SHA-1 of the normalised title. It survives re-runs, other machines and
+    changes of case or spacing, and the hash keeps apart two titles that share
+    their first words.
+
+    Examples
+    --------
+    >>> paper_id("RL Tango: Reinforcing Generator and Verifier Together")
+    'rl-tango-reinforcing-generator-and-verifier-cf84a5a2'
+    """
+    normalized = clean_text(title).casefold()
+    digest = hashlib.sha1(normalized.encode("utf-8")).hexdigest()[:8]
+    slug = _SLUG_SEPARATOR.sub("-", unicodedata.normalize("NFKD", normalized).encode("ascii", "ignore").decode())
+    words = [word for word in slug.split("-") if word][:_ID_SLUG_WORDS]
+    return "-".join([*words, digest])
+
+
+def detect_format(path: str | Path) -> InputFormat:
+    """Return the input format of `path` from its suffixes (``.gz`` is looked through)."""
+    suffixes = [suffix.lower() for suffix in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[suffixes[-1]]
+    known = ", ".join(sorted(_SUFFIX_FORMATS))
+    raise InputError(
+        str(path),
+        f"unknown input format; expected a file ending in {known} (optionally .gz), "
+        "or name the format with --format",
+    )
+
+
+def _open_text(path: Path) -> IO[str]:
+    if not path.exists():
+        raise InputError(str(path), "file not found")
+    if not path.is_file():
+        raise InputError(str(path), "not a regular file")
+    if path.suffix.lower() == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if not path.exists():
+        raise InputError(str(path), "file not found")
+    if not path.is_file():
+        raise InputError(str(path), "not a regular file")
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, line), decoding each line as UTF-8 on its own.
+
+    Decoding line by line lets an error name the line that contains the bad byte.
+    """
+    with _open_binary(path) as handle:
+        number = 0
+        try:
+            for number, raw in enumerate(handle, start=1):
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise InputError(
+                        str(path), f"not valid UTF-8 ({err.reason} at byte {err.start + 1} of the line)", record=number
+                    ) from err
+        except (OSError, EOFError) as err:
+            raise InputError(str(path), f"cannot be read: {err}", record=number + 1) from err
+
+
+# --- Daily Papers page text --------------------------------------------------
+
+
+def _paragraphs(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line number, lines) for each run of non-blank lines."""
+    block: list[str] = []
+    first = 0
+    for number, line in _lines(path):
+        text = line.strip()
+        if text:
+            if not block:
+                first = number
+            block.append(text)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _is_chrome(line: str) -> bool:
+    lowered = line.casefold()
+    return lowered in _PAGE_CHROME or bool(_NOISE_LINE.match(line))
+
+
+def _looks_like_abstract(text: str) -> bool:
+    # Abstracts are long, or end like a sentence; titles rarely end with a
+    # period, but a cut abstract often ends with an ellipsis.
+    if len(text) > _MAX_TITLE_CHARS:
+        return True
+    return text.endswith((".", "…", "...")) and not text.endswith(("et al.",))
+
+
+# Paragraphs searched for the date line that ends the page header.
+_MAX_HEADER_PARAGRAPHS = 12
+
+
+def _is_header_line(lines: list[str]) -> bool:
+    return len(lines) == 1 and len(lines[0]) < 60
+
+
+def _content_paragraphs(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield the paragraphs after the page header, without page chrome.
+
+    The header is the run of short single-line paragraphs up to the date line
+    ("Sep 11"). A page with no such date line near the top has no header we
+    know, and all of its paragraphs are content.
+    """
+    paragraphs = _paragraphs(path)
+    buffered: list[tuple[int, list[str]]] = []
+    for first, lines in paragraphs:
+        if _is_header_line(lines) and _DATE_LINE.match(lines[0]):
+            buffered = []
+            break
+        buffered.append((first, lines))
+        if len(buffered) > _MAX_HEADER_PARAGRAPHS or not _is_header_line(lines):
+            break
+
+    for first, lines in itertools.chain(buffered, paragraphs):
+        if len(lines) == 1 and _is_chrome(lines[0]):
+            continue
+        yield first, lines
+
+
+def read_daily_papers(path: str | Path, *, stats: ReadStats | None = None) -> Iterator[Paper]:
+    """Read a Daily Papers page copied as text.
+
+    Parameters
+    ----------
+    path : path
+        The page text, UTF-8.
+    stats : ReadStats, optional
+        Updated with the number of papers and of title-only papers.
+
+    Yields
+    ------
+    Paper
+        In page order. A title followed directly by another title, or by the
+        end of the file, is kept as a title-only paper with an empty abstract.
+
+    Notes
+    -----
+    The page header ends at its date line ("Sep 11"); lines of page chrome
+    ("Subscribe", "Upvote", vote counts) are skipped wherever they appear. A
+    paragraph that starts with a title-like line followed by more lines is read
+    as a title and its abstract without the blank line between them.
+    """
+    path = Path(path)
+    stats = stats or ReadStats()
+    pending: tuple[int, str] | None = None
+
+    def emit(title_line: int, title: str, abstract: str) -> Paper:
+        stats.records += 1
+        if not abstract:
+            stats.title_only += 1
+            logger.info("%s, line %d: paper %r has no abstract; kept with its title only", path, title_line, title)
+        return Paper(
+            id=paper_id(title),
+            title=title,
+            abstract=abstract,
+            source=str(path),
+            record=title_line,
+        )
+
+    for first, lines in _content_paragraphs(path):
+        text = clean_text(" ".join(lines))
+        if pending is None:
+            if len(lines) > 1 and not _looks_like_abstract(clean_text(lines[0])):
+                # Title and abstract with no blank line between them.
+                yield emit(first, clean_text(lines[0]), clean_text(" ".join(lines[1:])))
+            elif _looks_like_abstract(text):
+                raise InputError(
+                    str(path),
+                    "found an abstract-like paragraph with no title before it; "
+                    "expected a title line, a blank line, then the abstract",
+                    record=first,
+                )
+            else:
+                pending = (first, text)
+            continue
+
+        title_line, title = pending
+        if _looks_like_abstract(text) or len(lines) > 1:
+            yield emit(title_line, title, text)
+            pending = None
+        else:
+            # Two titles in a row: the first paper has no abstract on the page.
+            yield emit(title_line, title, "")
+            pending = (first, text)
+
+    if pending is not None:
+        yield emit(pending[0], pending[1], "")
+
+
+# --- JSON Lines and CSV -------------------------------------------------------
+
+
+def _authors(value: Any, path: Path, record: int) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        separator = ";" if ";" in value else ","
+        return tuple(name for name in (clean_text(part) for part in value.split(separator)) if name)
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return tuple(name for name in (clean_text(part) for part in value) if name)
+    raise InputError(str(path), f"field 'authors' must be a list of strings or a string, got {type(value).__name__}", record=record)
+
+
+def _optional_string(record_data: dict[str, Any], name: str, path: Path, record: int) -> str | None:
+    value = record_data.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "id":
+        return str(value)
+    if not isinstance(value, str):
+        raise InputError(str(path), f"field {name!r} must be a string, got {type(value).__name__}", record=record)
+    return clean_text(value) or None
+
+
+def _paper_from_record(record_data: Any, path: Path, record: int) -> Paper:
+    if not isinstance(record_data, dict):
+        raise InputError(str(path), f"expected a JSON object, got {type(record_data).__name__}", record=record)
+    title = _optional_string(record_data, "title", path, record)
+    if title is None:
+        fields = ", ".join(sorted(map(str, record_data))) or "none"
+        raise InputError(str(path), f"missing required field 'title' (fields present: {fields})", record=record)
+    identifier = _optional_string(record_data, "id", path, record) or paper_id(title)
+    return Paper(
+        id=identifier,
+        title=title,
+        abstract=_optional_string(record_data, "abstract", path, record) or "",
+        url=_optional_string(record_data, "url", path, record),
+        date=_optional_string(record_data, "date", path, record),
+        authors=_authors(record_data.get("authors"), path, record),
+        source=str(path),
+        record=record,
+    )
+
+
+def _guarded(
+    records: Iterable[tuple[int, Any]], path: Path, skip_invalid: bool, stats: ReadStats
+) -> Iterator[Paper]:
+    for record, data in records:
+        try:
+            paper = data if isinstance(data, InputError) else _paper_from_record(data, path, record)
+            if isinstance(paper, InputError):
+                raise paper
+        except InputError as err:
+            if not skip_invalid:
+                raise
+            stats.skipped_invalid += 1
+            logger.warning("Skipped invalid record: %s", err)
+            continue
+        stats.records += 1
+        if not paper.has_abstract:
+            stats.title_only += 1
+        yield paper
+
+
+def read_jsonl(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats | None = None) -> Iterator[Paper]:
+    """Read papers from JSON Lines, one object per line; blank lines are ignored.
+
+    Raises
+    ------
+    InputError
+        On the first invalid line (bad JSON, not an object, missing title,
+        wrong field type), naming the file and line. With `skip_invalid`, the
+        record is logged, counted in `stats` and skipped instead.
+    """
+    path = Path(path)
+
+    def records() -> Iterator[tuple[int, Any]]:
+        for number, line in _lines(path):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, InputError(str(path), f"invalid JSON: {err.msg} at column {err.colno}", record=number)
+
+    return _guarded(records(), path, skip_invalid, stats or ReadStats())
+
+
+def read_csv(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats | None = None) -> Iterator[Paper]:
+    """Read papers from CSV with a header row that names a ``title`` column.
+
+    The record number of a row is the line on which the row ends, as
+    `csv.reader` counts it (quoted fields may span lines).
+    """
+    path = Path(path)
+
+    def records() -> Iterator[tuple[int, Any]]:
+        with _open_text(path) as handle:
+            reader = csv.DictReader(handle)
+            try:
+                header = reader.fieldnames
+                if not header or "title" not in header:
+                    raise InputError(str(path), f"the header row must name a 'title' column, got {header!r}", record=1)
+                for row in reader:
+                    if None in row:
+                        yield reader.line_num, InputError(
+                            str(path), f"row has {len(header) + len(row[None])} fields, the header has {len(header)}", record=reader.line_num
+                        )
+                        continue
+                    yield reader.line_num, row
+            except UnicodeDecodeError as err:
+                raise InputError(str(path), f"not valid UTF-8 ({err.reason})", record=reader.line_num + 1) from err
+            except csv.Error as err:
+                raise InputError(str(path), f"invalid CSV: {err}", record=reader.line_num) from err
+
+    return _guarded(records(), path, skip_invalid, stats or ReadStats())
+
+
+def read_papers(
+    path: str | Path,
+    *,
+    input_format: InputFormat | None = None,
+    skip_invalid: bool = False,
+    stats: ReadStats | None = None,
+) -> Iterator[Paper]:
+    """Read papers from one file in any supported format.
+
+    Parameters
+    ----------
+    path : path
+    input_format : {"page", "jsonl", "csv"}, optional
+        Overrides the format detected from the file name.
+    skip_invalid : bool
+        Log and skip invalid JSON Lines/CSV records instead of raising.
+    stats : ReadStats, optional
+        Updated while the stream is consumed.
+
+    Raises
+    ------
+    InputError
+        For a missing file, an unknown format or an invalid record.
+    """
+    fmt = input_format or detect_format(path)
+    if fmt not in INPUT_FORMATS:
+        raise InputError(str(path), f"unknown format {fmt!r}; expected one of {', '.join(INPUT_FORMATS)}")
+    if fmt == "page":
+        return read_daily_papers(path, stats=stats)
+    if fmt == "jsonl":
+        return read_jsonl(path, skip_invalid=skip_invalid, stats=stats)
+    return read_csv(path, skip_invalid=skip_invalid, stats=stats)

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli, main
+
+PROCESSBENCH_QUERY = """
+SELECT ?title WHERE {
+  ?paper kg:evaluatedOn ?dataset ; dcterms:title ?title .
+  ?dataset skos:prefLabel "ProcessBench" .
+}
+"""
+
+
+@pytest.fixture()
+def small_input(tmp_path: Path) -> Path:
+    path = tmp_path / "papers.jsonl"
+    records = [
+        {"id": "p1", "title": "Tango: A Verifier", "abstract": "We propose Tango, a novel framework. "
+         "The verifier leads on the ProcessBench dataset. Code: https://github.com/kaiwenzha/rl-tango."},
+        {"id": "p2", "title": "Only a title"},
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def test_build_writes_four_outputs(tmp_path: Path, small_input: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(small_input), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("extractions.jsonl", "graph.graphml", "graph.ttl", "graph.html"):
+        assert (out / name).stat().st_size > 0
+    assert "papers      2 (1 without abstract)" in result.output
+    assert "triples" in result.output
+    assert not [path for path in out.iterdir() if path.name.startswith(".")]
+
+
+def test_build_refuses_overwrite_without_force(tmp_path: Path, small_input: Path) -> None:
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(small_input), "--out", str(out)]).exit_code == 0
+    again = runner.invoke(cli, ["build", str(small_input), "--out", str(out)])
+    assert again.exit_code == 2
+    assert "--force" in again.output
+    forced = runner.invoke(cli, ["build", str(small_input), "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+def test_build_missing_input_is_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "missing.txt: file not found" in result.output
+
+
+def test_build_invalid_record_names_file_and_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok"}\n{"abstract": "no title"}\n', encoding="utf-8")
+    status = main(["build", str(bad), "--out", str(tmp_path / "out")])
+    assert status == 1
+    error = capsys.readouterr().err.strip()
+    assert error == f"Error: {bad}, record 2: missing required field 'title' (fields present: abstract)"
+
+
+def test_build_failure_keeps_previous_outputs(tmp_path: Path, small_input: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(small_input), "--out", str(out)]) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok"}\n{broken\n', encoding="utf-8")
+    assert main(["build", str(bad), "--out", str(out), "--force"]) == 1
+    after = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert after == before
+
+
+def test_build_skip_invalid_reports_count(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok"}\n{broken\n{"title": "fine too"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(bad), "--out", str(tmp_path / "out"), "--skip-invalid"])
+    assert result.exit_code == 0, result.output
+    assert "skipped     1 invalid records" in result.output
+    assert "papers      2" in result.output
+
+
+def test_build_repeated_paper_skipped(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Sep 11\n\nSame Title\n\nSame abstract here.\n\nSame Title\n\nSame abstract here.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(page), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "duplicates  1 repeated papers skipped" in result.output
+
+
+def test_build_conflicting_ids_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text('{"id": "x", "title": "One"}\n{"id": "x", "title": "Two"}\n', encoding="utf-8")
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert "record 2: paper id 'x' is already used by record 1" in capsys.readouterr().err
+
+
+def test_build_unknown_model_is_clear(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(small_input), "--out", str(tmp_path / "out"), "--model", "no_such_pipeline"]) == 1
+    assert "Cannot load the spaCy pipeline 'no_such_pipeline'" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def built(tmp_path: Path, small_input: Path) -> Path:
+    out = tmp_path / "out"
+    assert main(["build", str(small_input), "--out", str(out)]) == 0
+    return out
+
+
+def test_query_table(built: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", str(built), PROCESSBENCH_QUERY])
+    assert result.exit_code == 0, result.output
+    assert "Tango: A Verifier" in result.output
+
+
+def test_query_csv_from_file(built: Path, tmp_path: Path) -> None:
+    query_file = tmp_path / "q.rq"
+    query_file.write_text(PROCESSBENCH_QUERY, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", str(built / "graph.ttl"), "--file", str(query_file), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows == [["title"], ["Tango: A Verifier"]]
+
+
+def test_query_json(built: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", str(built), PROCESSBENCH_QUERY, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"title": "Tango: A Verifier"}]
+
+
+def test_query_needs_exactly_one_query(built: Path, tmp_path: Path) -> None:
+    neither = CliRunner().invoke(cli, ["query", str(built)])
+    assert neither.exit_code == 2
+    query_file = tmp_path / "q.rq"
+    query_file.write_text("ASK {}", encoding="utf-8")
+    both = CliRunner().invoke(cli, ["query", str(built), "ASK {}", "--file", str(query_file)])
+    assert both.exit_code == 2
+
+
+def test_query_syntax_error_exit_1(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", str(built), "SELEC nothing"]) == 1
+    assert capsys.readouterr().err.startswith("Error: ")
+
+
+def test_version_option() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("kg, version ")
