@@ -39,7 +39,7 @@ from kg.nlp.extensions import (
     TITLE_END,
     register_extensions,
 )
-from kg.resolve import entity_key
+from kg.resolve import entity_key, preferred_name
 
 __all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
 
@@ -181,11 +181,17 @@ def _group_entities(
         groups[key].append(span)
         key_of_span[(span.start_char, span.end_char)] = key
 
+    for title_key, key in _title_name_targets(groups, proposed, fields.title_end).items():
+        groups[key].extend(groups.pop(title_key))
+        groups[key].sort(key=lambda span: span.start_char)
+        for span_offsets, span_key in key_of_span.items():
+            if span_key == title_key:
+                key_of_span[span_offsets] = key
+
     entities: list[ExtractedEntity] = []
     for key, group in groups.items():
         surface = Counter(span.text for span in group)
-        # Most frequent surface form; ties go to the earliest, as Counter keeps insertion order.
-        name = long_name.get(key) or surface.most_common(1)[0][0]
+        name = long_name.get(key) or preferred_name(surface)
         labels = Counter(span.label_ for span in group)
         best = max(labels.values())
         entity_type = next(t for t in _TYPE_PRIORITY if labels.get(str(t)) == best)
@@ -200,6 +206,28 @@ def _group_entities(
             )
         )
     return tuple(entities), key_of_span
+
+
+def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, int]], title_end: int) -> dict[str, str]:
+    """Map a proposed name seen only in the title to the abstract's shorter name for it.
+
+    Titles often prefix the artifact's name ("RL Tango: ..." for the "Tango"
+    of the abstract). A proposed name that occurs only in the title joins a
+    proposed name of the abstract when its key ends with that name's key at a
+    word boundary. Prefixes are not joined, because "Sotopia-RL" is built on
+    the "Sotopia" environment and is not the same thing.
+    """
+    def is_proposed(group: list[Span]) -> bool:
+        return any((span.start_char, span.end_char) in proposed for span in group)
+
+    title_only = [key for key, group in groups.items() if is_proposed(group) and all(span.end_char <= title_end for span in group)]
+    abstract_names = [key for key, group in groups.items() if is_proposed(group) and any(span.start_char > title_end for span in group)]
+    targets = {}
+    for title_key in title_only:
+        matches = [key for key in abstract_names if key != title_key and title_key.endswith(" " + key)]
+        if len(matches) == 1:
+            targets[title_key] = matches[0]
+    return targets
 
 
 def _relations(doc: Doc, fields: _FieldMap, key_of_span: dict[tuple[int, int], str]) -> tuple[Relation, ...]:

@@ -45,7 +45,7 @@ import networkx as nx
 
 from kg.io import atomic_write
 from kg.model import EntityType, ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType
-from kg.resolve import entity_key
+from kg.resolve import entity_key, preferred_name
 
 __all__ = [
     "EDGE_TYPES",
@@ -140,7 +140,7 @@ class GraphBuilder:
         self._papers: dict[str, set[str]] = defaultdict(set)
         self._proposed_by: dict[str, set[str]] = defaultdict(set)
         self._long_forms: dict[str, set[str]] = defaultdict(set)
-        self._long_names: dict[str, str] = {}
+        self._long_names: dict[str, Counter[str]] = defaultdict(Counter)
         self._finished = False
 
     def add(self, extraction: PaperExtraction) -> None:
@@ -175,7 +175,7 @@ class GraphBuilder:
         for abbreviation in extraction.abbreviations:
             long_key = entity_key(abbreviation.long)
             self._long_forms[entity_key(abbreviation.short)].add(long_key)
-            self._long_names.setdefault(long_key, abbreviation.long)
+            self._long_names[long_key][abbreviation.long] += 1
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
@@ -251,7 +251,8 @@ class GraphBuilder:
 
     def _set_entity_attributes(self) -> None:
         for key, counter in self._names.items():
-            name = self._long_names.get(key) or _most_common(counter)
+            # The long form of an abbreviation names the node, else the most frequent form.
+            name = preferred_name(self._long_names[key] or counter)
             votes = self._types[key]
             best = max(votes.values())
             entity_type = next(str(t) for t in _TYPE_PRIORITY if votes.get(str(t)) == best)
@@ -307,11 +308,6 @@ def build_graph(extractions: Iterable[PaperExtraction]) -> nx.MultiDiGraph:
     for extraction in extractions:
         builder.add(extraction)
     return builder.graph()
-
-
-def _most_common(counter: Counter[str]) -> str:
-    # Highest count first; ties break on the string so the result is stable.
-    return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 def _graphml_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Mapping
 
-__all__ = ["entity_key", "normalize_text"]
+__all__ = ["entity_key", "normalize_text", "preferred_name"]
 
 # Unicode hyphens and dashes (U+2010 to U+2015, U+2212 minus, U+FE63, U+FF0D).
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d]")
@@ -67,3 +69,36 @@ def entity_key(name: str) -> str:
         return ""
     words[-1] = _singular(words[-1], in_phrase=len(words) > 1)
     return " ".join(words).casefold()
+
+
+def _sentence_case_twin(name: str) -> str:
+    # "Reinforcement learning" is "reinforcement learning" capitalised at a
+    # sentence start; "Reinforcement Learning" (title case) and "RL" are not.
+    first, _, rest = name.partition(" ")
+    if rest and first[:1].isupper() and first[1:].islower() and not any(word[:1].isupper() for word in rest.split()):
+        return first.lower() + " " + rest
+    return name
+
+
+def preferred_name(counts: Mapping[str, int]) -> str:
+    """Return the display name among surface forms counted for one entity.
+
+    A form capitalised only because it starts a sentence counts towards its
+    lower-case twin when that twin occurs too. The most frequent form wins and
+    ties break on the string itself, so the choice does not depend on input
+    order.
+
+    Examples
+    --------
+    >>> preferred_name({"Reinforcement learning": 2, "reinforcement learning": 1, "RL": 2})
+    'reinforcement learning'
+    >>> preferred_name({"GRPO": 3, "grpo": 1})
+    'GRPO'
+    """
+    if not counts:
+        raise ValueError("preferred_name() needs at least one surface form")
+    folded: Counter[str] = Counter()
+    for name, count in counts.items():
+        twin = _sentence_case_twin(name)
+        folded[twin if twin in counts else name] += count
+    return min(folded.items(), key=lambda item: (-item[1], item[0]))[0]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.resolve import entity_key, normalize_text
+from kg.resolve import entity_key, normalize_text, preferred_name
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,22 @@ def test_entity_key_empty() -> None:
 
 def test_normalize_text_dashes_and_spaces() -> None:
     assert normalize_text("a\u2014b \u00a0 c\uff0dd") == "a-b c-d"
+
+
+def test_preferred_name_folds_sentence_case() -> None:
+    counts = {"Reinforcement learning": 3, "reinforcement learning": 1}
+    assert preferred_name(counts) == "reinforcement learning"
+
+
+def test_preferred_name_keeps_title_case_apart() -> None:
+    counts = {"Reinforcement Learning": 3, "reinforcement learning": 1}
+    assert preferred_name(counts) == "Reinforcement Learning"
+
+
+def test_preferred_name_tie_is_order_free() -> None:
+    assert preferred_name({"PPO": 1, "Ppo": 1}) == preferred_name({"Ppo": 1, "PPO": 1})
+
+
+def test_preferred_name_empty_rejected() -> None:
+    with pytest.raises(ValueError):
+        preferred_name({})

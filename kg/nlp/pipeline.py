@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,22 @@ PIPELINE_COMPONENTS: tuple[str, ...] = (
     "kg_proposals",
     "kg_relations",
 )
+
+
+# spaCy's English suffix rules leave a sentence-final period attached to a
+# token that ends in a digit and a letter ("GSM8K.", "Qwen2.5-7B.", "R1V."),
+# which hides the name from every matcher. This suffix splits that period off.
+_PERIOD_AFTER_VERSION = r"(?<=[0-9][A-Za-z])\.$"
+
+
+def _split_period_after_versions(nlp: Language) -> None:
+    """Add `_PERIOD_AFTER_VERSION` to the tokenizer's suffix rules."""
+    suffix_search = nlp.tokenizer.suffix_search
+    pattern = getattr(suffix_search, "__self__", None)
+    if not isinstance(pattern, re.Pattern):
+        logger.warning("The tokenizer's suffix rules are not a regular expression; names such as 'GSM8K.' may keep their period")
+        return
+    nlp.tokenizer.suffix_search = re.compile(f"{pattern.pattern}|{_PERIOD_AFTER_VERSION}").search
 
 
 def create_pipeline(
@@ -75,6 +92,8 @@ def create_pipeline(
                 "or a pipeline directory. Install it with pip, or omit --model to use "
                 "the built-in rule-based pipeline."
             ) from err
+
+    _split_period_after_versions(nlp)
 
     has_sentences = any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer"))
     if not has_sentences:

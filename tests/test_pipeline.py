@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ConfigError
+from kg.extract import extract
+from kg.model import EntityType, Field, Paper
+from kg.nlp import PIPELINE_COMPONENTS, create_pipeline
+from kg.sources import read_daily_papers
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return create_pipeline()
+
+
+def test_pipeline_component_order(nlp) -> None:
+    ours = [name for name in nlp.pipe_names if name.startswith("kg_")]
+    assert ours == list(PIPELINE_COMPONENTS)
+    assert nlp.pipe_names.index("kg_title_boundary") < nlp.pipe_names.index("sentencizer")
+
+
+def test_pipeline_unknown_model_rejected() -> None:
+    with pytest.raises(ConfigError, match="Cannot load the spaCy pipeline 'not_a_pipeline'"):
+        create_pipeline("not_a_pipeline")
+
+
+def test_pipeline_missing_vocabulary_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Vocabulary file not found"):
+        create_pipeline(vocabulary_paths=[tmp_path / "missing.tsv"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "entity_type"),
+    [
+        ("We report accuracy on GSM8K.", "GSM8K", EntityType.DATASET),
+        ("Our verifier is built on Qwen2.5-Math-7B.", "Qwen2.5-Math-7B", EntityType.MODEL),
+    ],
+)
+def test_pipeline_name_before_final_period(nlp, sentence: str, name: str, entity_type: EntityType) -> None:
+    (extraction,) = extract([Paper(id="p", title="A title", abstract=sentence)], nlp)
+    found = {entity.name: entity.type for entity in extraction.entities}
+    assert found.get(name) == entity_type
+
+
+def test_pipeline_mentions_point_into_fields(nlp, example_page: Path) -> None:
+    papers = list(read_daily_papers(example_page))
+    for extraction in extract(papers, nlp):
+        paper = extraction.paper
+        mentions = [mention for entity in extraction.entities for mention in entity.mentions]
+        mentions += [link.mention for link in extraction.links]
+        mentions += [abbreviation.mention for abbreviation in extraction.abbreviations]
+        for mention in mentions:
+            text = paper.title if mention.field == Field.TITLE else paper.abstract
+            assert text[mention.start:mention.end] == mention.text, (paper.id, mention)
+            assert mention.sentence, (paper.id, mention)
+
+
+def test_pipeline_title_only_paper(nlp) -> None:
+    (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], nlp)
+    (entity,) = [entity for entity in extraction.entities if entity.name == "CrossLoco"]
+    assert entity.proposed
+    assert entity.mentions[0].field == Field.TITLE
+    assert entity.mentions[0].sentence == "CrossLoco: Human Motion Driven Control"
+
+
+def test_pipeline_abbreviation_joins_mentions(nlp) -> None:
+    abstract = (
+        "We study group relative policy optimization (GRPO) for reasoning. "
+        "GRPO improves accuracy on GSM8K."
+    )
+    (extraction,) = extract([Paper(id="p", title="A title", abstract=abstract)], nlp)
+    grpo = [entity for entity in extraction.entities if "GRPO" in entity.aliases]
+    assert len(grpo) == 1
+    assert grpo[0].name == "group relative policy optimization"
+    assert len(grpo[0].mentions) >= 2
+
+
+def test_pipeline_processes_agree(example_page: Path) -> None:
+    papers = list(read_daily_papers(example_page))[:12]
+    nlp = create_pipeline()
+    single = [extraction.to_json() for extraction in extract(papers, nlp, batch_size=4)]
+    parallel = [extraction.to_json() for extraction in extract(papers, nlp, batch_size=4, n_process=2)]
+    assert parallel == single
+
+
+def test_pipeline_title_name_joins_abstract_name(nlp) -> None:
+    paper = Paper(
+        id="p",
+        title="RL Tango: Reinforcing Generator and Verifier Together",
+        abstract="We propose Tango, a novel framework that trains a verifier. Tango works well.",
+    )
+    (extraction,) = extract([paper], nlp)
+    proposed = [entity for entity in extraction.entities if entity.proposed]
+    assert [entity.name for entity in proposed] == ["Tango"]
+    assert proposed[0].aliases == ("RL Tango",)
+    assert proposed[0].mentions[0].field == Field.TITLE
+
+
+def test_pipeline_title_prefix_not_joined(nlp) -> None:
+    paper = Paper(
+        id="p",
+        title="Sotopia-RL: Reward Design for Social Intelligence",
+        abstract="We propose Sotopia-RL, a novel framework. Experiments in Sotopia, an open-ended environment, show gains.",
+    )
+    (extraction,) = extract([paper], nlp)
+    names = {entity.name for entity in extraction.entities}
+    assert "Sotopia-RL" in names
