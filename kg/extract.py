@@ -9,6 +9,7 @@ of the same entity, and applies the abbreviations the paper defines, so that
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -112,6 +113,14 @@ class _FieldMap:
         self.doc = doc
         self.title_end = len(paper.title)
         self.abstract_start = self.title_end + len(TITLE_SEPARATOR)
+        # Sentence start and end characters, computed once: `Span.sent` walks
+        # the whole Doc on every call when sentences come from the sentencizer.
+        self.sentence_starts: list[int] = []
+        self.sentence_ends: list[int] = []
+        if doc.has_annotation("SENT_START"):
+            for sentence in doc.sents:
+                self.sentence_starts.append(sentence.start_char)
+                self.sentence_ends.append(sentence.end_char)
 
     def mention(self, start: int, end: int) -> Mention:
         if end <= self.title_end:
@@ -127,10 +136,14 @@ class _FieldMap:
         )
 
     def sentence(self, start: int, end: int) -> str:
-        span = self.doc.char_span(start, end, alignment_mode="expand")
-        if span is None or not self.doc.has_annotation("SENT_START"):
+        """Return the text of the sentence that contains character `start`."""
+        index = bisect.bisect_right(self.sentence_starts, start) - 1
+        if index < 0:
             return ""
-        return span.sent.text.strip()
+        # A span that crosses a sentence boundary keeps the sentences it covers.
+        last = max(index, bisect.bisect_left(self.sentence_ends, end))
+        last = min(last, len(self.sentence_ends) - 1)
+        return self.doc.text[self.sentence_starts[index]:self.sentence_ends[last]].strip()
 
 
 def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:

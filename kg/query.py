@@ -58,9 +58,10 @@ DEFAULT_PREFIXES: dict[str, str] = {
 
 OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "json")
 
-# Widest table cell, in terminal columns: room for a paper title's first
-# words or a full kg IRI while a three-column table still fits a wide terminal.
-MAX_CELL_WIDTH = 60
+# Widest table cell, in terminal columns: room for almost every paper title
+# (the longest on the bundled example page has 123 characters) and a full kg
+# IRI. Use --format csv or json for untruncated values.
+MAX_CELL_WIDTH = 100
 
 # Seconds a timed query's worker process may take to start the interpreter
 # and import kg before the timeout clock begins. A loaded machine can need

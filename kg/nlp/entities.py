@@ -37,7 +37,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
-from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, TITLE_END, register_extensions
+from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary
 from kg.resolve import entity_key
 
@@ -645,9 +645,9 @@ def _title_type(doc: Doc, name: str, title_end: int, name_end: int) -> EntityTyp
     return shape_type(name) or EntityType.METHOD
 
 
-def _context_candidates(doc: Doc, chunks: Sequence[Chunk]) -> list[Candidate]:
+def _context_candidates(doc: Doc, chunks: Sequence[Chunk], introductions: Sequence[IntroducedName]) -> list[Candidate]:
     """Names typed by their context: introductions, "the X dataset", "X, a <cue>", "<cue>, X (Y)"."""
-    found = [Candidate(name.start, name.end, name.label, Source.CONTEXT) for name in find_introductions(doc, chunks)]
+    found = [Candidate(name.start, name.end, name.label, Source.CONTEXT) for name in introductions]
     for position, chunk in enumerate(chunks):
         # "the ProcessBench dataset", "the MiniHack suite"
         end = _name_run(chunks, position)
@@ -887,11 +887,12 @@ class EntityRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         chunks = chunk_doc(doc)
+        introductions = find_introductions(doc, chunks)
 
         # Collect candidates from each source.
         candidates = self._vocabulary_candidates(doc)
         candidates += _shape_candidates(doc, chunks)
-        candidates += _context_candidates(doc, chunks)
+        candidates += _context_candidates(doc, chunks, introductions)
         candidates += _abbreviation_candidates(doc, candidates)
         candidates = [_extend(doc, candidate) for candidate in candidates if not _is_junk(doc, candidate)]
 
@@ -901,4 +902,5 @@ class EntityRecognizer:
         kept = _unify_types(doc, kept)
 
         doc.spans[self.spans_key] = [Span(doc, c.start, c.end, label=str(c.label)) for c in kept]
+        doc.spans[INTRODUCED_KEY] = [Span(doc, name.start, name.end, label=str(name.label)) for name in introductions]
         return doc

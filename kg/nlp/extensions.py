@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 __all__ = [
     "ABBREVIATIONS",
     "ENTITIES_KEY",
+    "INTRODUCED_KEY",
     "LINKS",
     "PAPER_ID",
     "PROPOSED_KEY",
@@ -44,6 +45,10 @@ ENTITIES_KEY = "kg_entities"
 
 # doc.spans[PROPOSED_KEY]: the entity spans that the paper introduces.
 PROPOSED_KEY = "kg_proposed"
+
+# doc.spans[INTRODUCED_KEY]: names at introduction cues ("we propose X", a
+# title "X: ..."), found by kg_entities and read by kg_proposals.
+INTRODUCED_KEY = "kg_introduced"
 
 
 def register_extensions() -> None:

@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import chunk_doc, find_introductions
-from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, PROPOSED_KEY, register_extensions
+from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, PROPOSED_KEY, register_extensions
 
 __all__ = ["ProposalDetector", "is_name"]
 
@@ -85,7 +85,11 @@ class ProposalDetector:
             return doc
 
         # Spans inside (or covering) an introduced name, and "X, a novel ...".
-        introduced = [(name.start, name.end) for name in find_introductions(doc, chunk_doc(doc))]
+        # kg_entities leaves the introduced names in a span group; without it, find them here.
+        if INTRODUCED_KEY in doc.spans:
+            introduced = [(span.start, span.end) for span in doc.spans[INTRODUCED_KEY]]
+        else:
+            introduced = [(name.start, name.end) for name in find_introductions(doc, chunk_doc(doc))]
         proposed: dict[tuple[int, int], Span] = {}
         for span in entities:
             bounds = (span.start, span.end)
