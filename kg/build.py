@@ -35,7 +35,7 @@ from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, write_turtle
 from kg.sources import InputFormat, ReadStats, read_papers
-from kg.viewer import write_html
+from kg.viewer import VIEW_MAX_NODES, select_view, write_html
 
 __all__ = [
     "OUTPUT_FILES",
@@ -157,6 +157,7 @@ def build(
     skip_invalid: bool = False,
     progress: bool = False,
     title: str | None = None,
+    view_max_nodes: int = VIEW_MAX_NODES,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write the four outputs to `out_dir`.
 
@@ -182,6 +183,9 @@ def build(
         Show a progress bar on standard error.
     title : str, optional
         Heading of the HTML view; defaults to the input file names.
+    view_max_nodes : int
+        Largest graph that graph.html draws in full; a larger one is cut to
+        its most widely mentioned entities (see `kg.viewer.select_view`).
 
     Returns
     -------
@@ -231,7 +235,10 @@ def build(
             )
 
         heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
-        write_html(graph, staging / HTML_FILE, title=heading)
+        view = select_view(graph, max_nodes=view_max_nodes)
+        if view is not graph:
+            heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
+        write_html(view, staging / HTML_FILE, title=heading)
 
     summary.outputs = {name: out_dir / name for name in OUTPUT_FILES}
     return graph, summary

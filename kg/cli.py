@@ -14,6 +14,7 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
+from kg.viewer import VIEW_MAX_NODES
 
 __all__ = ["main"]
 
@@ -65,6 +66,10 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for extraction.")
 @click.option("--skip-invalid", is_flag=True, help="Log and skip invalid JSON Lines/CSV records instead of stopping.")
 @click.option("--title", default=None, help="Heading of graph.html. [default: the input file names]")
+@click.option(
+    "--view-max-nodes", default=VIEW_MAX_NODES, show_default=True, type=click.IntRange(min=1),
+    help="Largest graph that graph.html draws in full; larger graphs show their most mentioned entities.",
+)
 @click.option("--force", is_flag=True, help="Replace outputs of an earlier build in the output folder.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
 def build(
@@ -78,6 +83,7 @@ def build(
     processes: int,
     skip_invalid: bool,
     title: str | None,
+    view_max_nodes: int,
     force: bool,
     progress: bool | None,
 ) -> None:
@@ -108,6 +114,7 @@ def build(
         skip_invalid=skip_invalid,
         progress=progress,
         title=title,
+        view_max_nodes=view_max_nodes,
     )
     for line in summary.lines():
         click.echo(line)

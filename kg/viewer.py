@@ -44,11 +44,13 @@ __all__ = [
     "EDGE_STYLES",
     "NODE_STYLES",
     "PYTHON_LAYOUT_MIN_NODES",
+    "VIEW_MAX_NODES",
     "EdgeStyle",
     "NodeStyle",
     "build_payload",
     "render_html",
     "script_json",
+    "select_view",
     "write_html",
 ]
 
@@ -602,3 +604,61 @@ def write_html(graph: nx.Graph, path: str | Path, *, title: str = "kg knowledge 
     with atomic_write(path, "w") as handle:
         handle.write(html)
     logger.info("Wrote graph viewer with %d nodes to %s", graph.number_of_nodes(), path)
+
+
+# Largest graph that `kg build` draws in full. Beyond it the page shows the
+# most widely mentioned entities with their papers and links, because a page
+# of tens of thousands of nodes is slow to open and unreadable.
+VIEW_MAX_NODES = 3000
+
+
+def select_view(graph: nx.MultiDiGraph, *, max_nodes: int = VIEW_MAX_NODES) -> nx.MultiDiGraph:
+    """Return the part of `graph` worth drawing, with at most `max_nodes` nodes.
+
+    A graph within the limit is returned as it is. Otherwise entities are
+    taken in order of the number of papers that mention them (ties: more
+    neighbours first, then node id), each with its neighbouring papers and
+    links, while the total stays within `max_nodes`.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The graph of `kg.graph.build_graph`.
+    max_nodes : int
+        Maximum number of nodes of the returned view; at least 1.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        `graph` itself, or a subgraph view of it (the input is not changed).
+
+    Examples
+    --------
+    >>> from kg.graph import build_graph
+    >>> from kg.model import Paper, PaperExtraction
+    >>> graph = build_graph([PaperExtraction(paper=Paper(id=f"p{i}", title="T")) for i in range(5)])
+    >>> select_view(graph, max_nodes=10) is graph
+    True
+    """
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if graph.number_of_nodes() <= max_nodes:
+        return graph
+
+    entities = [node for node, data in graph.nodes(data=True) if data.get("type") not in {"paper", "link"}]
+    entities.sort(key=lambda node: (-len(graph.nodes[node].get("papers") or ()), -graph.degree(node), str(node)))
+    chosen: set[str] = set()
+    for entity in entities:
+        group = {entity} | set(graph.predecessors(entity)) | set(graph.successors(entity))
+        new = group - chosen
+        if len(chosen) + len(new) > max_nodes:
+            continue
+        chosen |= new
+        if len(chosen) == max_nodes:
+            break
+    logger.warning(
+        "The graph has %d nodes; graph.html shows %d of them: the most widely mentioned entities "
+        "with their papers and links. The other outputs contain the whole graph.",
+        graph.number_of_nodes(), len(chosen),
+    )
+    return graph.subgraph(chosen)

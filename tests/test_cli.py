@@ -153,3 +153,13 @@ def test_version_option() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("kg, version ")
+
+
+def test_build_view_max_nodes_cuts_page(tmp_path: Path, small_input: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(small_input), "--out", str(out), "--view-max-nodes", "2"])
+    assert result.exit_code == 0, result.output
+    page = (out / "graph.html").read_text(encoding="utf-8")
+    assert "(top 2 of " in page
+    graphml = (out / "graph.graphml").read_text(encoding="utf-8")
+    assert graphml.count("<node ") > 2

@@ -20,7 +20,8 @@ from viewer_samples import (
     synthetic_graph,
 )
 
-from kg.graph import entity_node_id, link_node_id, paper_node_id
+from kg.graph import build_graph, entity_node_id, link_node_id, paper_node_id
+from kg.model import EntityType, ExtractedEntity, Field, Mention, Paper, PaperExtraction
 from kg.resolve import entity_key
 from kg.viewer import (
     EDGE_STYLES,
@@ -29,6 +30,7 @@ from kg.viewer import (
     build_payload,
     render_html,
     script_json,
+    select_view,
     write_html,
 )
 
@@ -522,3 +524,23 @@ def test_write_failure_keeps_old_file(tmp_path: Path) -> None:
 def test_write_directory_path_fails(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_html(graph, tmp_path)
+
+
+def test_select_view_small_graph_unchanged() -> None:
+    graph = build_graph([PaperExtraction(paper=Paper(id="p", title="T"))])
+    assert select_view(graph, max_nodes=5) is graph
+
+
+def test_select_view_keeps_most_mentioned() -> None:
+    def paper(index: int, names: list[str]) -> PaperExtraction:
+        entities = tuple(
+            ExtractedEntity(name=name, key=name.lower(), type=EntityType.DATASET, mentions=(Mention(name, 0, len(name), Field.ABSTRACT, name),))
+            for name in names
+        )
+        return PaperExtraction(paper=Paper(id=f"p{index}", title=f"T{index}"), entities=entities)
+
+    graph = build_graph([paper(0, ["Popular", "Rare"]), paper(1, ["Popular"]), paper(2, ["Popular", "Other"])])
+    view = select_view(graph, max_nodes=4)
+    assert set(view.nodes) == {"entity:popular", "paper:p0", "paper:p1", "paper:p2"}
+    assert view.number_of_edges() == 3
+    assert graph.number_of_nodes() == 6
