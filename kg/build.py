@@ -33,7 +33,7 @@ from kg.graph import GraphBuilder, write_graphml
 from kg.io import atomic_write
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
-from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, write_turtle
+from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, validate_base_iri, write_turtle
 from kg.sources import InputFormat, ReadStats, read_papers
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
 
@@ -133,15 +133,24 @@ def _progress(papers: Iterator[Paper], enabled: bool) -> Iterator[Paper]:
 
 @contextlib.contextmanager
 def _staging(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder in `out_dir`; on success move its files into `out_dir`."""
+    """Yield a temporary folder in `out_dir`; on success move its files into `out_dir`.
+
+    On failure the staging folder is removed, and so is `out_dir` when this
+    build created it and it is empty again.
+    """
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
+    succeeded = False
     try:
         yield staging
         for path in sorted(staging.iterdir()):
             os.replace(path, out_dir / path.name)
+        succeeded = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not succeeded and not any(out_dir.iterdir()):
+            out_dir.rmdir()
 
 
 def build(
@@ -201,6 +210,8 @@ def build(
     out_dir = Path(out_dir)
     summary = BuildSummary(out_dir=out_dir)
     stats = ReadStats()
+    # Check settings before the long extraction starts.
+    base_iri = validate_base_iri(base_iri)
     nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
 
     def papers() -> Iterator[Paper]:
@@ -219,6 +230,12 @@ def build(
                 summary.title_only += not extraction.paper.has_abstract
         summary.skipped_invalid = stats.skipped_invalid
         logger.info("Extracted %d papers", summary.papers)
+        if summary.papers == 0:
+            names = ", ".join(str(path) for path in inputs)
+            raise KgError(
+                f"found no papers in {names}; expected page text with titles and abstracts, "
+                "or JSON Lines/CSV records with a 'title' field"
+            )
 
         graph = builder.graph()
         _count_graph(graph, summary)

@@ -7,7 +7,9 @@ as one line on standard error with exit status 1; usage errors exit with 2.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -137,19 +139,32 @@ def query(graph: Path, sparql: str | None, query_file: Path | None, output_forma
     """
     from kg.query import format_results, run_query
 
-    if (sparql is None) == (query_file is None):
+    if sparql is None and query_file is None:
+        raise click.UsageError("missing query: give it as an argument or with --file")
+    if sparql is not None and query_file is not None:
         raise click.UsageError("give the query either as an argument or with --file, not both")
     if query_file is not None:
         if not query_file.is_file():
             raise click.BadParameter(f"{query_file}: file not found", param_hint="--file")
-        sparql = query_file.read_text(encoding="utf-8")
+        try:
+            sparql = query_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise click.BadParameter(f"{query_file}: not valid UTF-8 ({err.reason} at byte {err.start})", param_hint="--file") from err
     assert sparql is not None
     result = run_query(graph, sparql, timeout=timeout)
     click.echo(format_results(result, output_format))
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (kill, a job scheduler's time limit) then unwinds like Ctrl-C,
+    # so a build removes its staging folder and keeps the previous outputs.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         status = cli.main(args=argv, prog_name="kg", standalone_mode=False)
     except click.exceptions.Abort:

@@ -310,13 +310,20 @@ def build_graph(extractions: Iterable[PaperExtraction]) -> nx.MultiDiGraph:
     return builder.graph()
 
 
+# GraphML edge attribute that carries the unique edge id ("e0", "e1", ...).
+# Edge keys repeat ("mentions" on many edges) and GraphML readers such as
+# Gephi treat edges with one id as one edge, so keys cannot be the ids.
+_EDGE_ID = "edge_id"
+
+
 def _graphml_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Return a copy whose attribute values GraphML can store (lists as JSON)."""
     copy = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
         copy.add_node(node, **{name: _encode(name, value) for name, value in data.items()})
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        copy.add_edge(source, target, key=key, **{name: _encode(name, value) for name, value in data.items()})
+    for index, (source, target, key, data) in enumerate(graph.edges(keys=True, data=True)):
+        attributes = {name: _encode(name, value) for name, value in data.items()}
+        copy.add_edge(source, target, key=key, **attributes, **{_EDGE_ID: f"e{index}"})
     return copy
 
 
@@ -335,13 +342,22 @@ def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
     leaves a partial file.
     """
     with atomic_write(path, "wb") as handle:
-        nx.write_graphml(_graphml_ready(graph), handle, named_key_ids=True)
+        nx.write_graphml(_graphml_ready(graph), handle, edge_id_from_attribute=_EDGE_ID)
 
 
 def read_graphml(path: str | Path) -> nx.MultiDiGraph:
-    """Read a graph written by `write_graphml`, decoding list attributes."""
-    graph = nx.read_graphml(path, force_multigraph=True)
-    for _, data in graph.nodes(data=True):
+    """Read a graph written by `write_graphml`.
+
+    List attributes are decoded from JSON, and edges are keyed by their
+    relation type again, as `build_graph` keys them.
+    """
+    stored = nx.read_graphml(path, force_multigraph=True)
+    graph = nx.MultiDiGraph()
+    for node, data in stored.nodes(data=True):
         for name in LIST_ATTRIBUTES & data.keys():
             data[name] = json.loads(data[name])
+        graph.add_node(node, **data)
+    for source, target, key, data in stored.edges(keys=True, data=True):
+        data.pop(_EDGE_ID, None)
+        graph.add_edge(source, target, key=data.get("type", key), **data)
     return graph

@@ -87,8 +87,9 @@ class Paper:
     source : str
         The input file the paper came from.
     record : int
-        1-based position of the record in its file (the line number of the
-        title for page text, the line number for JSON Lines, the row for CSV).
+        1-based line number of the record in its file: the title line for page
+        text, the line for JSON Lines, and for CSV the line on which the row
+        ends (a quoted field may span lines).
     """
 
     id: str

@@ -23,12 +23,13 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import itertools
 import json
 import logging
 import re
 import unicodedata
+import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -151,16 +152,6 @@ def detect_format(path: str | Path) -> InputFormat:
     )
 
 
-def _open_text(path: Path) -> IO[str]:
-    if not path.exists():
-        raise InputError(str(path), "file not found")
-    if not path.is_file():
-        raise InputError(str(path), "not a regular file")
-    if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
-
-
 def _open_binary(path: Path) -> IO[bytes]:
     if not path.exists():
         raise InputError(str(path), "file not found")
@@ -188,7 +179,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                     raise InputError(
                         str(path), f"not valid UTF-8 ({err.reason} at byte {err.start + 1} of the line)", record=number
                     ) from err
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
+            # gzip reports a corrupt or truncated file while decompressing a line.
             raise InputError(str(path), f"cannot be read: {err}", record=number + 1) from err
 
 
@@ -256,15 +248,21 @@ def _content_paragraphs(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield first, lines
 
 
-def read_daily_papers(path: str | Path, *, stats: ReadStats | None = None) -> Iterator[Paper]:
+def read_daily_papers(
+    path: str | Path, *, skip_invalid: bool = False, stats: ReadStats | None = None
+) -> Iterator[Paper]:
     """Read a Daily Papers page copied as text.
 
     Parameters
     ----------
     path : path
         The page text, UTF-8.
+    skip_invalid : bool
+        Log and skip a paragraph that cannot be a paper (an abstract with no
+        title before it) instead of raising `InputError`.
     stats : ReadStats, optional
-        Updated with the number of papers and of title-only papers.
+        Updated with the number of papers, title-only papers and skipped
+        paragraphs.
 
     Yields
     ------
@@ -282,14 +280,25 @@ def read_daily_papers(path: str | Path, *, stats: ReadStats | None = None) -> It
     path = Path(path)
     stats = stats or ReadStats()
     pending: tuple[int, str] | None = None
+    # Derived id -> hash of the abstract, to tell a repeated listing (same id,
+    # dropped later by `kg.build.deduplicate`) from a second paper that has
+    # the same title (given a numbered id).
+    abstracts_of: dict[str, set[int]] = defaultdict(set)
 
     def emit(title_line: int, title: str, abstract: str) -> Paper:
         stats.records += 1
         if not abstract:
             stats.title_only += 1
             logger.info("%s, line %d: paper %r has no abstract; kept with its title only", path, title_line, title)
+        identifier = paper_id(title)
+        fingerprint = hash(abstract)
+        seen = abstracts_of[identifier]
+        if seen and fingerprint not in seen:
+            logger.warning("%s, line %d: another paper is titled %r; it gets a numbered id", path, title_line, title)
+            identifier = f"{identifier}-{len(seen) + 1}"
+        seen.add(fingerprint)
         return Paper(
-            id=paper_id(title),
+            id=identifier,
             title=title,
             abstract=abstract,
             source=str(path),
@@ -302,15 +311,21 @@ def read_daily_papers(path: str | Path, *, stats: ReadStats | None = None) -> It
             if len(lines) > 1 and not _looks_like_abstract(clean_text(lines[0])):
                 # Title and abstract with no blank line between them.
                 yield emit(first, clean_text(lines[0]), clean_text(" ".join(lines[1:])))
-            elif _looks_like_abstract(text):
-                raise InputError(
+            elif len(lines) == 1 and len(text) <= _MAX_TITLE_CHARS:
+                # After an abstract, a short line is a title even if it ends
+                # with a period ("Attention Is All You Need.").
+                pending = (first, text)
+            else:
+                error = InputError(
                     str(path),
                     "found an abstract-like paragraph with no title before it; "
                     "expected a title line, a blank line, then the abstract",
                     record=first,
                 )
-            else:
-                pending = (first, text)
+                if not skip_invalid:
+                    raise error
+                stats.skipped_invalid += 1
+                logger.warning("Skipped invalid record: %s", error)
             continue
 
         title_line, title = pending
@@ -329,6 +344,18 @@ def read_daily_papers(path: str | Path, *, stats: ReadStats | None = None) -> It
 # --- JSON Lines and CSV -------------------------------------------------------
 
 
+def _json_type(value: Any) -> str:
+    """Return the JSON name of a decoded value's type ("null", "array", ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    names = {dict: "object", list: "array", str: "string"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _authors(value: Any, path: Path, record: int) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
@@ -337,7 +364,7 @@ def _authors(value: Any, path: Path, record: int) -> tuple[str, ...]:
         return tuple(name for name in (clean_text(part) for part in value.split(separator)) if name)
     if isinstance(value, list) and all(isinstance(name, str) for name in value):
         return tuple(name for name in (clean_text(part) for part in value) if name)
-    raise InputError(str(path), f"field 'authors' must be a list of strings or a string, got {type(value).__name__}", record=record)
+    raise InputError(str(path), f"field 'authors' must be a list of strings or a string, got {_json_type(value)}", record=record)
 
 
 def _optional_string(record_data: dict[str, Any], name: str, path: Path, record: int) -> str | None:
@@ -347,14 +374,16 @@ def _optional_string(record_data: dict[str, Any], name: str, path: Path, record:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "id":
         return str(value)
     if not isinstance(value, str):
-        raise InputError(str(path), f"field {name!r} must be a string, got {type(value).__name__}", record=record)
+        raise InputError(str(path), f"field {name!r} must be a string, got {_json_type(value)}", record=record)
     return clean_text(value) or None
 
 
 def _paper_from_record(record_data: Any, path: Path, record: int) -> Paper:
     if not isinstance(record_data, dict):
-        raise InputError(str(path), f"expected a JSON object, got {type(record_data).__name__}", record=record)
+        raise InputError(str(path), f"expected a JSON object, got {_json_type(record_data)}", record=record)
     title = _optional_string(record_data, "title", path, record)
+    if title is None and "title" in record_data:
+        raise InputError(str(path), "field 'title' is empty", record=record)
     if title is None:
         fields = ", ".join(sorted(map(str, record_data))) or "none"
         raise InputError(str(path), f"missing required field 'title' (fields present: {fields})", record=record)
@@ -424,23 +453,22 @@ def read_csv(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats |
     path = Path(path)
 
     def records() -> Iterator[tuple[int, Any]]:
-        with _open_text(path) as handle:
-            reader = csv.DictReader(handle)
-            try:
-                header = reader.fieldnames
-                if not header or "title" not in header:
-                    raise InputError(str(path), f"the header row must name a 'title' column, got {header!r}", record=1)
-                for row in reader:
-                    if None in row:
-                        yield reader.line_num, InputError(
-                            str(path), f"row has {len(header) + len(row[None])} fields, the header has {len(header)}", record=reader.line_num
-                        )
-                        continue
-                    yield reader.line_num, row
-            except UnicodeDecodeError as err:
-                raise InputError(str(path), f"not valid UTF-8 ({err.reason})", record=reader.line_num + 1) from err
-            except csv.Error as err:
-                raise InputError(str(path), f"invalid CSV: {err}", record=reader.line_num) from err
+        # `_lines` decodes line by line, so a bad byte is reported on its own line.
+        # strict=True turns malformed quoting (an unterminated quote) into csv.Error.
+        reader = csv.DictReader((line for _, line in _lines(path)), strict=True)
+        try:
+            header = reader.fieldnames
+            if not header or "title" not in header:
+                raise InputError(str(path), f"the header row must name a 'title' column, got {header!r}", record=1)
+            for row in reader:
+                if None in row:
+                    fields = len(header) + len(row[None])
+                    problem = f"row has {fields} fields, the header has {len(header)}"
+                    yield reader.line_num, InputError(str(path), problem, record=reader.line_num)
+                    continue
+                yield reader.line_num, row
+        except csv.Error as err:
+            raise InputError(str(path), f"invalid CSV: {err}", record=reader.line_num) from err
 
     return _guarded(records(), path, skip_invalid, stats or ReadStats())
 
@@ -473,7 +501,7 @@ def read_papers(
     if fmt not in INPUT_FORMATS:
         raise InputError(str(path), f"unknown format {fmt!r}; expected one of {', '.join(INPUT_FORMATS)}")
     if fmt == "page":
-        return read_daily_papers(path, stats=stats)
+        return read_daily_papers(path, skip_invalid=skip_invalid, stats=stats)
     if fmt == "jsonl":
         return read_jsonl(path, skip_invalid=skip_invalid, stats=stats)
     return read_csv(path, skip_invalid=skip_invalid, stats=stats)

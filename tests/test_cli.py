@@ -3,12 +3,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli, main
+from kg.sources import read_daily_papers
 
 PROCESSBENCH_QUERY = """
 SELECT ?title WHERE {
@@ -163,3 +168,57 @@ def test_build_view_max_nodes_cuts_page(tmp_path: Path, small_input: Path) -> No
     assert "(top 2 of " in page
     graphml = (out / "graph.graphml").read_text(encoding="utf-8")
     assert graphml.count("<node ") > 2
+
+
+def test_build_empty_input_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "empty.txt"
+    page.write_text("Daily Papers\n\nSep 11\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(page), "--out", str(out)]) == 1
+    assert "found no papers in" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_build_bad_base_iri_before_extraction(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(small_input), "--out", str(out), "--base-iri", "not an iri"]) == 1
+    assert "Invalid base IRI 'not an iri'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_query_file_not_utf8(built: Path, tmp_path: Path) -> None:
+    query_file = tmp_path / "q.rq"
+    query_file.write_bytes("SELECT * WHERE { ?s ?p \"caf\xe9\" }".encode("latin-1"))
+    result = CliRunner().invoke(cli, ["query", str(built), "--file", str(query_file)])
+    assert result.exit_code == 2
+    assert "not valid UTF-8" in result.output
+
+
+def test_query_missing_query_message(built: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", str(built)])
+    assert result.exit_code == 2
+    assert "missing query" in result.output
+
+
+def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path) -> None:
+    corpus = tmp_path / "big.jsonl"
+    abstract = " ".join(paper.abstract for paper in read_daily_papers(example_page))
+    with corpus.open("w", encoding="utf-8") as handle:
+        for index in range(4000):
+            handle.write(json.dumps({"id": f"p{index}", "title": f"Paper {index}", "abstract": abstract[:1500]}) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph.ttl").write_text("previous", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out), "--force"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not [path for path in out.iterdir() if path.name.startswith(".kg-build-")]:
+        assert time.monotonic() < deadline, "the build never created its staging folder"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130, error
+    assert sorted(path.name for path in out.iterdir()) == ["graph.ttl"]
+    assert (out / "graph.ttl").read_text(encoding="utf-8") == "previous"

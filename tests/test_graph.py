@@ -187,3 +187,17 @@ def test_graphml_failed_write_keeps_old_file(tmp_path: Path, extractions: list[P
         write_graphml(graph, path)
     assert path.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.graphml"]
+
+
+def test_graphml_ids_unique(tmp_path: Path, extractions: list[PaperExtraction]) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    path = tmp_path / "graph.graphml"
+    write_graphml(build_graph(extractions), path)
+    namespace = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ElementTree.parse(path).getroot()
+    edge_ids = [edge.get("id") for edge in root.iterfind(".//g:edge", namespace)]
+    key_ids = [key.get("id") for key in root.iterfind("g:key", namespace)]
+    assert len(edge_ids) == len(set(edge_ids))
+    assert None not in edge_ids
+    assert len(key_ids) == len(set(key_ids))

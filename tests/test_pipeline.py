@@ -108,3 +108,19 @@ def test_pipeline_title_prefix_not_joined(nlp) -> None:
     (extraction,) = extract([paper], nlp)
     names = {entity.name for entity in extraction.entities}
     assert "Sotopia-RL" in names
+
+
+def test_pipeline_saved_pipeline_reused(tmp_path: Path, nlp) -> None:
+    nlp.to_disk(tmp_path / "saved")
+    loaded = create_pipeline(str(tmp_path / "saved"))
+    assert loaded.pipe_names == nlp.pipe_names
+    (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], loaded)
+    assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
+
+
+def test_pipeline_saved_with_vocabulary_rejected(tmp_path: Path, nlp) -> None:
+    nlp.to_disk(tmp_path / "saved")
+    vocabulary = tmp_path / "names.tsv"
+    vocabulary.write_text("ZetaBench\tdataset\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="already contains kg_entities"):
+        create_pipeline(str(tmp_path / "saved"), vocabulary_paths=[vocabulary])

@@ -168,7 +168,9 @@ def test_jsonl_reads_all_fields(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ("{not json", "invalid JSON"),
-        ("[1, 2]", "expected a JSON object, got list"),
+        ("[1, 2]", "expected a JSON object, got array"),
+        ("null", "expected a JSON object, got null"),
+        ('{"title": ""}', "field 'title' is empty"),
         ('{"id": "x"}', "missing required field 'title'"),
         ('{"title": 5}', "field 'title' must be a string"),
         ('{"title": "T", "authors": 3}', "field 'authors' must be a list"),
@@ -255,3 +257,61 @@ def test_detect_format(name: str, expected: str) -> None:
 def test_detect_format_unknown() -> None:
     with pytest.raises(InputError, match="unknown input format"):
         detect_format("papers.parquet")
+
+
+def test_gzip_corrupt_named(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl.gz"
+    data = gzip.compress(b'{"title": "A"}\n' * 200)
+    path.write_bytes(data[:40] + b"\x00" * 20 + data[60:])
+    with pytest.raises(InputError, match=r"papers\.jsonl\.gz, record \d+: cannot be read"):
+        list(read_papers(path))
+
+
+def test_csv_invalid_utf8_line(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    rows = "".join(f"p{index},Title {index}\n" for index in range(900))
+    path.write_bytes(b"id,title\n" + rows.encode() + "p900,Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"record 902: not valid UTF-8"):
+        list(read_csv(path))
+
+
+def test_csv_unterminated_quote(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text('id,title\np1,"never closed\n', encoding="utf-8")
+    with pytest.raises(InputError, match="invalid CSV"):
+        list(read_csv(path))
+
+
+def test_page_title_ending_with_period(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "Sep 11\n\nFirst Title\n\nFirst abstract. It is done.\n\n"
+        "Attention Is All You Need.\n\nSecond abstract. It is done too.\n",
+        encoding="utf-8",
+    )
+    papers = list(read_daily_papers(page))
+    assert [paper.title for paper in papers] == ["First Title", "Attention Is All You Need."]
+
+
+def test_page_same_title_different_papers(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Sep 11\n\nSame Title\n\nOne abstract.\n\nSame Title\n\nAnother abstract.\n", encoding="utf-8")
+    papers = list(read_daily_papers(page))
+    assert papers[1].id == papers[0].id + "-2"
+
+
+def test_page_repeated_listing_keeps_id(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Sep 11\n\nSame Title\n\nOne abstract.\n\nSame Title\n\nOne abstract.\n", encoding="utf-8")
+    papers = list(read_daily_papers(page))
+    assert papers[0].id == papers[1].id
+
+
+def test_page_skip_invalid_paragraph(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    orphan = "An abstract with no title. " * 20
+    page.write_text(f"Sep 11\n\nA Title\n\nIts abstract.\n\n{orphan}\n\nB Title\n\nB abstract.\n", encoding="utf-8")
+    stats = ReadStats()
+    papers = list(read_papers(page, skip_invalid=True, stats=stats))
+    assert [paper.title for paper in papers] == ["A Title", "B Title"]
+    assert stats.skipped_invalid == 1

@@ -93,6 +93,20 @@ def create_pipeline(
                 "the built-in rule-based pipeline."
             ) from err
 
+    present = [name for name in PIPELINE_COMPONENTS if name in nlp.pipe_names]
+    if present:
+        # A pipeline saved from kg (nlp.to_disk) already has its components.
+        if len(present) != len(PIPELINE_COMPONENTS):
+            missing = ", ".join(name for name in PIPELINE_COMPONENTS if name not in present)
+            raise ConfigError(f"The spaCy pipeline {base!r} has some of kg's components but lacks {missing}")
+        if vocabulary_paths:
+            raise ConfigError(
+                f"The spaCy pipeline {base!r} already contains kg_entities; set vocabulary_paths "
+                "in its config.cfg instead of passing --vocabulary"
+            )
+        logger.info("Using the kg components saved in %s", base)
+        return nlp
+
     _split_period_after_versions(nlp)
 
     has_sentences = any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer"))
