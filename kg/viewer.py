@@ -538,10 +538,10 @@ def render_html(graph: nx.Graph, *, title: str = "kg knowledge graph") -> str:
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__}")
 
-    return _render_page(build_payload(graph), title=title)
+    return _render_page(build_payload(graph), title=title, graph_edge_count=graph.number_of_edges())
 
 
-def _render_page(payload: Mapping[str, Any], *, title: str) -> str:
+def _render_page(payload: Mapping[str, Any], *, title: str, graph_edge_count: int) -> str:
     script, stylesheet = _vis_assets()
     legend_nodes = [(name, style) for name, style in NODE_STYLES.items()]
     if payload["hasOtherNodes"]:
@@ -552,6 +552,7 @@ def _render_page(payload: Mapping[str, Any], *, title: str) -> str:
         version=__version__,
         node_count=len(payload["nodes"]),
         edge_count=len(payload["edges"]),
+        implied_edge_count=max(graph_edge_count - len(payload["edges"]), 0),
         legend_nodes=legend_nodes,
         legend_edges=[(name, style, _css_border_style(style)) for name, style in EDGE_STYLES.items()],
         data_json=markupsafe.Markup(script_json(payload)),

@@ -237,6 +237,22 @@ def test_browser_search_selects_node(realistic: tuple[LoadedPage, dict]) -> None
     assert loaded.page.locator("#kg-details .kg-name").text_content() == "Master-RM"
 
 
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("GRPO", "Group Relative Policy Optimization"),
+        ("rl", "reinforcement learning"),
+        ("math", "MATH"),
+    ],
+)
+def test_browser_search_prefers_alias_and_word(realistic: tuple[LoadedPage, dict], query: str, name: str) -> None:
+    loaded, payload = realistic
+    loaded.page.fill("#kg-search", query)
+    loaded.page.press("#kg-search", "Enter")
+    expected = _index(payload, entity_node_id(entity_key(name)))
+    assert loaded.page.evaluate("window.kgNetwork.getSelectedNodes()") == [expected]
+
+
 # Hostile input
 
 
