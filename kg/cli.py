@@ -152,7 +152,9 @@ def query(graph: Path, sparql: str | None, query_file: Path | None, output_forma
             raise click.BadParameter(f"{query_file}: not valid UTF-8 ({err.reason} at byte {err.start})", param_hint="--file") from err
     assert sparql is not None
     result = run_query(graph, sparql, timeout=timeout)
-    click.echo(format_results(result, output_format))
+    text = format_results(result, output_format)
+    # RFC 4180 ends every CSV record, the last one too, with CRLF.
+    click.echo(text + "\r\n" if output_format == "csv" else text + "\n", nl=False)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
