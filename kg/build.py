@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+from spacy.language import Language
 
 from kg.errors import InputError, KgError
-from kg.extract import DEFAULT_BATCH_SIZE, extract
+from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
 from kg.graph import GraphBuilder, write_graphml
 from kg.io import atomic_write
 from kg.model import EntityType, Paper
@@ -120,6 +121,20 @@ def deduplicate(papers: Iterable[Paper], summary: BuildSummary) -> Iterator[Pape
                 record=paper.record,
             )
         seen[paper.id] = (fingerprint, paper.source, paper.record)
+        yield paper
+
+
+def _within_length(papers: Iterable[Paper], nlp: Language, skip_invalid: bool, stats: ReadStats) -> Iterator[Paper]:
+    """Pass papers that the pipeline can take; skip (or let `make_doc` reject) the others."""
+    for paper in papers:
+        length = len(paper.title) + len(paper.abstract) + len(TITLE_SEPARATOR)
+        if skip_invalid and length > nlp.max_length:
+            stats.skipped_invalid += 1
+            logger.warning(
+                "Skipped invalid record: %s, record %d: paper %r has %d characters, more than the pipeline's limit of %d",
+                paper.source, paper.record, paper.id, length, nlp.max_length,
+            )
+            continue
         yield paper
 
 
@@ -221,7 +236,7 @@ def build(
 
     with _staging(out_dir) as staging:
         builder = GraphBuilder()
-        stream = _progress(deduplicate(papers(), summary), progress)
+        stream = _progress(_within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats), progress)
         with atomic_write(staging / EXTRACTIONS_FILE) as handle:
             for extraction in extract(stream, nlp, batch_size=batch_size, n_process=n_process):
                 handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")

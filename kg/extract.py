@@ -5,6 +5,8 @@ abstract. Components report character offsets into that text; this module
 maps them back to offsets in the `title` or `abstract` field, groups mentions
 of the same entity, and applies the abbreviations the paper defines, so that
 "group relative policy optimization (GRPO)" and a later "GRPO" are one entity.
+Mentions that matched one vocabulary entry (``span.kb_id_``, see
+`kg.nlp.entities`) are one entity named by the entry's canonical name.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from spacy.tokens import Doc, Span
 
 from kg.model import (
     Abbreviation,
-    EntityType,
     ExtractedEntity,
     Field,
     Link,
@@ -29,6 +30,7 @@ from kg.model import (
     PaperExtraction,
     Relation,
     RelationType,
+    majority_type,
 )
 from kg.nlp.extensions import (
     ABBREVIATIONS,
@@ -40,6 +42,7 @@ from kg.nlp.extensions import (
     TITLE_END,
     register_extensions,
 )
+from kg.errors import InputError
 from kg.resolve import entity_key, preferred_name
 
 __all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
@@ -52,15 +55,6 @@ TITLE_SEPARATOR = "\n\n"
 
 DEFAULT_BATCH_SIZE = 64
 
-# When one entity is labelled with several types in a paper, the most frequent
-# label wins; ties go to the more specific type, in this order.
-_TYPE_PRIORITY = (
-    EntityType.DATASET,
-    EntityType.MODEL,
-    EntityType.METRIC,
-    EntityType.TASK,
-    EntityType.METHOD,
-)
 
 
 def make_doc(nlp: Language, paper: Paper) -> Doc:
@@ -69,6 +63,13 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
     text = paper.title
     if paper.has_abstract:
         text = f"{paper.title}{TITLE_SEPARATOR}{paper.abstract}"
+    if len(text) > nlp.max_length:
+        raise InputError(
+            paper.source,
+            f"paper {paper.id!r} has {len(text):,} characters of title and abstract, more than the "
+            f"pipeline's limit of {nlp.max_length:,}; is the abstract a whole paper?",
+            record=paper.record,
+        )
     doc = nlp.make_doc(text)
     doc._.set(PAPER_ID, paper.id)
     doc._.set(TITLE_END, len(paper.title))
@@ -179,18 +180,40 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:
 def _group_entities(
     doc: Doc, fields: _FieldMap, long_form_of: dict[str, str]
 ) -> tuple[tuple[ExtractedEntity, ...], dict[tuple[int, int], str]]:
+    """Group the entity spans of a Doc into entities, one per key.
+
+    A span's key and the entity's name come from the first rule that applies:
+
+    1. The span is a short form that the paper defines: it joins the entity
+       of the definition's long form. That entity is the long form's
+       vocabulary entry (its canonical name) when the long form matched the
+       vocabulary, else the long form as written. The definition wins over a
+       vocabulary entry that lists the short form, because a paper that
+       writes "reinforcement fine-tuning (RFT)" means its own RFT.
+    2. The span has a kb_id (it matched the vocabulary): the entry's canonical
+       name. When that name is itself a short form the paper defines, rule 1
+       applies to it.
+    3. Otherwise: `entity_key` of the span text, named by `preferred_name`.
+
+    So with an entry "GRPO" listing "group relative policy optimization" as an
+    alias, "group relative policy optimization (GRPO)" and later "GRPO" are one
+    entity named "GRPO"; with the entry the other way round, one entity named
+    "group relative policy optimization". Surface forms other than the name
+    become aliases.
+
+    Returns the entities and a map from span character offsets to entity key.
+    """
     spans: list[Span] = sorted(doc.spans[ENTITIES_KEY], key=lambda span: span.start_char) if ENTITIES_KEY in doc.spans else []
     proposed = {(span.start_char, span.end_char) for span in doc.spans.get(PROPOSED_KEY, [])}
+    definitions = _definition_targets(spans, long_form_of)
 
     groups: dict[str, list[Span]] = defaultdict(list)
-    long_name: dict[str, str] = {}
+    fixed_name: dict[str, str] = {}
     key_of_span: dict[tuple[int, int], str] = {}
     for span in spans:
-        key = entity_key(span.text)
-        if key in long_form_of:
-            long = long_form_of[key]
-            key = entity_key(long)
-            long_name[key] = long
+        key, name = _span_identity(span, definitions)
+        if name:
+            fixed_name.setdefault(key, name)
         groups[key].append(span)
         key_of_span[(span.start_char, span.end_char)] = key
 
@@ -204,10 +227,9 @@ def _group_entities(
     entities: list[ExtractedEntity] = []
     for key, group in groups.items():
         surface = Counter(span.text for span in group)
-        name = long_name.get(key) or preferred_name(surface)
-        labels = Counter(span.label_ for span in group)
-        best = max(labels.values())
-        entity_type = next(t for t in _TYPE_PRIORITY if labels.get(str(t)) == best)
+        name = fixed_name.get(key) or preferred_name(surface)
+        # Several labels for one entity in a paper: the most frequent wins.
+        entity_type = majority_type(Counter(span.label_ for span in group))
         entities.append(
             ExtractedEntity(
                 name=name,
@@ -219,6 +241,30 @@ def _group_entities(
             )
         )
     return tuple(entities), key_of_span
+
+
+def _definition_targets(spans: list[Span], long_form_of: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Map the key of each short form the paper defines to the (key, name) of its long form's entity."""
+    canonical_of: dict[str, str] = {}
+    for span in spans:
+        if span.kb_id_:
+            canonical_of.setdefault(entity_key(span.text), span.kb_id_)
+    targets: dict[str, tuple[str, str]] = {}
+    for short_key, long in long_form_of.items():
+        name = canonical_of.get(entity_key(long)) or long
+        targets[short_key] = (entity_key(name), name)
+    return targets
+
+
+def _span_identity(span: Span, definitions: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """Return (key, name) of the entity a span belongs to; name is "" when the surface forms decide it."""
+    surface_key = entity_key(span.text)
+    if surface_key in definitions:
+        return definitions[surface_key]
+    if span.kb_id_:
+        kb_key = entity_key(span.kb_id_)
+        return definitions.get(kb_key, (kb_key, span.kb_id_))
+    return surface_key, ""
 
 
 def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, int]], title_end: int) -> dict[str, str]:

@@ -44,7 +44,7 @@ from typing import Any
 import networkx as nx
 
 from kg.io import atomic_write
-from kg.model import EntityType, ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType
+from kg.model import ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType, majority_type
 from kg.resolve import entity_key, preferred_name
 
 __all__ = [
@@ -81,14 +81,6 @@ LINK_TYPE = "link"
 # Attributes that hold lists in memory and JSON arrays in GraphML.
 LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "papers", "proposed_by"})
 
-# Tie-break order when papers disagree on an entity's type.
-_TYPE_PRIORITY = (
-    EntityType.DATASET,
-    EntityType.MODEL,
-    EntityType.METRIC,
-    EntityType.TASK,
-    EntityType.METHOD,
-)
 
 
 def paper_node_id(paper_id: str) -> str:
@@ -172,10 +164,16 @@ class GraphBuilder:
             record=paper.record,
         )
 
+        # The entity that contains a long form decides its key and name, so a
+        # vocabulary entry that names the short form ("GRPO") keeps that name.
+        key_of_form = {
+            entity_key(form): entity.key for entity in extraction.entities for form in (entity.name, *entity.aliases)
+        }
+        name_of_key = {entity.key: entity.name for entity in extraction.entities}
         for abbreviation in extraction.abbreviations:
-            long_key = entity_key(abbreviation.long)
+            long_key = key_of_form.get(entity_key(abbreviation.long), entity_key(abbreviation.long))
             self._long_forms[entity_key(abbreviation.short)].add(long_key)
-            self._long_names[long_key][abbreviation.long] += 1
+            self._long_names[long_key][name_of_key.get(long_key, abbreviation.long)] += 1
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
@@ -253,9 +251,8 @@ class GraphBuilder:
         for key, counter in self._names.items():
             # The long form of an abbreviation names the node, else the most frequent form.
             name = preferred_name(self._long_names[key] or counter)
-            votes = self._types[key]
-            best = max(votes.values())
-            entity_type = next(str(t) for t in _TYPE_PRIORITY if votes.get(str(t)) == best)
+            # Papers that disagree on the type: the type most papers give wins.
+            entity_type = str(majority_type(self._types[key]))
             self._graph.nodes[entity_node_id(key)].update(
                 type=entity_type,
                 label=name,

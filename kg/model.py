@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "PaperExtraction",
     "Relation",
     "RelationType",
+    "TYPE_PRIORITY",
+    "majority_type",
 ]
 
 
@@ -66,6 +69,28 @@ class RelationType(StrEnum):
     """
 
     EVALUATED_ON = "evaluated_on"
+
+
+# Tie-break order of `majority_type`: the more specific type first.
+TYPE_PRIORITY: tuple[EntityType, ...] = (
+    EntityType.DATASET,
+    EntityType.MODEL,
+    EntityType.METRIC,
+    EntityType.TASK,
+    EntityType.METHOD,
+)
+
+
+def majority_type(votes: Mapping[str, int]) -> EntityType:
+    """Return the entity type with the most votes; ties go by `TYPE_PRIORITY`.
+
+    Examples
+    --------
+    >>> majority_type({"method": 2, "model": 2, "task": 1})
+    <EntityType.MODEL: 'model'>
+    """
+    best = max(votes.values())
+    return next(entity_type for entity_type in TYPE_PRIORITY if votes.get(str(entity_type)) == best)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +163,8 @@ class ExtractedEntity:
     ----------
     name : str
         Canonical name in this paper: the long form when the paper defines an
-        abbreviation for it, else the most frequent surface form.
+        abbreviation for it, else the vocabulary entry's canonical name when
+        a mention matched the vocabulary, else the most frequent surface form.
     key : str
         Normalised name used to merge entities across papers (see
         `kg.resolve.entity_key`).

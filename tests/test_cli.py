@@ -222,3 +222,13 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path) -> Non
     assert process.returncode == 130, error
     assert sorted(path.name for path in out.iterdir()) == ["graph.ttl"]
     assert (out / "graph.ttl").read_text(encoding="utf-8") == "previous"
+
+
+def test_build_overlong_abstract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "papers.jsonl"
+    huge = "word " * 210_000
+    path.write_text(json.dumps({"title": "ok"}) + "\n" + json.dumps({"id": "big", "title": "Huge", "abstract": huge}) + "\n", encoding="utf-8")
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert "record 2: paper 'big' has 1,050,005 characters" in capsys.readouterr().err
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--skip-invalid"]) == 0
+    assert "skipped     1 invalid records" in capsys.readouterr().out

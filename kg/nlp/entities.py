@@ -22,6 +22,16 @@ lower-case forms are ordinary words ("math", "glue"). Every other name is
 matched case-insensitively: multi-word phrases change case in titles
 ("Question Answering"), lower-case names start sentences ("Accuracy"), and
 names with digits or symbols vary in case without becoming words ("GSM8k").
+
+Every span whose text is a vocabulary surface form (under the same case
+rule) and whose label is that entry's type gets ``span.kb_id_`` = the entry's
+canonical name, the first column of its line: "Zeta-Bench" and "ZB2" from the
+line ``ZetaBench<TAB>dataset<TAB>Zeta-Bench|ZB2`` both get "ZetaBench". This
+covers vocabulary matches, later mentions found by propagation, and names that
+a context rule found first. A span that `_extend` grew past the vocabulary
+form ("AIME" + "2025") keeps an empty kb_id unless the longer text is a form
+too. `kg.extract` keys entities by the kb_id, so the aliases of one entry make
+one entity. Span groups and `DocBin` store kb_id, so it survives serialisation.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from spacy.tokens import Doc, Span
 from kg.model import EntityType
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary
-from kg.resolve import entity_key
+from kg.resolve import entity_key, normalize_text
 
 __all__ = [
     "Candidate",
@@ -843,8 +853,9 @@ class EntityRecognizer:
 
     Reads the sentence boundaries, ``doc._.kg_title_end`` and, when set,
     ``doc._.kg_abbreviations``; writes non-overlapping spans labelled with
-    `EntityType` values. Candidate sources and the overlap rule are described
-    in the module docstring and in `resolve_overlaps`.
+    `EntityType` values, with ``span.kb_id_`` set to the canonical vocabulary
+    name where the span matched the vocabulary. Candidate sources and the
+    overlap rule are described in the module docstring and in `resolve_overlaps`.
     """
 
     def __init__(
@@ -862,9 +873,18 @@ class EntityRecognizer:
         self.vocabulary: Vocabulary = load_vocabulary(vocabulary_paths, use_default=use_default_vocabulary)
         self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        # Surface form -> (canonical name, type); folded forms are stored in lower case.
+        self._exact_entries: dict[str, tuple[str, EntityType]] = {}
+        self._folded_entries: dict[str, tuple[str, EntityType]] = {}
         self._add_vocabulary(nlp)
 
     def _add_vocabulary(self, nlp: Language) -> None:
+        # The entry loaded last owns a surface form, as for its type in `Vocabulary`.
+        canonical_of: dict[str, str] = {}
+        for entry in self.vocabulary.entries:
+            for form in entry.surface_forms:
+                canonical_of[form] = entry.name
+
         exact: dict[str, list[Doc]] = {}
         folded: dict[str, list[Doc]] = {}
         for form, entity_type in self.vocabulary.items():
@@ -872,10 +892,31 @@ class EntityRecognizer:
             # Case-sensitive: one-token, letters-only names with a capital ("MATH", "Atari").
             case_sensitive = len(pattern) == 1 and form.isalpha() and not form.islower()
             (exact if case_sensitive else folded).setdefault(str(entity_type), []).append(pattern)
+            if case_sensitive:
+                self._exact_entries[normalize_text(form)] = (canonical_of[form], entity_type)
+            else:
+                self._folded_entries[normalize_text(form).lower()] = (canonical_of[form], entity_type)
         for label, patterns in exact.items():
             self._exact.add(label, patterns)
         for label, patterns in folded.items():
             self._folded.add(label, patterns)
+
+    def canonical_name(self, text: str, *, entity_type: EntityType | None = None) -> str:
+        """Return the canonical vocabulary name of a surface form, or "" if it has none.
+
+        `text` is looked up with the case rule of the vocabulary matcher (see
+        the module docstring), after Unicode and whitespace normalisation.
+        With `entity_type`, an entry of another type does not count. With the
+        starter vocabulary, "GSM-8K" and "gsm8k" both return "GSM8K".
+        """
+        normalized = normalize_text(text)
+        found = self._exact_entries.get(normalized) or self._folded_entries.get(normalized.lower())
+        if found is None:
+            return ""
+        canonical, found_type = found
+        if entity_type is not None and found_type != entity_type:
+            return ""
+        return canonical
 
     def _vocabulary_candidates(self, doc: Doc) -> list[Candidate]:
         found = []
@@ -901,6 +942,11 @@ class EntityRecognizer:
         kept = resolve_overlaps([*kept, *_propagate(doc, kept)])
         kept = _unify_types(doc, kept)
 
-        doc.spans[self.spans_key] = [Span(doc, c.start, c.end, label=str(c.label)) for c in kept]
+        spans = []
+        for candidate in kept:
+            span = doc[candidate.start : candidate.end]
+            kb_id = self.canonical_name(span.text, entity_type=candidate.label)
+            spans.append(Span(doc, span.start, span.end, label=str(candidate.label), kb_id=kb_id))
+        doc.spans[self.spans_key] = spans
         doc.spans[INTRODUCED_KEY] = [Span(doc, name.start, name.end, label=str(name.label)) for name in introductions]
         return doc

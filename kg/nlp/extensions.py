@@ -41,6 +41,7 @@ ABBREVIATIONS = "kg_abbreviations"
 RELATIONS = "kg_relations"
 
 # doc.spans[ENTITIES_KEY]: non-overlapping entity spans, label = EntityType value.
+# span.kb_id_ is the canonical vocabulary name when the span matched the vocabulary.
 ENTITIES_KEY = "kg_entities"
 
 # doc.spans[PROPOSED_KEY]: the entity spans that the paper introduces.
