@@ -97,7 +97,7 @@ class Chunk:
     "(Qwen2.5-Math-7B)," is one chunk covering the tokens of Qwen2.5-Math-7B.
     `closed` is True when punctuation was trimmed after the chunk, which ends
     a multi-word name; `sentence_start` is True for the first chunk of a
-    sentence, whose capital letter says nothing about being a name.
+    sentence, whose capital letter does not mark a name.
     """
 
     start: int

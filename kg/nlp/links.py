@@ -1,13 +1,14 @@
 """Detection and classification of URLs in paper text.
 
 `find_urls` locates URLs in a string, and `link_kind` returns the kind of
-resource a URL points to. Both are plain functions. `LinkDetector` is the spaCy component that applies
-them to `doc.text` and stores the result in `doc._.kg_links`.
+resource a URL points to. Both are plain functions. `LinkDetector` is the
+spaCy component that applies them to `doc.text` and stores the result in
+`doc._.kg_links`.
 
 A URL starts with ``http://`` or ``https://``, with ``www.``, or with the host
 name of a well-known code, model or paper site followed by a path
 (``github.com/owner/repo``). It ends at whitespace or at a character that RFC
-3987 forbids in an IRI (``<>"{}|\\^`` and the backtick); sentence punctuation
+3987 forbids in an IRI (``<>"{}|\\^`` and the backtick). Sentence punctuation
 and unbalanced closing brackets at its end are then cut off.
 """
 

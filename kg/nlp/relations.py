@@ -2,7 +2,7 @@
 
 `RelationExtractor` (factory ``kg_relations``) reads the entity spans and the
 proposed spans and appends to ``doc._.kg_relations`` one dict per dataset
-mention that stands in an evaluation context:
+mention that is in an evaluation context:
 
 - the sentence has an evaluation word ("experiments", "evaluate", "achieves",
   "outperforms", "scores", "leads", "state of the art", ...);
