@@ -32,12 +32,16 @@ class InputError(KgError):
         The 1-based line or record number, when the problem belongs to one record.
     """
 
-    def __init__(self, path: str, problem: str, *, record: int | None = None) -> None:
+    def __init__(self, path: str, problem: str, record: int | None = None) -> None:
         self.path = str(path)
         self.problem = problem
         self.record = record
         where = self.path if record is None else f"{self.path}, record {record}"
         super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None]]:
+        # Rebuild from the fields, so the error crosses process boundaries intact.
+        return (self.__class__, (self.path, self.problem, self.record))
 
 
 class ConfigError(KgError):

@@ -96,12 +96,18 @@ def extract(
     batch_size : int
         Papers per `nlp.pipe` batch.
     n_process : int
-        Worker processes for `nlp.pipe` (1 runs in this process).
+        Worker processes (1 runs in this process); see `kg.parallel`.
 
     Yields
     ------
     PaperExtraction
     """
+    if n_process > 1:
+        from kg.parallel import extract_in_processes
+
+        yield from extract_in_processes(papers, nlp, batch_size=batch_size, n_process=n_process)
+        return
+
     pairs = ((make_doc(nlp, paper), paper) for paper in papers)
     for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
         yield doc_to_extraction(doc, paper)

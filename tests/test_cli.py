@@ -200,7 +200,8 @@ def test_query_missing_query_message(built: Path) -> None:
     assert "missing query" in result.output
 
 
-def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path) -> None:
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, processes: str) -> None:
     corpus = tmp_path / "big.jsonl"
     abstract = " ".join(paper.abstract for paper in read_daily_papers(example_page))
     with corpus.open("w", encoding="utf-8") as handle:
@@ -210,7 +211,7 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path) -> Non
     out.mkdir()
     (out / "graph.ttl").write_text("previous", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out), "--force"],
+        [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out), "--force", "--processes", processes],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
@@ -232,3 +233,20 @@ def test_build_overlong_abstract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "record 2: paper 'big' has 1,050,005 characters" in capsys.readouterr().err
     assert main(["build", str(path), "--out", str(tmp_path / "out"), "--skip-invalid"]) == 0
     assert "skipped     1 invalid records" in capsys.readouterr().out
+
+
+def test_build_processes_bad_record_stops(tmp_path: Path, example_page: Path) -> None:
+    papers = list(read_daily_papers(example_page))
+    path = tmp_path / "papers.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(1500):
+            paper = papers[index % len(papers)]
+            record = {"title": 5} if index == 1000 else {"id": f"p{index}", "title": f"{paper.title} {index}", "abstract": paper.abstract}
+            handle.write(json.dumps(record) + "\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", str(path), "--out", str(tmp_path / "out"), "--processes", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip() == f"Error: {path}, record 1001: field 'title' must be a string, got number"
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,86 @@
+"""Extraction in worker processes, for `kg.extract.extract(..., n_process=N)`.
+
+spaCy's own multi-process `nlp.pipe` joins its workers while their result
+pipes are full when the input stream raises or the user interrupts, so a bad
+record or Ctrl-C left the build hanging. Here a `ProcessPoolExecutor` runs
+whole batches: each worker receives the pipeline once, returns plain
+`PaperExtraction` records, and an error in the input, in a worker or in the
+consumer cancels the batches that have not started.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import multiprocessing
+import signal
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from spacy.language import Language
+
+from kg.model import Paper, PaperExtraction
+
+__all__ = ["extract_in_processes"]
+
+logger = logging.getLogger(__name__)
+
+# Batches submitted ahead per worker: enough to keep every worker busy while
+# results are consumed in order, few enough to keep memory flat.
+BATCHES_AHEAD_PER_WORKER = 2
+
+_worker_nlp: Language | None = None
+
+
+def _start_worker(nlp: Language) -> None:
+    global _worker_nlp
+    # The parent process decides what an interrupt means; a worker that
+    # raised KeyboardInterrupt itself would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker_nlp = nlp
+
+
+def _extract_batch(papers: list[Paper]) -> list[PaperExtraction]:
+    from kg.extract import extract
+
+    assert _worker_nlp is not None, "worker started without a pipeline"
+    return list(extract(papers, _worker_nlp, batch_size=len(papers) or 1))
+
+
+def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    iterator = iter(papers)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def extract_in_processes(
+    papers: Iterable[Paper], nlp: Language, *, batch_size: int, n_process: int
+) -> Iterator[PaperExtraction]:
+    """Extract papers in `n_process` worker processes, yielding results in input order.
+
+    Raises
+    ------
+    Exception
+        The first error of the input stream or of a worker, unchanged; the
+        batches that have not started are cancelled before it propagates.
+    """
+    # fork shares the loaded pipeline without re-importing the caller's
+    # script, which a plain script without a __main__ guard would need.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    pending: collections.deque[Future[list[PaperExtraction]]] = collections.deque()
+    with ProcessPoolExecutor(n_process, mp_context=context, initializer=_start_worker, initargs=(nlp,)) as pool:
+        try:
+            for batch in _batches(papers, batch_size):
+                pending.append(pool.submit(_extract_batch, batch))
+                while len(pending) >= BATCHES_AHEAD_PER_WORKER * n_process:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        except BaseException:
+            # Running batches finish (a batch takes well under a second);
+            # the others never start, so leaving the pool does not hang.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
