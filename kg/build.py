@@ -159,7 +159,12 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     succeeded = False
     try:
         yield staging
-        for path in sorted(staging.iterdir()):
+        staged = sorted(staging.iterdir())
+        # Check every target first, so that the outputs are replaced all together or not at all.
+        for path in staged:
+            if (out_dir / path.name).is_dir():
+                raise KgError(f"{out_dir / path.name} is a folder; remove it or choose another --out folder")
+        for path in staged:
             os.replace(path, out_dir / path.name)
         succeeded = True
     finally:
@@ -254,9 +259,12 @@ def build(
 
         graph = builder.graph()
         _count_graph(graph, summary)
+        logger.info("Merged the graph: %d nodes, %d edges", summary.nodes, summary.edges)
 
+        logger.info("Writing %s", GRAPHML_FILE)
         write_graphml(graph, staging / GRAPHML_FILE)
 
+        logger.info("Writing %s", TURTLE_FILE)
         turtle_path = staging / TURTLE_FILE
         summary.triples = write_turtle(graph_to_rdf(graph, base_iri=base_iri), turtle_path)
         reparsed = count_triples_with_oxigraph(turtle_path)
@@ -266,6 +274,7 @@ def build(
                 f"reads {reparsed}; the export is inconsistent, please report this as a bug"
             )
 
+        logger.info("Writing %s", HTML_FILE)
         heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
         view = select_view(graph, max_nodes=view_max_nodes)
         if view is not graph:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
-from kg.errors import KgError
+from kg.errors import ConfigError, KgError
 from kg.viewer import VIEW_MAX_NODES
 
 __all__ = ["main"]
@@ -89,11 +89,17 @@ def build(
     force: bool,
     progress: bool | None,
 ) -> None:
-    """Build the knowledge graph of INPUTS (page text, .jsonl or .csv files)."""
+    """Build the knowledge graph of INPUTS.
+
+    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson)
+    or CSV (.csv) files, optionally gzip-compressed (.gz).
+    """
     from kg.build import OUTPUT_FILES, build as run_build
     from kg.rdf import DEFAULT_BASE_IRI
 
     for path in inputs:
+        if path.is_dir():
+            raise click.BadParameter(f"{path}: is a folder; give the input files", param_hint="INPUTS")
         if not path.is_file():
             raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
@@ -108,7 +114,7 @@ def build(
         list(inputs),
         out_dir,
         input_format=input_format,  # type: ignore[arg-type]  # click.Choice limits the values
-        base_iri=base_iri or DEFAULT_BASE_IRI,
+        base_iri=DEFAULT_BASE_IRI if base_iri is None else base_iri,
         model=model,
         vocabulary_paths=vocabulary_paths,
         batch_size=batch_size,
@@ -175,8 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as err:
         err.show()
         return err.exit_code
+    except ConfigError as err:
+        # An invalid option or settings file is a usage error.
+        click.echo(f"Error: {err}", err=True)
+        return 2
     except KgError as err:
         click.echo(f"Error: {err}", err=True)
+        return 1
+    except OSError as err:
+        # Output folders that cannot be created or written, full disks, ...
+        click.echo(f"Error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), err=True)
         return 1
     except BrokenPipeError:
         return 1

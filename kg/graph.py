@@ -180,9 +180,14 @@ class GraphBuilder:
 
         for relation in extraction.relations:
             target = entity_node_id(relation.object)
-            source = paper_node if not relation.subject else entity_node_id(relation.subject)
-            if source in graph and target in graph:
-                _add_edge_once(graph, source, target, str(relation.type), paper.id, relation.evidence)
+            if target not in graph:
+                continue
+            # The paper evaluates on what its method is evaluated on, so
+            # "papers that evaluate on X" needs no second pattern.
+            sources = [paper_node] if not relation.subject else [entity_node_id(relation.subject), paper_node]
+            for source in sources:
+                if source in graph:
+                    _add_edge_once(graph, source, target, str(relation.type), paper.id, relation.evidence)
 
         proposed_here = [entity.key for entity in extraction.entities if entity.proposed]
         for link in extraction.links:

@@ -29,6 +29,7 @@ import logging
 import re
 import unicodedata
 import zlib
+from urllib.parse import urlsplit
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -62,8 +63,10 @@ _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".csv": "csv",
 }
 
-# C0 and C1 control characters except tab, line feed and carriage return.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 control characters except tab, line feed and carriage return, and
+# the bidirectional embedding, override and isolate controls (U+202A-U+202E,
+# U+2066-U+2069), which can make a name display in a misleading order.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
 
@@ -135,6 +138,28 @@ def paper_id(title: str) -> str:
     slug = _SLUG_SEPARATOR.sub("-", unicodedata.normalize("NFKD", normalized).encode("ascii", "ignore").decode())
     words = [word for word in slug.split("-") if word][:_ID_SLUG_WORDS]
     return "-".join([*words, digest])
+
+
+class _DerivedIds:
+    """Paper ids derived from titles, numbered when different papers share a title.
+
+    A repeated listing (same title and abstract) gets the same id again, so
+    `kg.build.deduplicate` drops it; a different paper with the same title
+    gets ``<id>-2``, ``<id>-3``, ... in order of appearance.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[int, str]] = defaultdict(dict)
+
+    def assign(self, title: str, abstract: str, *, path: Path, record: int) -> str:
+        base = paper_id(title)
+        ids = self._ids[base]
+        fingerprint = hash(abstract)
+        if fingerprint not in ids:
+            if ids:
+                logger.warning("%s, record %d: another paper is titled %r; it gets a numbered id", path, record, title)
+            ids[fingerprint] = base if not ids else f"{base}-{len(ids) + 1}"
+        return ids[fingerprint]
 
 
 def detect_format(path: str | Path) -> InputFormat:
@@ -280,25 +305,15 @@ def read_daily_papers(
     path = Path(path)
     stats = stats or ReadStats()
     pending: tuple[int, str] | None = None
-    # Derived id -> hash of the abstract, to tell a repeated listing (same id,
-    # dropped later by `kg.build.deduplicate`) from a second paper that has
-    # the same title (given a numbered id).
-    abstracts_of: dict[str, set[int]] = defaultdict(set)
+    derived_ids = _DerivedIds()
 
     def emit(title_line: int, title: str, abstract: str) -> Paper:
         stats.records += 1
         if not abstract:
             stats.title_only += 1
             logger.info("%s, line %d: paper %r has no abstract; kept with its title only", path, title_line, title)
-        identifier = paper_id(title)
-        fingerprint = hash(abstract)
-        seen = abstracts_of[identifier]
-        if seen and fingerprint not in seen:
-            logger.warning("%s, line %d: another paper is titled %r; it gets a numbered id", path, title_line, title)
-            identifier = f"{identifier}-{len(seen) + 1}"
-        seen.add(fingerprint)
         return Paper(
-            id=identifier,
+            id=derived_ids.assign(title, abstract, path=path, record=title_line),
             title=title,
             abstract=abstract,
             source=str(path),
@@ -378,7 +393,7 @@ def _optional_string(record_data: dict[str, Any], name: str, path: Path, record:
     return clean_text(value) or None
 
 
-def _paper_from_record(record_data: Any, path: Path, record: int) -> Paper:
+def _paper_from_record(record_data: Any, path: Path, record: int, derived_ids: _DerivedIds) -> Paper:
     if not isinstance(record_data, dict):
         raise InputError(str(path), f"expected a JSON object, got {_json_type(record_data)}", record=record)
     title = _optional_string(record_data, "title", path, record)
@@ -387,12 +402,18 @@ def _paper_from_record(record_data: Any, path: Path, record: int) -> Paper:
     if title is None:
         fields = ", ".join(sorted(map(str, record_data))) or "none"
         raise InputError(str(path), f"missing required field 'title' (fields present: {fields})", record=record)
-    identifier = _optional_string(record_data, "id", path, record) or paper_id(title)
+    abstract = _optional_string(record_data, "abstract", path, record) or ""
+    identifier = _optional_string(record_data, "id", path, record)
+    if identifier is None:
+        identifier = derived_ids.assign(title, abstract, path=path, record=record)
+    url = _optional_string(record_data, "url", path, record)
+    if url is not None and urlsplit(url).scheme.lower() not in {"http", "https"}:
+        raise InputError(str(path), f"field 'url' must be an http or https URL, got {url[:80]!r}", record=record)
     return Paper(
         id=identifier,
         title=title,
-        abstract=_optional_string(record_data, "abstract", path, record) or "",
-        url=_optional_string(record_data, "url", path, record),
+        abstract=abstract,
+        url=url,
         date=_optional_string(record_data, "date", path, record),
         authors=_authors(record_data.get("authors"), path, record),
         source=str(path),
@@ -403,9 +424,10 @@ def _paper_from_record(record_data: Any, path: Path, record: int) -> Paper:
 def _guarded(
     records: Iterable[tuple[int, Any]], path: Path, skip_invalid: bool, stats: ReadStats
 ) -> Iterator[Paper]:
+    derived_ids = _DerivedIds()
     for record, data in records:
         try:
-            paper = data if isinstance(data, InputError) else _paper_from_record(data, path, record)
+            paper = data if isinstance(data, InputError) else _paper_from_record(data, path, record, derived_ids)
             if isinstance(paper, InputError):
                 raise paper
         except InputError as err:
@@ -437,7 +459,7 @@ def read_jsonl(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
+                yield number, json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as err:
                 yield number, InputError(str(path), f"invalid JSON: {err.msg} at column {err.colno}", record=number)
 
@@ -457,7 +479,11 @@ def read_csv(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats |
         # strict=True turns malformed quoting (an unterminated quote) into csv.Error.
         reader = csv.DictReader((line for _, line in _lines(path)), strict=True)
         try:
-            header = reader.fieldnames
+            header = [name.strip().lower() for name in reader.fieldnames or ()]
+            duplicates = sorted({name for name in header if header.count(name) > 1})
+            if duplicates:
+                raise InputError(str(path), f"the header row repeats the column(s) {', '.join(duplicates)}", record=1)
+            reader.fieldnames = header
             if not header or "title" not in header:
                 raise InputError(str(path), f"the header row must name a 'title' column, got {header!r}", record=1)
             for row in reader:

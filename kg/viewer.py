@@ -657,6 +657,9 @@ def select_view(graph: nx.MultiDiGraph, *, max_nodes: int = VIEW_MAX_NODES) -> n
         chosen |= new
         if len(chosen) == max_nodes:
             break
+    if not chosen and entities:
+        # Not even one entity fits with its neighbours: draw the top entity alone.
+        chosen = {entities[0]}
     logger.warning(
         "The graph has %d nodes; graph.html shows %d of them: the most widely mentioned entities "
         "with their papers and links. The other outputs contain the whole graph.",

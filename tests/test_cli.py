@@ -108,7 +108,7 @@ def test_build_conflicting_ids_rejected(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_build_unknown_model_is_clear(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", str(small_input), "--out", str(tmp_path / "out"), "--model", "no_such_pipeline"]) == 1
+    assert main(["build", str(small_input), "--out", str(tmp_path / "out"), "--model", "no_such_pipeline"]) == 2
     assert "Cannot load the spaCy pipeline 'no_such_pipeline'" in capsys.readouterr().err
 
 
@@ -181,7 +181,7 @@ def test_build_empty_input_rejected(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_build_bad_base_iri_before_extraction(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert main(["build", str(small_input), "--out", str(out), "--base-iri", "not an iri"]) == 1
+    assert main(["build", str(small_input), "--out", str(out), "--base-iri", "not an iri"]) == 2
     assert "Invalid base IRI 'not an iri'" in capsys.readouterr().err
     assert not out.exists()
 
@@ -250,3 +250,31 @@ def test_build_processes_bad_record_stops(tmp_path: Path, example_page: Path) ->
     assert completed.returncode == 1
     assert completed.stderr.strip() == f"Error: {path}, record 1001: field 'title' must be a string, got number"
     assert not (tmp_path / "out").exists()
+
+
+def test_build_output_folder_not_writable(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["build", str(small_input), "--out", str(blocker / "out")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Error: ")
+    assert "Traceback" not in error
+
+
+def test_build_target_folder_keeps_outputs(tmp_path: Path, small_input: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(small_input), "--out", str(out)]) == 0
+    (out / "graph.ttl").unlink()
+    (out / "graph.ttl").mkdir()
+    before = (out / "extractions.jsonl").read_bytes()
+    (out / "extractions.jsonl").write_bytes(b"old")
+    assert main(["build", str(small_input), "--out", str(out), "--force"]) == 1
+    assert "graph.ttl is a folder" in capsys.readouterr().err
+    assert (out / "extractions.jsonl").read_bytes() == b"old"
+    assert before != b"old"
+
+
+def test_build_folder_as_input(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "is a folder" in result.output

@@ -201,3 +201,14 @@ def test_graphml_ids_unique(tmp_path: Path, extractions: list[PaperExtraction]) 
     assert len(edge_ids) == len(set(edge_ids))
     assert None not in edge_ids
     assert len(key_ids) == len(set(key_ids))
+
+
+def test_graph_entity_relation_adds_paper_edge() -> None:
+    extraction = PaperExtraction(
+        paper=Paper(id="p", title="T"),
+        entities=(_entity("CRM", EntityType.METHOD, proposed=True), _entity("RewardBench", EntityType.DATASET)),
+        relations=(Relation(type=RelationType.EVALUATED_ON, subject="crm", object="rewardbench", evidence=_mention("RewardBench")),),
+    )
+    graph = build_graph([extraction])
+    assert graph.has_edge(entity_node_id("crm"), entity_node_id("rewardbench"), key=EVALUATED_ON)
+    assert graph.has_edge(paper_node_id("p"), entity_node_id("rewardbench"), key=EVALUATED_ON)

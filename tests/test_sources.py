@@ -315,3 +315,51 @@ def test_page_skip_invalid_paragraph(tmp_path: Path) -> None:
     papers = list(read_papers(page, skip_invalid=True, stats=stats))
     assert [paper.title for paper in papers] == ["A Title", "B Title"]
     assert stats.skipped_invalid == 1
+
+
+def test_jsonl_same_title_gets_numbered_ids(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    records = [
+        {"title": "Same", "abstract": "One."},
+        {"title": "Same", "abstract": "Two."},
+        {"title": "Same", "abstract": "One."},
+        {"title": "Same", "abstract": "Three."},
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    ids = [paper.id for paper in read_jsonl(path)]
+    base = paper_id("Same")
+    assert ids == [base, f"{base}-2", base, f"{base}-3"]
+
+
+def test_jsonl_rejects_non_http_url(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text(json.dumps({"title": "T", "url": "javascript:alert(1)"}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="field 'url' must be an http or https URL"):
+        list(read_jsonl(path))
+
+
+def test_bidi_controls_removed(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text(json.dumps({"title": "Safe\u202eemaN\u202c Title"}) + "\n", encoding="utf-8")
+    assert next(read_jsonl(path)).title == "Safe emaN Title"
+
+
+def test_csv_header_case_and_space(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text("ID, Title ,Abstract\np1,A title,An abstract.\n", encoding="utf-8")
+    (paper,) = read_csv(path)
+    assert (paper.id, paper.title, paper.abstract) == ("p1", "A title", "An abstract.")
+
+
+def test_csv_duplicate_header_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "papers.csv"
+    path.write_text("title,title\na,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="repeats the column"):
+        list(read_csv(path))
+
+
+def test_jsonl_error_column(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text('{"title":"B"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="at column 13"):
+        list(read_jsonl(path))

@@ -544,3 +544,9 @@ def test_select_view_keeps_most_mentioned() -> None:
     assert set(view.nodes) == {"entity:popular", "paper:p0", "paper:p1", "paper:p2"}
     assert view.number_of_edges() == 3
     assert graph.number_of_nodes() == 6
+
+
+def test_select_view_tiny_limit_keeps_top_entity() -> None:
+    entity = ExtractedEntity(name="X", key="x", type=EntityType.METHOD, mentions=(Mention("X", 0, 1, Field.ABSTRACT, "X"),))
+    graph = build_graph([PaperExtraction(paper=Paper(id=f"p{i}", title="T"), entities=(entity,)) for i in range(3)])
+    assert list(select_view(graph, max_nodes=1).nodes) == ["entity:x"]
