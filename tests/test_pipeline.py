@@ -118,9 +118,21 @@ def test_pipeline_saved_pipeline_reused(tmp_path: Path, nlp) -> None:
     assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
 
 
-def test_pipeline_saved_with_vocabulary_rejected(tmp_path: Path, nlp) -> None:
+def test_pipeline_saved_keeps_vocabulary(tmp_path: Path) -> None:
+    vocabulary = tmp_path / "names.tsv"
+    vocabulary.write_text("ZetaBench\tdataset\tZeta-Bench\n", encoding="utf-8")
+    create_pipeline(vocabulary_paths=[vocabulary]).to_disk(tmp_path / "saved")
+    vocabulary.unlink()
+    loaded = create_pipeline(str(tmp_path / "saved"))
+    paper = Paper(id="p", title="A title", abstract="We report results on Zeta-Bench and more.")
+    (extraction,) = extract([paper], loaded)
+    assert [(entity.name, entity.type) for entity in extraction.entities] == [("ZetaBench", EntityType.DATASET)]
+
+
+def test_pipeline_saved_accepts_more_vocabulary(tmp_path: Path, nlp) -> None:
     nlp.to_disk(tmp_path / "saved")
     vocabulary = tmp_path / "names.tsv"
-    vocabulary.write_text("ZetaBench\tdataset\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="already contains kg_entities"):
-        create_pipeline(str(tmp_path / "saved"), vocabulary_paths=[vocabulary])
+    vocabulary.write_text("QuuxBench\tdataset\n", encoding="utf-8")
+    loaded = create_pipeline(str(tmp_path / "saved"), vocabulary_paths=[vocabulary])
+    (extraction,) = extract([Paper(id="p", title="A title", abstract="Scores on QuuxBench rise.")], loaded)
+    assert "QuuxBench" in {entity.name for entity in extraction.entities}

@@ -41,6 +41,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -48,7 +49,7 @@ from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
-from kg.nlp.vocabulary import Vocabulary, load_vocabulary
+from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
 from kg.resolve import entity_key, normalize_text
 
 __all__ = [
@@ -848,6 +849,10 @@ def _is_junk(doc: Doc, candidate: Candidate) -> bool:
 # The component
 
 
+# File of the vocabulary that `EntityRecognizer.to_disk` saves with a pipeline.
+_VOCABULARY_FILE = "vocabulary.tsv"
+
+
 class EntityRecognizer:
     """Find entity spans and write them to ``doc.spans[spans_key]``.
 
@@ -870,13 +875,44 @@ class EntityRecognizer:
         register_extensions()
         self.name = name
         self.spans_key = spans_key
-        self.vocabulary: Vocabulary = load_vocabulary(vocabulary_paths, use_default=use_default_vocabulary)
-        self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self._folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.nlp = nlp
+        self._set_vocabulary(load_vocabulary(vocabulary_paths, use_default=use_default_vocabulary))
+
+    def add_vocabulary_files(self, paths: Sequence[str | Path]) -> None:
+        """Add user vocabulary files; their entries override earlier ones.
+
+        Raises
+        ------
+        ConfigError
+            If a file is missing or has an invalid line.
+        """
+        vocabulary = Vocabulary(self.vocabulary.entries)
+        for path in paths:
+            vocabulary.merge(read_vocabulary_file(path))
+        self._set_vocabulary(vocabulary)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the vocabulary with the pipeline, so loading needs no vocabulary files."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        lines = "".join(line + "\n" for line in self.vocabulary.to_lines())
+        (path / _VOCABULARY_FILE).write_text(lines, encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityRecognizer:
+        """Load the vocabulary saved by `to_disk`, replacing the one from the config."""
+        saved = Path(path) / _VOCABULARY_FILE
+        if saved.is_file():
+            self._set_vocabulary(read_vocabulary_file(saved))
+        return self
+
+    def _set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self._folded = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         # Surface form -> (canonical name, type); folded forms are stored in lower case.
         self._exact_entries: dict[str, tuple[str, EntityType]] = {}
         self._folded_entries: dict[str, tuple[str, EntityType]] = {}
-        self._add_vocabulary(nlp)
+        self._add_vocabulary(self.nlp)
 
     def _add_vocabulary(self, nlp: Language) -> None:
         # The entry loaded last owns a surface form, as for its type in `Vocabulary`.

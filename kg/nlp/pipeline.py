@@ -99,12 +99,8 @@ def create_pipeline(
         if len(present) != len(PIPELINE_COMPONENTS):
             missing = ", ".join(name for name in PIPELINE_COMPONENTS if name not in present)
             raise ConfigError(f"The spaCy pipeline {base!r} has some of kg's components but lacks {missing}")
-        if vocabulary_paths:
-            raise ConfigError(
-                f"The spaCy pipeline {base!r} already contains kg_entities; set vocabulary_paths "
-                "in its config.cfg instead of passing --vocabulary"
-            )
         logger.info("Using the kg components saved in %s", base)
+        nlp.get_pipe("kg_entities").add_vocabulary_files(vocabulary_paths)
         return nlp
 
     _split_period_after_versions(nlp)
@@ -117,13 +113,11 @@ def create_pipeline(
     nlp.add_pipe("kg_title_boundary", first=True)
     nlp.add_pipe("kg_links", after="kg_title_boundary")
     nlp.add_pipe("kg_abbreviations")
-    nlp.add_pipe(
-        "kg_entities",
-        config={
-            "vocabulary_paths": [str(path) for path in vocabulary_paths],
-            "use_default_vocabulary": use_default_vocabulary,
-        },
-    )
+    # User files are added after construction rather than through the config,
+    # so a pipeline saved with nlp.to_disk carries the vocabulary itself and
+    # no path to a file that may move.
+    recognizer = nlp.add_pipe("kg_entities", config={"use_default_vocabulary": use_default_vocabulary})
+    recognizer.add_vocabulary_files(vocabulary_paths)
     nlp.add_pipe("kg_proposals")
     nlp.add_pipe("kg_relations")
     logger.debug("Extraction pipeline: %s", nlp.pipe_names)

@@ -160,6 +160,15 @@ class Vocabulary:
     def entries(self) -> tuple[VocabularyEntry, ...]:
         return tuple(self._entries)
 
+    def to_lines(self) -> Iterator[str]:
+        """Yield the entries as vocabulary file lines, in the order they were added.
+
+        `Vocabulary.from_lines` on these lines gives the same surface forms
+        and types, because later entries still override earlier ones.
+        """
+        for entry in self._entries:
+            yield "\t".join((entry.name, str(entry.type), ALIAS_SEPARATOR.join(entry.aliases)))
+
     def type_of(self, form: str) -> EntityType | None:
         """Return the type of a surface form, or None if the vocabulary lacks it."""
         return self._types.get(form)
