@@ -163,14 +163,21 @@ def query(graph: Path, sparql: str | None, query_file: Path | None, output_forma
     click.echo(text + "\r\n" if output_format == "csv" else text + "\n", nl=False)
 
 
+_terminated = threading.Event()
+
+
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     # SIGTERM (kill, a job scheduler's time limit) then unwinds like Ctrl-C,
     # so a build removes its staging folder and keeps the previous outputs.
+    # The event covers a signal that lands while the process forks workers:
+    # Python then ignores the exception, and the build finishes its outputs.
+    _terminated.set()
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status."""
+    _terminated.clear()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
@@ -188,12 +195,15 @@ def main(argv: list[str] | None = None) -> int:
     except KgError as err:
         click.echo(f"Error: {err}", err=True)
         return 1
+    except BrokenPipeError:
+        return 1
     except OSError as err:
         # Output folders that cannot be created or written, full disks, ...
         click.echo(f"Error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), err=True)
         return 1
-    except BrokenPipeError:
-        return 1
+    if _terminated.is_set():
+        click.echo("Aborted after the build had finished its outputs.", err=True)
+        return 130
     return status if isinstance(status, int) else 0
 
 

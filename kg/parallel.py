@@ -11,10 +11,12 @@ consumer cancels the batches that have not started.
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import logging
 import multiprocessing
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -33,12 +35,35 @@ BATCHES_AHEAD_PER_WORKER = 2
 _worker_nlp: Language | None = None
 
 
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM in this thread until the block ends.
+
+    The pool forks its workers on the first submit. A signal handler that
+    raises while the process forks runs inside an at-fork hook, where Python
+    ignores the exception; held, the signal arrives after the fork instead.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _start_worker(nlp: Language) -> None:
     global _worker_nlp
     # The parent process decides what an interrupt means; a worker that
-    # raised KeyboardInterrupt itself would only print a traceback.
+    # raised KeyboardInterrupt itself would only print a traceback. The
+    # worker inherits the parent's held signals, so release them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
     _worker_nlp = nlp
 
 
@@ -73,8 +98,12 @@ def extract_in_processes(
     pending: collections.deque[Future[list[PaperExtraction]]] = collections.deque()
     with ProcessPoolExecutor(n_process, mp_context=context, initializer=_start_worker, initargs=(nlp,)) as pool:
         try:
-            for batch in _batches(papers, batch_size):
-                pending.append(pool.submit(_extract_batch, batch))
+            for number, batch in enumerate(_batches(papers, batch_size)):
+                if number == 0:
+                    with _interrupts_held():
+                        pending.append(pool.submit(_extract_batch, batch))
+                else:
+                    pending.append(pool.submit(_extract_batch, batch))
                 while len(pending) >= BATCHES_AHEAD_PER_WORKER * n_process:
                     yield from pending.popleft().result()
             while pending:

@@ -219,10 +219,17 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, proces
         assert time.monotonic() < deadline, "the build never created its staging folder"
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    _, error = process.communicate(timeout=60)
+    _, error = process.communicate(timeout=120)
     assert process.returncode == 130, error
-    assert sorted(path.name for path in out.iterdir()) == ["graph.ttl"]
-    assert (out / "graph.ttl").read_text(encoding="utf-8") == "previous"
+    names = sorted(path.name for path in out.iterdir())
+    assert not [name for name in names if name.startswith(".")]
+    if names == ["graph.ttl"]:
+        assert (out / "graph.ttl").read_text(encoding="utf-8") == "previous"
+    else:
+        # The signal landed while workers were forked, where Python ignores
+        # the exception: the build then finishes all four outputs.
+        assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl"]
+        assert b"Aborted after the build had finished" in error
 
 
 def test_build_overlong_abstract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
