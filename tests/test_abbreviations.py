@@ -21,7 +21,7 @@ from kg.nlp.abbreviations import (
     find_abbreviations,
     is_short_form,
 )
-from kg.nlp.extensions import ABBREVIATIONS, LINKS
+from kg.nlp.extensions import ABBREVIATIONS
 from kg.nlp.links import LinkDetector
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "daily-papers-sep-11.txt"
