@@ -29,6 +29,7 @@ from viewer_samples import (
     synthetic_graph,
 )
 
+from kg.build import build
 from kg.graph import entity_node_id, link_node_id, paper_node_id
 from kg.resolve import entity_key
 from kg.viewer import PYTHON_LAYOUT_MIN_NODES, build_payload, write_html
@@ -338,3 +339,20 @@ def test_browser_screenshot(browser: Any, tmp_path: Path) -> None:
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, target)
+
+
+# The example page's own build
+
+
+def test_browser_example_page_loads(browser: Any, tmp_path: Path, example_page: Path) -> None:
+    graph, _ = build([example_page], tmp_path / "out")
+    loaded = _open(browser, tmp_path / "out" / "graph.html")
+    assert loaded.errors == []
+    assert [url for url in loaded.requests if not url.startswith("file://")] == []
+    assert loaded.page.locator("#kg-legend").is_visible()
+    drawn = loaded.page.evaluate("window.kgNetwork.body.data.nodes.length")
+    assert drawn == graph.number_of_nodes()
+    loaded.page.fill("#kg-search", "ProcessBench")
+    loaded.page.press("#kg-search", "Enter")
+    assert loaded.page.locator("#kg-details .kg-name").text_content() == "ProcessBench"
+    loaded.page.close()
