@@ -43,8 +43,8 @@ def _interrupts_held() -> Iterator[None]:
     """Hold SIGINT and SIGTERM in this thread until the block ends.
 
     The pool forks its workers on the first submit. A signal handler that
-    raises while the process forks runs inside an at-fork hook, where Python
-    ignores the exception; held, the signal arrives after the fork instead.
+    raises during the fork runs inside an at-fork hook, where Python
+    ignores the exception. A held signal arrives after the fork instead.
     """
     if threading.current_thread() is not threading.main_thread():
         yield

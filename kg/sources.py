@@ -144,7 +144,7 @@ class _DerivedIds:
     """Paper ids derived from titles, numbered when different papers share a title.
 
     A repeated listing (same title and abstract) gets the same id again, so
-    `kg.build.deduplicate` drops it; a different paper with the same title
+    `kg.build.deduplicate` drops it. A different paper with the same title
     gets ``<id>-2``, ``<id>-3``, ... in order of appearance.
     """
 

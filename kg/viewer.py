@@ -387,7 +387,7 @@ def _layout_positions(count: int, edges: list[tuple[int, int]], *, seed: int) ->
             neighbours[source].add(target)
             neighbours[target].add(source)
 
-    # A leaf has one neighbour, which itself has more; two nodes that only
+    # A leaf has one neighbour, which itself has more. Two nodes that only
     # touch each other both stay in the core, so the core is never empty.
     parent = {
         node: next(iter(adjacent))
@@ -425,8 +425,8 @@ def _fruchterman_reingold(count: int, edges: np.ndarray, *, seed: int) -> np.nda
     of every edge together with force d²/k (k = 1/sqrt(count)), and moves each
     node at most the current temperature, which cools linearly to zero. The
     pairwise step is exact, computed in row blocks, so time is quadratic in
-    `count`; networkx's own `spring_layout` would need SciPy for graphs of this
-    size, which kg does not depend on.
+    `count`. networkx's own `spring_layout` would need SciPy for graphs of this
+    size, and kg does not depend on SciPy.
     """
     rng = np.random.default_rng(seed)
     positions = rng.uniform(-0.5, 0.5, size=(count, 2))
@@ -596,10 +596,9 @@ def write_html(graph: nx.Graph, path: str | Path, *, title: str = "kg knowledge 
     Notes
     -----
     Below `PYTHON_LAYOUT_MIN_NODES` nodes the browser lays the graph out with
-    vis-network physics and freezes it once stabilised; from that size on,
-    positions come from a seeded Fruchterman-Reingold layout computed here,
-    whose cost is quadratic in the number of nodes with more than one
-    neighbour.
+    vis-network physics and freezes it once stabilised. From that size on,
+    positions come from a seeded Fruchterman-Reingold layout computed here.
+    Its cost is quadratic in the number of nodes with more than one neighbour.
     """
     html = render_html(graph, title=title)
     with atomic_write(path, "w") as handle:

@@ -108,6 +108,7 @@ def test_pipeline_title_prefix_not_joined(nlp) -> None:
     (extraction,) = extract([paper], nlp)
     names = {entity.name for entity in extraction.entities}
     assert "Sotopia-RL" in names
+    assert "Sotopia" in names
 
 
 def test_pipeline_saved_pipeline_reused(tmp_path: Path, nlp) -> None:

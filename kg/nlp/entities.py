@@ -97,7 +97,7 @@ class Chunk:
 
     "(Qwen2.5-Math-7B)," is one chunk covering the tokens of Qwen2.5-Math-7B.
     `closed` is True when punctuation was trimmed after the chunk, which ends
-    a multi-word name; `sentence_start` is True for the first chunk of a
+    a multi-word name. `sentence_start` is True for the first chunk of a
     sentence, whose capital letter does not mark a name.
     """
 
@@ -857,9 +857,9 @@ class EntityRecognizer:
     """Find entity spans and write them to ``doc.spans[spans_key]``.
 
     Reads the sentence boundaries, ``doc._.kg_title_end`` and, when set,
-    ``doc._.kg_abbreviations``; writes non-overlapping spans labelled with
-    `EntityType` values, with ``span.kb_id_`` set to the canonical vocabulary
-    name where the span matched the vocabulary. Candidate sources and the
+    ``doc._.kg_abbreviations``. Writes non-overlapping spans labelled with
+    `EntityType` values. Where a span matched the vocabulary, its
+    ``span.kb_id_`` is the entry's canonical name. Candidate sources and the
     overlap rule are described in the module docstring and in `resolve_overlaps`.
     """
 

@@ -11,7 +11,7 @@ mention that is in an evaluation context:
 - the nearest cue word before the dataset is not a training word
   ("trained on ImageNet" is no evaluation).
 
-The subject is the paper itself (offsets -1, -1) unless the clause that holds
+The subject is the paper itself (offsets -1, -1) unless the clause that contains
 the dataset starts with an entity the paper proposes ("Tango achieves 80% on
 X", "CRM ... improves ... on RewardBench") or the dataset sits in a relative
 clause of one ("a model named VerifyRM, which achieves ... on VerifyBench").
