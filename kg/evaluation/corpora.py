@@ -538,7 +538,7 @@ def detect_corpus_format(path: str | Path) -> CorpusFormat:
                 return "scierc"
             if "ner" in record and ("abstract_words" in record or "abstract" in record):
                 return "scirex"
-            if "id" in record and ("entities" in record or "proposed" in record):
+            if "id" in record and "title" in record:
                 return "gold"
             fields = ", ".join(sorted(record)) or "none"
             raise InputError(
