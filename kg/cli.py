@@ -210,10 +210,10 @@ def eval_command(
 ) -> None:
     """Score kg's extraction against the annotations in GOLD.
 
-    Prints precision, recall and F1 per entity type: for span corpora
-    (SciERC, CoNLL, SciREX) by exact and partial span match and by names per
-    document; for kg's gold format by names per paper, with proposed
-    artifacts, links and abbreviations.
+    Prints precision, recall and F1 per entity type. Span corpora (SciERC,
+    CoNLL, SciREX) are scored by exact and partial span match and by names
+    per document. kg's gold format is scored by names per paper, with
+    proposed artifacts, links and abbreviations.
     """
     from kg.evaluation.corpora import detect_corpus_format
     from kg.evaluation.report import format_result, write_json

@@ -56,8 +56,8 @@ CORPUS_FORMATS: tuple[str, ...] = ("gold", "scierc", "conll", "scirex")
 _CONLL_SUFFIXES = frozenset({".conll", ".conllu", ".bio", ".bioes", ".iob", ".data", ".tsv"})
 _JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 
-# Penn Treebank escapes that SciERC uses for brackets; the pipeline reads the
-# bracket itself, which the abbreviation detector needs.
+# Penn Treebank escapes that SciERC uses for brackets. The pipeline gets the
+# bracket itself, because the abbreviation detector looks for "(".
 _PTB_ESCAPES: Mapping[str, str] = {
     "-LRB-": "(",
     "-RRB-": ")",
@@ -414,8 +414,8 @@ def _decode_lines(path: Path, encoding: str | None) -> list[str]:
 
 
 def _split_columns(line: str) -> list[str]:
-    # Tab-separated when the line has a tab, so tokens may contain spaces;
-    # otherwise any run of spaces separates columns.
+    # A line with a tab is split on tabs, so tokens may contain spaces.
+    # Otherwise any run of spaces separates columns.
     if "\t" in line:
         return [column.strip() for column in line.split("\t")]
     return line.split()
@@ -425,8 +425,8 @@ def _conll_spans(tags: list[tuple[int, str]], starts: list[int], tokens: list[st
     """Decode BIO or BIOES tags (also IOB1 and BILOU) into spans.
 
     An I- or E- tag that does not continue a span of the same label starts a
-    new one, as conlleval does, so an IOB1 file and a file with a broken
-    sequence still give every tagged token a span.
+    new one, as the CoNLL-2000 conlleval script does. So an IOB1 file and a
+    file with a broken sequence still give every tagged token a span.
     """
     spans: list[GoldSpan] = []
     open_label: str | None = None

@@ -1,7 +1,7 @@
 """Label mappings between annotated corpora and kg's entity types.
 
 Scores are computed in one label space, the *evaluation types*, which are kg's
-`EntityType` values. A `LabelMapping` says where each side lands:
+`EntityType` values. A `LabelMapping` maps both sides to them:
 
 - ``gold``: corpus label -> evaluation type, or None to ignore the label;
 - ``predicted``: kg's entity type -> evaluation type, or None to ignore it.
@@ -31,7 +31,7 @@ EVALUATION_TYPES: tuple[str, ...] = tuple(str(entity_type) for entity_type in En
 
 @dataclass(frozen=True)
 class LabelMapping:
-    """Where corpus labels and kg's entity types land in the scoring.
+    """Mapping of corpus labels and of kg's entity types to evaluation types.
 
     Attributes
     ----------
@@ -54,7 +54,7 @@ class LabelMapping:
         """
         if label not in self.gold:
             raise ConfigError(
-                f"corpus label {label!r} has no mapping; add --map {label}=TYPE "
+                f"corpus label {label!r} has no mapping. Add --map {label}=TYPE "
                 f"(TYPE one of {', '.join(EVALUATION_TYPES)}) or --map {label}= to ignore it"
             )
         return self.gold[label]
@@ -69,7 +69,7 @@ class LabelMapping:
         if unknown:
             options = " ".join(f"--map {label}=TYPE" for label in unknown)
             raise ConfigError(
-                f"corpus labels without a mapping: {', '.join(unknown)}; add {options} "
+                f"corpus labels without a mapping: {', '.join(unknown)}. Add {options} "
                 f"(TYPE one of {', '.join(EVALUATION_TYPES)}, or empty to ignore the label)"
             )
 
@@ -164,8 +164,8 @@ def parse_overrides(items: Sequence[str], *, option: str, sources: Iterable[str]
         if not separator or not label:
             raise ConfigError(f"{option} {item!r}: expected LABEL=TYPE, or LABEL= to ignore the label")
         if allowed is not None and label not in allowed:
-            raise ConfigError(f"{option} {item!r}: unknown type {label!r}; expected one of {', '.join(sorted(allowed))}")
+            raise ConfigError(f"{option} {item!r}: unknown type {label!r}, expected one of {', '.join(sorted(allowed))}")
         if target and target not in EVALUATION_TYPES:
-            raise ConfigError(f"{option} {item!r}: unknown type {target!r}; expected one of {', '.join(EVALUATION_TYPES)}, or nothing")
+            raise ConfigError(f"{option} {item!r}: unknown type {target!r}, expected one of {', '.join(EVALUATION_TYPES)} or nothing")
         overrides[label] = target or None
     return overrides

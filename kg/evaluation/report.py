@@ -24,8 +24,8 @@ def format_table(table: ScoreTable, *, markdown: bool = False) -> str:
     >>> from kg.evaluation.scoring import Counts
     >>> print(format_table(ScoreTable("t", "Links", {"links": Counts(tp=1, fp=1)})))
     Links
-                 gold   pred     tp      P      R     F1
-    links           1      2      1   0.50   1.00   0.67
+              gold   pred     tp      P      R     F1
+    links        1      2      1   0.50   1.00   0.67
     """
     rows = [
         (name, str(counts.gold), str(counts.predicted), str(counts.tp), f"{counts.precision:.2f}", f"{counts.recall:.2f}", f"{counts.f1:.2f}")

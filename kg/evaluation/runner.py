@@ -1,7 +1,7 @@
 """Run kg's extraction over annotated data and score it.
 
 `evaluate_documents` runs the pipeline on span-level corpora (SciERC, CoNLL,
-SciREX) and scores spans and paper-level names; `evaluate_gold` runs the full
+SciREX) and scores spans and paper-level names. `evaluate_gold` runs the full
 extraction on a paper file (for example the bundled Daily Papers page) and
 scores it against kg's gold format.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,10 @@ class EvaluationResult:
         The label mapping used.
     input : str or None
         The paper file that the gold format was compared with.
+    errors : dict
+        Span corpora only: per evaluation type, the most frequent
+        ``"missed"`` gold texts and ``"spurious"`` predicted texts under
+        exact match, as (lower-cased text, count) pairs.
     """
 
     corpus: str
@@ -74,7 +79,7 @@ class EvaluationResult:
     tables: tuple[ScoreTable, ...]
     mapping: LabelMapping
     input: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    errors: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
 
     def table(self, name: str) -> ScoreTable:
         return next(table for table in self.tables if table.name == name)
@@ -87,7 +92,10 @@ class EvaluationResult:
             "documents": self.documents,
             "mapping": self.mapping.to_json(),
             "scores": {table.name: table.to_json() for table in self.tables},
-            "notes": list(self.notes),
+            "errors": {
+                entity_type: {kind: [[text, count] for text, count in pairs] for kind, pairs in kinds.items()}
+                for entity_type, kinds in self.errors.items()
+            },
         }
 
 
@@ -114,9 +122,38 @@ def _progress(items: Iterable[Any], *, enabled: bool, total: int, unit: str) -> 
 
 # --- span-level corpora -------------------------------------------------------
 
+# Texts listed per type and kind of error: enough to see the systematic misses.
+ERROR_EXAMPLES = 15
+
+
+class _ErrorTally:
+    """Counts the texts of gold spans missed and predicted spans not in the gold, under exact match."""
+
+    def __init__(self, types: Sequence[str]) -> None:
+        self.missed: dict[str, Counter[str]] = {entity_type: Counter() for entity_type in types}
+        self.spurious: dict[str, Counter[str]] = {entity_type: Counter() for entity_type in types}
+
+    def add(self, text: str, gold: Sequence[tuple[int, int, str]], predicted: Sequence[tuple[int, int, str]]) -> None:
+        gold_set, predicted_set = set(gold), set(predicted)
+        for start, end, entity_type in gold_set - predicted_set:
+            if entity_type in self.missed:
+                self.missed[entity_type][text[start:end].lower()] += 1
+        for start, end, entity_type in predicted_set - gold_set:
+            if entity_type in self.spurious:
+                self.spurious[entity_type][text[start:end].lower()] += 1
+
+    def most_common(self) -> dict[str, dict[str, list[tuple[str, int]]]]:
+        return {
+            entity_type: {
+                "missed": self.missed[entity_type].most_common(ERROR_EXAMPLES),
+                "spurious": self.spurious[entity_type].most_common(ERROR_EXAMPLES),
+            }
+            for entity_type in self.missed
+        }
+
 
 def _predicted_spans(extraction: PaperExtraction, mapping: LabelMapping) -> Iterator[tuple[int, int, str]]:
-    """Yield (start, end, evaluation type) of every abstract mention; title mentions have no gold."""
+    """Yield (start, end, evaluation type) of every abstract mention, because title mentions have no gold."""
     for entity in extraction.entities:
         entity_type = mapping.predicted_type(str(entity.type))
         if entity_type is None:
@@ -189,6 +226,7 @@ def evaluate_documents(
     logger.info("Scoring %d documents of %s for types %s", len(documents), corpus, ", ".join(types))
 
     span_totals: dict[str, dict[str, Counts]] = {mode: {} for mode in modes}
+    errors = _ErrorTally(types)
     paper_total: dict[str, Counts] = {}
     papers = (Paper(id=document.id, title=document.title, abstract=document.text, source=document.source, record=document.record) for document in documents)
     extractions = extract(papers, nlp, batch_size=batch_size)
@@ -202,6 +240,7 @@ def evaluate_documents(
         for mode in modes:
             _add(span_totals[mode], score_spans(gold_spans, predicted_spans, mode=mode, types=types))
         _add(paper_total, _paper_items(document.labels, extraction, mapping, types))
+        errors.add(document.text, gold_spans, predicted_spans)
 
     empty = {entity_type: Counts() for entity_type in types}
     tables = [
@@ -215,7 +254,12 @@ def evaluate_documents(
     )
     tables.append(ScoreTable("paper", paper_title, _with_micro({**empty, **paper_total})))
     return EvaluationResult(
-        corpus=corpus, corpus_format=corpus_format, documents=len(documents), tables=tuple(tables), mapping=mapping
+        corpus=corpus,
+        corpus_format=corpus_format,
+        documents=len(documents),
+        tables=tuple(tables),
+        mapping=mapping,
+        errors=errors.most_common(),
     )
 
 
@@ -261,8 +305,8 @@ def evaluate_gold(
 ) -> EvaluationResult:
     """Extract the papers and score them against kg's gold format, micro-averaged over papers.
 
-    Entities are compared per type and with the type ignored ("any type");
-    proposed artifacts, links (trailing punctuation stripped) and
+    Entities are compared per type and with the type ignored ("any type").
+    Proposed artifacts, links (trailing punctuation stripped) and
     abbreviations (short and long form, by `kg.resolve.entity_key`) get a
     row each. An extracted entity matches a gold item when any of its name,
     key or aliases has the key of one of the item's names.
@@ -318,7 +362,7 @@ def evaluate_gold(
 
 
 def _score_pairs(gold: Sequence[tuple[str, str]], extraction: PaperExtraction) -> Counts:
-    """Score abbreviations as (short key, long key) pairs; both forms must match."""
+    """Score abbreviations as (short key, long key) pairs, so both forms must match."""
     gold_pairs = {(entity_key(short), entity_key(long)) for short, long in gold}
     predicted_pairs = {(entity_key(item.short), entity_key(item.long)) for item in extraction.abbreviations}
     tp = len(gold_pairs & predicted_pairs)

@@ -8,7 +8,7 @@ Two kinds of comparison:
   matching is one-to-one (a maximum bipartite matching), so one long
   prediction that overlaps two gold spans counts once.
 - items (`score_items`): paper-level sets of names, each item a set of
-  alternative keys (see `item_keys`); a predicted item matches a gold item
+  alternative keys (see `item_keys`). A predicted item matches a gold item
   when they share a key, again one-to-one.
 
 Counts add up over documents, so totals are micro-averages.
