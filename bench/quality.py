@@ -129,7 +129,7 @@ def markdown_table(table: dict[str, Any], targets: dict[str, float]) -> list[str
 
 
 def error_lines(errors: dict[str, Any]) -> list[str]:
-    lines = ["Most frequent exact-match errors (lower-cased text, count):", ""]
+    lines = ["Most frequent errors (lower-cased text, count; spans under exact match):", ""]
     for entity_type, kinds in errors.items():
         for kind in ("missed", "spurious"):
             pairs = kinds[kind][:ERROR_EXAMPLES]

@@ -68,9 +68,10 @@ class EvaluationResult:
     input : str or None
         The paper file that the gold format was compared with.
     errors : dict
-        Span corpora only: per evaluation type, the most frequent
-        ``"missed"`` gold texts and ``"spurious"`` predicted texts under
-        exact match, as (lower-cased text, count) pairs.
+        Per evaluation type (and "proposed" for the gold format), the most
+        frequent ``"missed"`` gold texts and ``"spurious"`` predicted texts
+        as (lower-cased text, count) pairs. Span corpora list the spans that
+        differ under exact match.
     """
 
     corpus: str
@@ -127,13 +128,14 @@ ERROR_EXAMPLES = 15
 
 
 class _ErrorTally:
-    """Counts the texts of gold spans missed and predicted spans not in the gold, under exact match."""
+    """Counts of the gold texts that were missed and the predicted texts that are not in the gold, per row."""
 
-    def __init__(self, types: Sequence[str]) -> None:
-        self.missed: dict[str, Counter[str]] = {entity_type: Counter() for entity_type in types}
-        self.spurious: dict[str, Counter[str]] = {entity_type: Counter() for entity_type in types}
+    def __init__(self, rows: Sequence[str]) -> None:
+        self.missed: dict[str, Counter[str]] = {row: Counter() for row in rows}
+        self.spurious: dict[str, Counter[str]] = {row: Counter() for row in rows}
 
     def add(self, text: str, gold: Sequence[tuple[int, int, str]], predicted: Sequence[tuple[int, int, str]]) -> None:
+        """Count the spans of one document that differ under exact match."""
         gold_set, predicted_set = set(gold), set(predicted)
         for start, end, entity_type in gold_set - predicted_set:
             if entity_type in self.missed:
@@ -141,6 +143,19 @@ class _ErrorTally:
         for start, end, entity_type in predicted_set - gold_set:
             if entity_type in self.spurious:
                 self.spurious[entity_type][text[start:end].lower()] += 1
+
+    def add_items(self, row: str, gold: Sequence[tuple[str, frozenset[str]]], predicted: Sequence[tuple[str, frozenset[str]]]) -> None:
+        """Count the (name, keys) items of one paper that share no key with the other side.
+
+        NOTE: this ignores the one-to-one pairing of `score_items`, so an item
+        whose only match was paired with another item is not listed.
+        """
+        for name, keys in gold:
+            if all(keys.isdisjoint(other) for _, other in predicted):
+                self.missed[row][name.lower()] += 1
+        for name, keys in predicted:
+            if all(keys.isdisjoint(other) for _, other in gold):
+                self.spurious[row][name.lower()] += 1
 
     def most_common(self) -> dict[str, dict[str, list[tuple[str, int]]]]:
         return {
@@ -324,28 +339,32 @@ def evaluate_gold(
     entity_rows: dict[str, Counts] = {entity_type: Counts() for entity_type in types}
     any_type = Counts()
     artifact_rows = {"proposed": Counts(), "links": Counts(), "abbreviations": Counts()}
+    errors = _ErrorTally([*types, "proposed"])
     for gold, extraction in pairs:
-        gold_by_type: dict[str, list[frozenset[str]]] = {entity_type: [] for entity_type in types}
+        # Items as (display name, keys): the name is for the error listing.
+        gold_by_type: dict[str, list[tuple[str, frozenset[str]]]] = {entity_type: [] for entity_type in types}
         for label, items in gold.entities.items():
             entity_type = mapping.gold_type(label)
             if entity_type is not None:
-                gold_by_type[entity_type].extend(item_keys(item) for item in items)
-        predicted_by_type: dict[str, list[frozenset[str]]] = {entity_type: [] for entity_type in types}
+                gold_by_type[entity_type].extend((item[0], item_keys(item)) for item in items)
+        predicted_by_type: dict[str, list[tuple[str, frozenset[str]]]] = {entity_type: [] for entity_type in types}
         for entity in extraction.entities:
             entity_type = mapping.predicted_type(str(entity.type))
             if entity_type in predicted_by_type:
-                predicted_by_type[entity_type].append(_entity_item(entity))
+                predicted_by_type[entity_type].append((entity.name, _entity_item(entity)))
         for entity_type in types:
-            entity_rows[entity_type] += score_items(gold_by_type[entity_type], predicted_by_type[entity_type])
+            gold_items, predicted_items = gold_by_type[entity_type], predicted_by_type[entity_type]
+            entity_rows[entity_type] += score_items([keys for _, keys in gold_items], [keys for _, keys in predicted_items])
+            errors.add_items(entity_type, gold_items, predicted_items)
         any_type += score_items(
-            [item for items in gold_by_type.values() for item in items],
-            [item for items in predicted_by_type.values() for item in items],
+            [keys for items in gold_by_type.values() for _, keys in items],
+            [keys for items in predicted_by_type.values() for _, keys in items],
         )
 
-        artifact_rows["proposed"] += score_items(
-            [item_keys(item) for item in gold.proposed],
-            [_entity_item(entity) for entity in extraction.entities if entity.proposed],
-        )
+        gold_proposed = [(item[0], item_keys(item)) for item in gold.proposed]
+        predicted_proposed = [(entity.name, _entity_item(entity)) for entity in extraction.entities if entity.proposed]
+        artifact_rows["proposed"] += score_items([keys for _, keys in gold_proposed], [keys for _, keys in predicted_proposed])
+        errors.add_items("proposed", gold_proposed, predicted_proposed)
         artifact_rows["links"] += score_items(
             [frozenset({_strip_url(url)}) for url in set(gold.links)],
             [frozenset({_strip_url(link.url)}) for link in {link.url: link for link in extraction.links}.values()],
@@ -357,7 +376,13 @@ def evaluate_gold(
         ScoreTable("artifacts", "Proposed artifacts, links and abbreviations per paper", artifact_rows),
     )
     return EvaluationResult(
-        corpus=corpus, corpus_format="gold", documents=len(pairs), tables=tables, mapping=mapping, input=input_path
+        corpus=corpus,
+        corpus_format="gold",
+        documents=len(pairs),
+        tables=tables,
+        mapping=mapping,
+        input=input_path,
+        errors=errors.most_common(),
     )
 
 
