@@ -59,9 +59,11 @@ def normalize_text(text: str) -> str:
 
 
 def _singular(word: str, *, in_phrase: bool) -> str:
-    # Acronym plurals: "LLMs" -> "LLM", "RMs" -> "RM". The uppercase stem keeps
-    # acronyms from being lemmatised as words ("LED" stays "LED").
-    if len(word) >= 3 and word.endswith("s") and word[:-1].isupper():
+    # Acronym plurals: "LLMs" -> "LLM", "RMs" -> "RM", "CoTs" -> "CoT". The
+    # capital before the lower-case "s" marks them, and a word in capitals
+    # keeps its last letter, so acronyms are not lemmatised as words ("LED"
+    # stays "LED", "GAS" stays "GAS").
+    if len(word) >= 3 and word.endswith("s") and word[-2].isupper():
         return word[:-1]
     # A capitalised single word is a name ("Atlas", "Transformers"), not a plural;
     # in a phrase it is title case ("Large Language Models").
