@@ -278,9 +278,9 @@ def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, 
 
     Titles often write a longer name than the abstract ("RL Tango: ..." for
     the "Tango" of the abstract, "Latent Reward: ..." for "LaRe"). A name
-    proposed in the title and nowhere else joins the one name proposed in the
-    abstract for which `kg.resolve.is_title_name_of` holds, even when the
-    abstract repeats the title's name without proposing it ("the latent
+    that only the title proposes joins a name that the abstract proposes
+    when `kg.resolve.is_title_name_of` holds for exactly one such name. The
+    abstract may repeat the title's name without proposing it ("the latent
     reward"). Prefixes are not
     joined, because "Sotopia-RL" is built on the "Sotopia" environment and is
     not the same thing.

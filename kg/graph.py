@@ -415,10 +415,10 @@ class GraphBuilder:
 
 
 def _alias_reasons(extraction: PaperExtraction, entity: ExtractedEntity) -> dict[str, MergeReason]:
-    """Return why each alias of an entity of one paper joined it, for aliases that are no spelling variants.
+    """Return the merge reason of each alias of one paper's entity that is no spelling variant.
 
-    `kg.extract` groups a form with the entity's name for one of three
-    reasons besides the key: the paper defines it as an abbreviation of the
+    Besides the key, `kg.extract` groups a form with the entity's name for
+    one of three reasons. The paper defines it as an abbreviation of the
     name, a title "Name: ..." writes the name that way, or the vocabulary
     lists it under the same canonical name.
     """

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 class MergeReason(StrEnum):
-    """Why a surface form is an alias of an entity node (``merge_reasons`` in the graph)."""
+    """Reason that a surface form is an alias of an entity node (``merge_reasons`` in the graph)."""
 
     VARIANT = "variant"  # same key up to case, plural, separators and Unicode dashes
     ABBREVIATION = "abbreviation"  # a paper defines it as short or long form of the name
@@ -198,12 +198,13 @@ def is_title_name_of(title_name: str, name: str) -> bool:
     """Return whether a title's name for an artifact is another way of writing `name`.
 
     Titles often write a longer name than the abstract: "RL Tango: ..." for
-    the "Tango" of the abstract, or "Latent Reward: ..." for "LaRe". Either
-    the key of `title_name` ends with the key of `name` at a word boundary,
-    or `name` is built from the starts of the title name's words: it splits
-    into at least two parts of a capital or digit with the lower-case letters
-    after it, one per word, and each word starts with its part. Function
-    words of the title name ("of", "for") may go without a part. A name is
+    the "Tango" of the abstract, or "Latent Reward: ..." for "LaRe". The
+    test passes when the key of `title_name` ends with the key of `name` at
+    a word boundary. It also passes when `name` is built from the starts of
+    the title name's words. Then `name` splits into at least two parts, each
+    a capital or digit with the lower-case letters after it, and each word
+    of the title name starts with its part. Function words of the title name
+    ("of", "for") may go without a part. A name is
     never joined to a title name that adds words after it ("Sotopia" is not
     "Sotopia-RL").
 

@@ -303,9 +303,9 @@ def test_ambiguous_short_form_logged(caplog: pytest.LogCaptureFixture) -> None:
             abbreviations=(Abbreviation(short="RM", long=long, mention=_mention("RM")),),
         )
 
+    use = PaperExtraction(paper=Paper(id="c", title="T"), entities=(_entity("RM", EntityType.MODEL),))
     with caplog.at_level(logging.INFO, logger="kg.graph"):
-        graph = build_graph([paper("a", "reward model"), paper("b", "robust matching"), PaperExtraction(
-            paper=Paper(id="c", title="T"), entities=(_entity("RM", EntityType.MODEL),))])
+        graph = build_graph([paper("a", "reward model"), paper("b", "robust matching"), use])
     assert entity_node_id("rm") in graph
     assert graph.nodes[entity_node_id("rm")]["papers"] == ["a", "b", "c"]
     assert "Short form 'rm' has 2 long forms" in caplog.text
