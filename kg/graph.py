@@ -55,16 +55,7 @@ from typing import Any
 import networkx as nx
 
 from kg.io import atomic_write
-from kg.model import (
-    EntityType,
-    ExtractedEntity,
-    Field,
-    LinkKind,
-    Mention,
-    PaperExtraction,
-    RelationType,
-    majority_type,
-)
+from kg.model import EntityType, ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType, majority_type
 from kg.resolve import MergeReason, entity_key, is_title_name_of, model_family, preferred_name, variant_key
 
 __all__ = [
@@ -155,8 +146,8 @@ class GraphBuilder:
         self._proposed_by: dict[str, set[str]] = defaultdict(set)
         self._long_forms: dict[str, set[str]] = defaultdict(set)
         self._long_names: dict[str, Counter[str]] = defaultdict(Counter)
-        # The first paper, in input order, that defines each (short key, long key) pair.
-        self._definer: dict[tuple[str, str], str] = {}
+        # Short key -> long key -> the first paper, in input order, that defines the pair.
+        self._definer: dict[str, dict[str, str]] = defaultdict(dict)
         # Per entity key: the first paper of each surface form, the reason
         # recorded for each alias that is no spelling variant, and the first
         # mention as (paper id, mention).
@@ -209,7 +200,7 @@ class GraphBuilder:
             short_key = entity_key(abbreviation.short)
             self._long_forms[short_key].add(long_key)
             self._long_names[long_key][name_of_key.get(long_key, abbreviation.long)] += 1
-            self._definer.setdefault((short_key, long_key), paper.id)
+            self._definer[short_key].setdefault(long_key, paper.id)
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
@@ -303,10 +294,7 @@ class GraphBuilder:
             source = self._resolve(short)
             if source == long or entity_node_id(source) not in self._graph:
                 continue
-            definer = min(
-                (paper for (defined, long_key), paper in self._definer.items() if defined == short and self._resolve(long_key) == long),
-                key=self._order,
-            )
+            definer = min(self._definer[short].values(), key=self._order)
             # The short form's spellings join by abbreviation, licensed by the defining paper.
             for form in self._names[source].keys() | self._aliases[source]:
                 if entity_key(form) == short:
