@@ -43,7 +43,7 @@ from kg.nlp.extensions import (
     register_extensions,
 )
 from kg.errors import InputError
-from kg.resolve import entity_key, preferred_name
+from kg.resolve import entity_key, is_title_name_of, preferred_name
 
 __all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
 
@@ -276,20 +276,38 @@ def _span_identity(span: Span, definitions: dict[str, tuple[str, str]]) -> tuple
 def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, int]], title_end: int) -> dict[str, str]:
     """Map a proposed name seen only in the title to the abstract's shorter name for it.
 
-    Titles often prefix the artifact's name ("RL Tango: ..." for the "Tango"
-    of the abstract). A proposed name that occurs only in the title joins a
-    proposed name of the abstract when its key ends with that name's key at a
-    word boundary. Prefixes are not joined, because "Sotopia-RL" is built on
-    the "Sotopia" environment and is not the same thing.
+    Titles often write a longer name than the abstract ("RL Tango: ..." for
+    the "Tango" of the abstract, "Latent Reward: ..." for "LaRe"). A name
+    that only the title proposes joins a name that the abstract proposes
+    when `kg.resolve.is_title_name_of` holds for exactly one such name. The
+    abstract may repeat the title's name without proposing it ("the latent
+    reward"). Prefixes are not
+    joined, because "Sotopia-RL" is built on the "Sotopia" environment and is
+    not the same thing.
     """
     def is_proposed(group: list[Span]) -> bool:
         return any((span.start_char, span.end_char) in proposed for span in group)
 
-    title_only = [key for key, group in groups.items() if is_proposed(group) and all(span.end_char <= title_end for span in group)]
-    abstract_names = [key for key, group in groups.items() if is_proposed(group) and any(span.start_char > title_end for span in group)]
+    def proposed_spans(group: list[Span]) -> list[Span]:
+        return [span for span in group if (span.start_char, span.end_char) in proposed]
+
+    title_only = [
+        key
+        for key, group in groups.items()
+        if is_proposed(group) and all(span.end_char <= title_end for span in proposed_spans(group))
+    ]
+    abstract_names = [
+        key for key, group in groups.items() if any(span.start_char > title_end for span in proposed_spans(group))
+    ]
     targets = {}
     for title_key in title_only:
-        matches = [key for key in abstract_names if key != title_key and title_key.endswith(" " + key)]
+        title_name = groups[title_key][0].text
+        matches = [
+            key
+            for key in abstract_names
+            if key != title_key
+            and (title_key.endswith(" " + key) or is_title_name_of(title_name, groups[key][0].text))
+        ]
         if len(matches) == 1:
             targets[title_key] = matches[0]
     return targets

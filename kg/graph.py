@@ -5,6 +5,13 @@ merged by their normalised key (`kg.resolve.entity_key`); a short form that
 one paper defines ("GRPO") joins the node of its long form in every paper
 that uses it, as long as the corpus gives it only one long form.
 
+Across the corpus, spellings that differ only by separators or a capitalised
+plural ("Meta-World" and "MetaWorld", "Transformers" and "transformer") are
+merged too (`kg.resolve.variant_key`), and a model checkpoint whose name
+shows a family ("Qwen2.5-Math-7B") gets a ``variant_of`` edge to the family
+node ("Qwen2.5"), which is created when no paper mentions it. The rules are
+described in docs/extractions.md, section "Resolution".
+
 Node ids are stable strings: ``paper:<paper id>``, ``entity:<key>`` and
 ``link:<url>``. Edges are keyed by their relation type, so at most one edge of
 each type joins two nodes; it keeps the provenance of its first occurrence.
@@ -17,7 +24,11 @@ label : str
     Display name: the paper title, the entity name or the URL.
 paper nodes: paper_id, title, abstract, url, date, authors (list), source, record
 entity nodes: name, key, aliases (list), papers (list of paper ids),
-    proposed_by (list of paper ids)
+    proposed_by (list of paper ids), merge_reasons (list of dicts
+    ``{"form", "reason", "paper"}``, one per alias in alias order; reason
+    is a `kg.resolve.MergeReason` value, paper the id of the paper that
+    licensed the merge). A family node that no paper mentions has empty
+    papers, aliases and merge_reasons.
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
 
 Edge attributes
@@ -44,8 +55,8 @@ from typing import Any
 import networkx as nx
 
 from kg.io import atomic_write
-from kg.model import ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType, majority_type
-from kg.resolve import entity_key, preferred_name
+from kg.model import EntityType, ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType, majority_type
+from kg.resolve import MergeReason, entity_key, is_title_name_of, model_family, preferred_name, variant_key
 
 __all__ = [
     "EDGE_TYPES",
@@ -58,6 +69,7 @@ __all__ = [
     "PAPER_TYPE",
     "PROPOSES",
     "EVALUATED_ON",
+    "VARIANT_OF",
     "build_graph",
     "entity_node_id",
     "link_node_id",
@@ -73,13 +85,14 @@ MENTIONS = "mentions"
 EVALUATED_ON = str(RelationType.EVALUATED_ON)
 HAS_CODE = "has_code"
 LINKS_TO = "links_to"
-EDGE_TYPES: tuple[str, ...] = (PROPOSES, MENTIONS, EVALUATED_ON, HAS_CODE, LINKS_TO)
+VARIANT_OF = "variant_of"
+EDGE_TYPES: tuple[str, ...] = (PROPOSES, MENTIONS, EVALUATED_ON, HAS_CODE, LINKS_TO, VARIANT_OF)
 
 PAPER_TYPE = "paper"
 LINK_TYPE = "link"
 
 # Attributes that hold lists in memory and JSON arrays in GraphML.
-LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "papers", "proposed_by"})
+LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "merge_reasons", "papers", "proposed_by"})
 
 
 
@@ -133,6 +146,17 @@ class GraphBuilder:
         self._proposed_by: dict[str, set[str]] = defaultdict(set)
         self._long_forms: dict[str, set[str]] = defaultdict(set)
         self._long_names: dict[str, Counter[str]] = defaultdict(Counter)
+        # Short key -> long key -> the first paper, in input order, that defines the pair.
+        self._definer: dict[str, dict[str, str]] = defaultdict(dict)
+        # Per entity key: the first paper of each surface form, the reason
+        # recorded for each alias that is no spelling variant, and the first
+        # mention as (paper id, mention).
+        self._form_papers: dict[str, dict[str, str]] = defaultdict(dict)
+        self._reasons: dict[str, dict[str, tuple[MergeReason, str]]] = defaultdict(dict)
+        self._first_mention: dict[str, tuple[str, Mention]] = {}
+        self._paper_order: dict[str, int] = {}
+        # Keys merged away, mapped to the key that absorbed them.
+        self._merged_into: dict[str, str] = {}
         self._finished = False
 
     def add(self, extraction: PaperExtraction) -> None:
@@ -163,6 +187,7 @@ class GraphBuilder:
             source=paper.source,
             record=paper.record,
         )
+        self._paper_order[paper.id] = len(self._paper_order)
 
         # The entity that contains a long form decides its key and name, so a
         # vocabulary entry that names the short form ("GRPO") keeps that name.
@@ -172,11 +197,15 @@ class GraphBuilder:
         name_of_key = {entity.key: entity.name for entity in extraction.entities}
         for abbreviation in extraction.abbreviations:
             long_key = key_of_form.get(entity_key(abbreviation.long), entity_key(abbreviation.long))
-            self._long_forms[entity_key(abbreviation.short)].add(long_key)
+            short_key = entity_key(abbreviation.short)
+            self._long_forms[short_key].add(long_key)
             self._long_names[long_key][name_of_key.get(long_key, abbreviation.long)] += 1
+            self._definer[short_key].setdefault(long_key, paper.id)
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
+            for form, reason in _alias_reasons(extraction, entity).items():
+                self._reasons[entity.key].setdefault(form, (reason, paper.id))
 
         for relation in extraction.relations:
             target = entity_node_id(relation.object)
@@ -209,9 +238,12 @@ class GraphBuilder:
         self._aliases[key].add(entity.name)
         self._types[key][str(entity.type)] += 1
         self._papers[key].add(paper_id)
+        for form in (entity.name, *entity.aliases):
+            self._form_papers[key].setdefault(form, paper_id)
         if node not in self._graph:
             self._graph.add_node(node)
         first = entity.mentions[0] if entity.mentions else Mention(entity.name, 0, 0, Field.TITLE)
+        self._first_mention.setdefault(key, (paper_id, first))
         paper_node = paper_node_id(paper_id)
         _add_edge_once(self._graph, paper_node, node, MENTIONS, paper_id, first, count=len(entity.mentions))
         if entity.proposed:
@@ -219,22 +251,55 @@ class GraphBuilder:
             _add_edge_once(self._graph, paper_node, node, PROPOSES, paper_id, first)
 
     def graph(self) -> nx.MultiDiGraph:
-        """Join short forms to their long forms, set entity attributes, return the graph."""
+        """Merge variants and short forms, set entity attributes, link families, return the graph."""
         if not self._finished:
             self._finished = True
+            self._merge_variants()
             self._merge_short_forms()
             self._set_entity_attributes()
+            self._link_families()
         return self._graph
+
+    def _resolve(self, key: str) -> str:
+        while key in self._merged_into:
+            key = self._merged_into[key]
+        return key
+
+    def _order(self, paper_id: str) -> int:
+        return self._paper_order.get(paper_id, len(self._paper_order))
+
+    def _merge_variants(self) -> None:
+        """Merge nodes whose names have the same `variant_key`, into the most mentioned one."""
+        groups: dict[str, set[str]] = defaultdict(set)
+        for key, names in self._names.items():
+            for name in names:
+                groups[variant_key(name)].add(key)
+        for variant, keys in sorted(groups.items()):
+            keys = {self._resolve(key) for key in keys}
+            if len(keys) < 2:
+                continue
+            # The most mentioned spelling keeps its node; ties go to the smaller key.
+            into = min(keys, key=lambda key: (-sum(self._names[key].values()), key))
+            for key in sorted(keys - {into}):
+                logger.debug("Merging %r into %r: same variant key %r", key, into, variant)
+                self._merge_entity(key, into=into)
 
     def _merge_short_forms(self) -> None:
         for short, longs in sorted(self._long_forms.items()):
-            if len(longs) > 1:
-                logger.info("Short form %r has %d long forms in the corpus; its uses stay apart", short, len(longs))
+            resolved = {self._resolve(long) for long in longs}
+            if len(resolved) > 1:
+                logger.info("Short form %r has %d long forms in the corpus; its uses stay apart", short, len(resolved))
                 continue
-            (long,) = longs
-            if short == long or entity_node_id(short) not in self._graph:
+            (long,) = resolved
+            source = self._resolve(short)
+            if source == long or entity_node_id(source) not in self._graph:
                 continue
-            self._merge_entity(short, into=long)
+            definer = min(self._definer[short].values(), key=self._order)
+            # The short form's spellings join by abbreviation, licensed by the defining paper.
+            for form in self._names[source].keys() | self._aliases[source]:
+                if entity_key(form) == short:
+                    self._reasons[source][form] = (MergeReason.ABBREVIATION, definer)
+            self._merge_entity(source, into=long)
 
     def _merge_entity(self, key: str, *, into: str) -> None:
         graph, source, target = self._graph, entity_node_id(key), entity_node_id(into)
@@ -247,10 +312,21 @@ class GraphBuilder:
             if not graph.has_edge(neighbor, target, key=edge_key):
                 graph.add_edge(neighbor, target, key=edge_key, **data)
         graph.remove_node(source)
+        self._merged_into[key] = into
         for table in (self._names, self._types):
             table[into].update(table.pop(key))
         for table in (self._aliases, self._papers, self._proposed_by):
             table[into] |= table.pop(key, set())
+        for form, paper in self._form_papers.pop(key, {}).items():
+            current = self._form_papers[into].get(form)
+            if current is None or self._order(paper) < self._order(current):
+                self._form_papers[into][form] = paper
+        for form, record in self._reasons.pop(key, {}).items():
+            self._reasons[into].setdefault(form, record)
+        first = self._first_mention.pop(key, None)
+        current = self._first_mention.get(into)
+        if first is not None and (current is None or self._order(first[0]) < self._order(current[0])):
+            self._first_mention[into] = first
 
     def _set_entity_attributes(self) -> None:
         for key, counter in self._names.items():
@@ -258,18 +334,104 @@ class GraphBuilder:
             name = preferred_name(self._long_names[key] or counter)
             # Papers that disagree on the type: the type most papers give wins.
             entity_type = str(majority_type(self._types[key]))
+            aliases = sorted(self._aliases[key] - {name})
             self._graph.nodes[entity_node_id(key)].update(
                 type=entity_type,
                 label=name,
                 name=name,
                 key=key,
-                aliases=sorted(self._aliases[key] - {name}),
+                aliases=aliases,
                 papers=sorted(self._papers[key]),
                 proposed_by=sorted(self._proposed_by[key]),
+                merge_reasons=[self._merge_reason(key, name, alias) for alias in aliases],
             )
         for _, data in self._graph.nodes(data=True):
             if data.get("type") == LINK_TYPE:
                 data["papers"].sort()
+
+    def _merge_reason(self, key: str, name: str, form: str) -> dict[str, str]:
+        """Return the ``merge_reasons`` record of one alias of the node `key` named `name`."""
+        first_paper = self._form_papers[key].get(form, "")
+        if variant_key(form) in {variant_key(name), variant_key(key)}:
+            return {"form": form, "reason": str(MergeReason.VARIANT), "paper": first_paper}
+        recorded = self._reasons[key].get(form)
+        if recorded is not None:
+            reason, paper = recorded
+            return {"form": form, "reason": str(reason), "paper": paper}
+        # No recorded reason: the form is a spelling variant of a form that has
+        # one, like "RLs" of "RL", or was the name of a paper's entity.
+        return {"form": form, "reason": str(MergeReason.VARIANT), "paper": first_paper}
+
+    def _link_families(self) -> None:
+        """Add a `VARIANT_OF` edge from each model checkpoint to its family node (`kg.resolve.model_family`)."""
+        graph = self._graph
+        node_of_form: dict[str, str] = {}
+        for key in self._names:
+            node = entity_node_id(key)
+            for form in (graph.nodes[node]["name"], *graph.nodes[node]["aliases"]):
+                node_of_form.setdefault(entity_key(form), node)
+        for key in sorted(self._names):
+            node = entity_node_id(key)
+            data = graph.nodes[node]
+            if data["type"] != str(EntityType.MODEL):
+                continue
+            family = model_family(data["name"])
+            if not family:
+                continue
+            family_key = entity_key(family)
+            family_node = node_of_form.get(family_key, entity_node_id(family_key))
+            if family_node == node:
+                continue
+            if family_node not in graph:
+                graph.add_node(
+                    family_node,
+                    type=data["type"],
+                    label=family,
+                    name=family,
+                    key=family_key,
+                    aliases=[],
+                    papers=[],
+                    proposed_by=[],
+                    merge_reasons=[],
+                )
+                node_of_form[family_key] = family_node
+            elif graph.nodes[family_node].get("type") != data["type"]:
+                logger.debug("No family link from %s: %s has type %r", node, family_node, graph.nodes[family_node].get("type"))
+                continue
+            paper_id, mention = self._first_mention[key]
+            _add_edge_once(graph, node, family_node, VARIANT_OF, paper_id, mention)
+
+
+def _alias_reasons(extraction: PaperExtraction, entity: ExtractedEntity) -> dict[str, MergeReason]:
+    """Return the merge reason of each alias of one paper's entity that is no spelling variant.
+
+    Besides the key, `kg.extract` groups a form with the entity's name for
+    one of three reasons. The paper defines it as an abbreviation of the
+    name, a title "Name: ..." writes the name that way, or the vocabulary
+    lists it under the same canonical name.
+    """
+    form_keys = {entity.key, entity_key(entity.name), *(entity_key(alias) for alias in entity.aliases)}
+    defined: set[str] = set()
+    for abbreviation in extraction.abbreviations:
+        pair = {entity_key(abbreviation.short), entity_key(abbreviation.long)}
+        if pair <= form_keys:
+            defined |= pair
+    in_title = any(mention.field == Field.TITLE for mention in entity.mentions)
+
+    def joined_by_title(alias: str) -> bool:
+        return is_title_name_of(alias, entity.name) or is_title_name_of(entity.name, alias)
+
+    reasons: dict[str, MergeReason] = {}
+    for alias in entity.aliases:
+        if variant_key(alias) in {variant_key(entity.name), variant_key(entity.key)}:
+            continue
+        if entity_key(alias) in defined:
+            reasons[alias] = MergeReason.ABBREVIATION
+        elif entity.proposed and in_title and joined_by_title(alias):
+            reasons[alias] = MergeReason.TITLE
+        else:
+            reasons[alias] = MergeReason.VOCABULARY
+    return reasons
 
 
 def _add_edge_once(

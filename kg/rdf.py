@@ -42,7 +42,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD, DefinedNamespace
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES
+from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES, VARIANT_OF
 from kg.io import atomic_write
 from kg.model import EntityType, LinkKind
 
@@ -105,6 +105,7 @@ class KG(DefinedNamespace):
     evaluatedOn: URIRef  # The subject reports results on the object.
     hasCode: URIRef  # The code repository belongs to the subject.
     linksTo: URIRef  # The paper gives the URL of a non-code link.
+    variantOf: URIRef  # The entity belongs to the object's family.
     subject: URIRef  # Subject of the triple that a statement supports.
     predicate: URIRef  # Property of the triple that a statement supports.
     object: URIRef  # Object of the triple that a statement supports.
@@ -145,6 +146,7 @@ _EDGE_PROPERTIES: dict[str, URIRef] = {
     EVALUATED_ON: KG.evaluatedOn,
     HAS_CODE: KG.hasCode,
     LINKS_TO: KG.linksTo,
+    VARIANT_OF: KG.variantOf,
 }
 
 _PREFIXES: dict[str, str] = {

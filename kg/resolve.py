@@ -1,7 +1,10 @@
 """Normalised keys that decide which mentions are the same entity.
 
 Pure functions over strings: no spaCy, no graph. Two surface forms with the
-same key become one node of the graph.
+same `entity_key` become one node of the graph. `variant_key` is a looser key
+that the graph builder applies across the corpus, where both forms occur, and
+`model_family` names the family of a model checkpoint ("Qwen2.5" for
+"Qwen2.5-Math-7B").
 """
 
 from __future__ import annotations
@@ -10,13 +13,38 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from enum import StrEnum
 
-__all__ = ["entity_key", "normalize_text", "preferred_name"]
+__all__ = [
+    "MODEL_VARIANT_WORDS",
+    "MergeReason",
+    "entity_key",
+    "is_title_name_of",
+    "model_family",
+    "normalize_text",
+    "preferred_name",
+    "variant_key",
+]
+
+class MergeReason(StrEnum):
+    """Reason that a surface form is an alias of an entity node (``merge_reasons`` in the graph)."""
+
+    VARIANT = "variant"  # same key up to case, plural, separators and Unicode dashes
+    ABBREVIATION = "abbreviation"  # a paper defines it as short or long form of the name
+    VOCABULARY = "vocabulary"  # the vocabulary lists it under the entry's canonical name
+    TITLE = "title"  # the name as a title "Name: ..." writes it (see `is_title_name_of`)
+
 
 # Unicode hyphens and dashes (U+2010 to U+2015, U+2212 minus, U+FE63, U+FF0D).
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d]")
 _SPACE = re.compile(r"\s+")
 _SEPARATOR = re.compile(r"[\s\-_/]+")
+
+# A separator between a letter and a version number: "GPT-4", "Llama 3",
+# "ResNet-50". Writers add or drop it freely ("GPT4", "Llama3"), so keys drop
+# it. A size stays a separate word ("Math-7B" is "math 7b"), which keeps keys
+# of checkpoints readable.
+_LETTER_DIGIT_SEPARATOR = re.compile(r"(?<=[^\W\d_]) (?=\d)(?!\d+(?:\.\d+)?[bmkt]\b)", re.IGNORECASE)
 
 # Plural endings that must not be stripped: "ss" (loss), "us" (corpus),
 # "is" (analysis).
@@ -31,9 +59,11 @@ def normalize_text(text: str) -> str:
 
 
 def _singular(word: str, *, in_phrase: bool) -> str:
-    # Acronym plurals: "LLMs" -> "LLM", "RMs" -> "RM". The uppercase stem keeps
-    # acronyms from being lemmatised as words ("LED" stays "LED").
-    if len(word) >= 3 and word.endswith("s") and word[:-1].isupper():
+    # Acronym plurals: "LLMs" -> "LLM", "RMs" -> "RM", "CoTs" -> "CoT". The
+    # capital before the lower-case "s" marks them, and a word in capitals
+    # keeps its last letter, so acronyms are not lemmatised as words ("LED"
+    # stays "LED", "GAS" stays "GAS").
+    if len(word) >= 3 and word.endswith("s") and word[-2].isupper():
         return word[:-1]
     # A capitalised single word is a name ("Atlas", "Transformers"), not a plural;
     # in a phrase it is title case ("Large Language Models").
@@ -51,8 +81,11 @@ def entity_key(name: str) -> str:
     """Return the merge key of an entity name.
 
     The key ignores case, Unicode dash variants, separators (space, hyphen,
-    underscore, slash) and a plural "s" on the last word of a lower-case or
-    title-case phrase and of an acronym.
+    underscore, slash), and a plural "s" on the last word of a lower-case or
+    title-case phrase and of an acronym. Separators become one space, except
+    between a letter and a version number, where they are dropped ("GPT-4"
+    and "GPT4" are "gpt4", "Math-7B" stays "math 7b"). Versions and sizes stay: "Qwen2.5-7B", "Qwen2.5-Math-7B" and
+    "Qwen2.5-7B-Instruct" are three checkpoints and get three keys.
 
     Examples
     --------
@@ -62,13 +95,147 @@ def entity_key(name: str) -> str:
     True
     >>> entity_key("Qwen2.5-7B") == entity_key("Qwen2.5-Math-7B")
     False
+    >>> entity_key("GPT-4") == entity_key("GPT4")
+    True
+    >>> entity_key("LED")
+    'led'
     """
     words = _SEPARATOR.split(normalize_text(name))
     words = [word for word in words if word]
     if not words:
         return ""
     words[-1] = _singular(words[-1], in_phrase=len(words) > 1)
-    return " ".join(words).casefold()
+    return _LETTER_DIGIT_SEPARATOR.sub("", " ".join(words)).casefold()
+
+
+def variant_key(name: str) -> str:
+    """Return the key under which the graph builder joins variant spellings across the corpus.
+
+    Looser than `entity_key`: separators are dropped ("Meta-World" and
+    "MetaWorld", "multi-agent" and "multiagent"), and a capitalised last word
+    loses its plural "s" ("Transformers" and "transformer"). `entity_key`
+    keeps a capitalised single word as written, because it may be a name
+    ("Atlas"), so this key is applied only to names that both occur. An
+    all-capital word is an acronym and keeps a capital "S" ("MAPS" is not
+    "MAP").
+
+    Examples
+    --------
+    >>> variant_key("Transformers") == variant_key("transformer")
+    True
+    >>> variant_key("Meta-World") == variant_key("MetaWorld")
+    True
+    >>> variant_key("MAPS") == variant_key("MAP")
+    False
+    """
+    words = [word for word in _SEPARATOR.split(normalize_text(name)) if word]
+    if not words:
+        return ""
+    last = words[-1]
+    words[-1] = _singular(last, in_phrase=len(words) > 1 or not last.isupper())
+    return "".join(words).casefold()
+
+
+# Segments of a model name that name a size: "7B", "1.5B", "125M", "8x7B" (a
+# mixture of experts) and "A3B" (its active parameters).
+_MODEL_SIZE = re.compile(r"(?:\d+x)?\d+(?:\.\d+)?[BMKT]|A\d+(?:\.\d+)?B", re.IGNORECASE)
+
+MODEL_VARIANT_WORDS: frozenset[str] = frozenset(
+    {
+        "base", "chat", "code", "coder", "distill", "flash", "haiku", "instruct", "it", "large", "lite",
+        "math", "medium", "mini", "nano", "opus", "preview", "pro", "small", "sonnet", "tiny", "turbo",
+        "vision", "vl", "xl", "xxl", "zero",
+    }
+)
+"""Lower-case name segments that mark a variant of a model family ("-Instruct", "-Math", "-mini")."""
+
+# Separators between the segments of a model name.
+_MODEL_SEGMENT = re.compile(r"[^\s\-_]+")
+
+
+def model_family(name: str) -> str:
+    """Return the family name of a model checkpoint, or "" when the name shows none.
+
+    The family is the name before its first size or variant segment, where
+    segments are separated by spaces, hyphens or underscores. The first
+    segment always belongs to the family, so a name that starts with a size
+    or variant word has none.
+
+    Examples
+    --------
+    >>> model_family("Qwen2.5-Math-7B")
+    'Qwen2.5'
+    >>> model_family("Llama-3.1-8B-Instruct")
+    'Llama-3.1'
+    >>> model_family("Claude 3.5 Sonnet")
+    'Claude 3.5'
+    >>> model_family("GPT-4o")
+    ''
+    """
+    text = normalize_text(name)
+    segments = list(_MODEL_SEGMENT.finditer(text))
+    if not segments or _is_variant_segment(segments[0].group()):
+        return ""
+    for index, segment in enumerate(segments[1:], start=1):
+        if _is_variant_segment(segment.group()):
+            family = text[: segments[index - 1].end()]
+            return family if any(char.isalpha() for char in family) else ""
+    return ""
+
+
+def _is_variant_segment(word: str) -> bool:
+    return bool(_MODEL_SIZE.fullmatch(word)) or word.casefold() in MODEL_VARIANT_WORDS
+
+
+# Function words of a title name that a name built from word starts may skip.
+_SKIPPED_WORDS = frozenset({"a", "an", "and", "for", "from", "in", "of", "on", "the", "to", "via", "with"})
+
+# A capital or digit and the lower-case letters after it: "La", "Re" in "LaRe".
+_NAME_PART = re.compile(r"[A-Z0-9][a-z]*")
+
+
+def is_title_name_of(title_name: str, name: str) -> bool:
+    """Return whether a title's name for an artifact is another way of writing `name`.
+
+    Titles often write a longer name than the abstract: "RL Tango: ..." for
+    the "Tango" of the abstract, or "Latent Reward: ..." for "LaRe". The
+    test passes when the key of `title_name` ends with the key of `name` at
+    a word boundary. It also passes when `name` is built from the starts of
+    the title name's words. Then `name` splits into at least two parts, each
+    a capital or digit with the lower-case letters after it, and each word
+    of the title name starts with its part. Function words of the title name
+    ("of", "for") may go without a part. A name is
+    never joined to a title name that adds words after it ("Sotopia" is not
+    "Sotopia-RL").
+
+    Examples
+    --------
+    >>> is_title_name_of("RL Tango", "Tango")
+    True
+    >>> is_title_name_of("Latent Reward", "LaRe")
+    True
+    >>> is_title_name_of("Sotopia-RL", "Sotopia")
+    False
+    """
+    title_key, key = entity_key(title_name), entity_key(name)
+    if not key or title_key == key:
+        return False
+    if title_key.endswith(" " + key):
+        return True
+    parts = _NAME_PART.findall(normalize_text(name))
+    if len(parts) < 2 or "".join(parts) != re.sub(r"[\W_]", "", normalize_text(name)):
+        return False
+    words = [word for word in _SEPARATOR.split(normalize_text(title_name).lower()) if word]
+    return _parts_start_words([part.lower() for part in parts], words)
+
+
+def _parts_start_words(parts: list[str], words: list[str]) -> bool:
+    # Match parts to words in order; a function word may go unmatched.
+    if not parts or not words:
+        return not parts and all(word in _SKIPPED_WORDS for word in words)
+    if words[0].startswith(parts[0]) and _parts_start_words(parts[1:], words[1:]):
+        return True
+    return words[0] in _SKIPPED_WORDS and _parts_start_words(parts, words[1:])
 
 
 def _sentence_case_twin(name: str) -> str:

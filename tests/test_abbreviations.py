@@ -295,3 +295,30 @@ def test_docbin_round_trip_keeps_abbreviations(nlp: Language) -> None:
     # msgpack, which DocBin uses, gives lists back as tuples.
     assert list(restored._.get(ABBREVIATIONS)) == doc._.get(ABBREVIATIONS)
     assert len(doc._.get(ABBREVIATIONS)) == 2
+
+
+# The two cases where the classic matcher cuts the long form short, on real Docs.
+
+
+def test_pipeline_masked_momentum_whole(nlp: Language) -> None:
+    doc = _doc(nlp, "A title", "We propose Masked Momentum (MM), a method for agents.")
+    assert [(item["short"], item["long"]) for item in doc._.get(ABBREVIATIONS)] == [("MM", "Masked Momentum")]
+
+
+def test_pipeline_ssl_reverse_definition(nlp: Language) -> None:
+    doc = _doc(nlp, "A title", "We study SSL (self-supervised learning) for vision.")
+    assert [(item["short"], item["long"]) for item in doc._.get(ABBREVIATIONS)] == [("SSL", "self-supervised learning")]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "name", "alias"),
+    [
+        ("We propose Masked Momentum (MM), a method for agents. MM improves returns.", "Masked Momentum", "MM"),
+        ("We study SSL (self-supervised learning) for vision. SSL helps.", "self-supervised learning", "SSL"),
+    ],
+)
+def test_extraction_names_long_form(nlp: Language, abstract: str, name: str, alias: str) -> None:
+    extraction = next(kg.extract.extract([Paper(id="p", title="A title", abstract=abstract)], nlp))
+    (entity,) = [entity for entity in extraction.entities if alias in entity.aliases]
+    assert entity.name == name
+    assert len(entity.mentions) == 3

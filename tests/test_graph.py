@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import networkx as nx
 import pytest
+from spacy.language import Language
 
+import kg.extract
+import kg.nlp
 from kg.graph import (
     EDGE_TYPES,
     EVALUATED_ON,
@@ -11,6 +16,7 @@ from kg.graph import (
     LINKS_TO,
     MENTIONS,
     PROPOSES,
+    VARIANT_OF,
     build_graph,
     entity_node_id,
     link_node_id,
@@ -32,6 +38,7 @@ from kg.model import (
     RelationType,
 )
 from kg.resolve import entity_key
+from kg.sources import read_daily_papers
 
 
 def _mention(text: str, start: int = 0) -> Mention:
@@ -212,3 +219,174 @@ def test_graph_entity_relation_adds_paper_edge() -> None:
     graph = build_graph([extraction])
     assert graph.has_edge(entity_node_id("crm"), entity_node_id("rewardbench"), key=EVALUATED_ON)
     assert graph.has_edge(paper_node_id("p"), entity_node_id("rewardbench"), key=EVALUATED_ON)
+
+
+# Resolution across papers: merge reasons, variants, short forms, families
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return kg.nlp.create_pipeline()
+
+
+def _build(nlp: Language, *abstracts: tuple[str, str]) -> nx.MultiDiGraph:
+    papers = [Paper(id=f"p{index}", title=title, abstract=abstract) for index, (title, abstract) in enumerate(abstracts, 1)]
+    return build_graph(kg.extract.extract(papers, nlp))
+
+
+def _node_with_form(graph: nx.MultiDiGraph, form: str) -> list[str]:
+    return [
+        node
+        for node, data in graph.nodes(data=True)
+        if data["type"] not in {"paper", "link"} and form in (data["name"], *data["aliases"])
+    ]
+
+
+def test_merge_reasons_one_per_alias(extractions: list[PaperExtraction]) -> None:
+    graph = build_graph(extractions)
+    for node, data in graph.nodes(data=True):
+        if data["type"] in {"paper", "link"}:
+            continue
+        assert [record["form"] for record in data["merge_reasons"]] == data["aliases"], node
+
+
+def test_merge_reasons_abbreviation_names_definer(extractions: list[PaperExtraction]) -> None:
+    graph = build_graph(extractions)
+    reasons = graph.nodes[entity_node_id(entity_key("large language models"))]["merge_reasons"]
+    assert {"form": "LLM", "reason": "abbreviation", "paper": "tango"} in reasons
+    assert {"form": "LLMs", "reason": "abbreviation", "paper": "tango"} in reasons
+
+
+def test_merge_reasons_variant_names_first_paper(extractions: list[PaperExtraction]) -> None:
+    graph = build_graph(extractions)
+    reasons = graph.nodes[entity_node_id("processbench")]["merge_reasons"]
+    assert reasons == [{"form": "processbench", "reason": "variant", "paper": "other"}]
+
+
+def test_graphml_keeps_merge_reasons(tmp_path: Path, extractions: list[PaperExtraction]) -> None:
+    graph = build_graph(extractions)
+    write_graphml(graph, tmp_path / "graph.graphml")
+    loaded = read_graphml(tmp_path / "graph.graphml")
+    node = entity_node_id(entity_key("large language models"))
+    assert loaded.nodes[node]["merge_reasons"] == graph.nodes[node]["merge_reasons"]
+
+
+def test_short_form_joins_other_papers_definition(nlp: Language) -> None:
+    graph = _build(
+        nlp,
+        ("Faster agents", "We train the policy with MaskMo on Atari."),
+        ("Momentum for agents", "We propose Masked Momentum (MaskMo), an optimizer for agents. MaskMo is fast."),
+    )
+    (node,) = _node_with_form(graph, "MaskMo")
+    data = graph.nodes[node]
+    assert data["name"] == "Masked Momentum"
+    assert data["papers"] == ["p1", "p2"]
+    assert data["merge_reasons"] == [{"form": "MaskMo", "reason": "abbreviation", "paper": "p2"}]
+
+
+def test_long_form_joins_other_papers_pair(nlp: Language) -> None:
+    graph = _build(
+        nlp,
+        ("Faster agents", "We build on Masked Momentum, an optimizer for agents, on Atari."),
+        ("Momentum for agents", "We propose Masked Momentum (MaskMo), an optimizer for agents. MaskMo is fast."),
+    )
+    (node,) = _node_with_form(graph, "Masked Momentum")
+    assert graph.nodes[node]["papers"] == ["p1", "p2"]
+    assert graph.nodes[node]["aliases"] == ["MaskMo"]
+
+
+def test_ambiguous_short_form_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def paper(identifier: str, long: str) -> PaperExtraction:
+        return PaperExtraction(
+            paper=Paper(id=identifier, title="T"),
+            entities=(_entity("RM", EntityType.MODEL), _entity(long, EntityType.METHOD)),
+            abbreviations=(Abbreviation(short="RM", long=long, mention=_mention("RM")),),
+        )
+
+    use = PaperExtraction(paper=Paper(id="c", title="T"), entities=(_entity("RM", EntityType.MODEL),))
+    with caplog.at_level(logging.INFO, logger="kg.graph"):
+        graph = build_graph([paper("a", "reward model"), paper("b", "robust matching"), use])
+    assert entity_node_id("rm") in graph
+    assert graph.nodes[entity_node_id("rm")]["papers"] == ["a", "b", "c"]
+    assert "Short form 'rm' has 2 long forms" in caplog.text
+
+
+def test_spelling_variants_merge_across_papers() -> None:
+    papers = [
+        PaperExtraction(paper=Paper(id="a", title="T"), entities=(_entity("Meta-World", EntityType.DATASET),)),
+        PaperExtraction(paper=Paper(id="b", title="T"), entities=(_entity("MetaWorld", EntityType.DATASET),)),
+        PaperExtraction(paper=Paper(id="c", title="T"), entities=(_entity("Meta-World", EntityType.DATASET),)),
+    ]
+    graph = build_graph(papers)
+    (node,) = _node_with_form(graph, "MetaWorld")
+    assert node == entity_node_id("meta world")
+    assert graph.nodes[node]["papers"] == ["a", "b", "c"]
+    assert graph.nodes[node]["merge_reasons"] == [{"form": "MetaWorld", "reason": "variant", "paper": "b"}]
+
+
+def test_capitalised_plural_joins_singular() -> None:
+    papers = [
+        PaperExtraction(paper=Paper(id="a", title="T"), entities=(_entity("Transformers", EntityType.METHOD),)),
+        PaperExtraction(paper=Paper(id="b", title="T"), entities=(_entity("transformer", EntityType.METHOD),)),
+        PaperExtraction(paper=Paper(id="c", title="T"), entities=(_entity("transformer", EntityType.METHOD),)),
+    ]
+    graph = build_graph(papers)
+    assert entity_node_id("transformers") not in graph
+    assert graph.nodes[entity_node_id("transformer")]["aliases"] == ["Transformers"]
+
+
+def test_capitalised_name_alone_not_singularised() -> None:
+    graph = build_graph([PaperExtraction(paper=Paper(id="a", title="T"), entities=(_entity("Atlas", EntityType.MODEL),))])
+    assert graph.nodes[entity_node_id("atlas")]["name"] == "Atlas"
+
+
+def _models(*names: str) -> list[PaperExtraction]:
+    return [
+        PaperExtraction(paper=Paper(id=f"p{index}", title="T"), entities=(_entity(name, EntityType.MODEL),))
+        for index, name in enumerate(names, 1)
+    ]
+
+
+def test_family_node_created_without_papers() -> None:
+    graph = build_graph(_models("Qwen2.5-7B", "Qwen2.5-Math-7B"))
+    family = graph.nodes[entity_node_id("qwen2.5")]
+    assert family["name"] == "Qwen2.5"
+    assert family["type"] == "model"
+    assert family["papers"] == []
+    assert family["merge_reasons"] == []
+
+
+def test_family_edges_from_each_variant() -> None:
+    graph = build_graph(_models("Qwen2.5-7B", "Qwen2.5-Math-7B", "Qwen2.5-7B-Instruct"))
+    family = entity_node_id("qwen2.5")
+    variants = sorted(source for source, _, key in graph.in_edges(family, keys=True) if key == VARIANT_OF)
+    assert variants == [entity_node_id("qwen2.5 7b"), entity_node_id("qwen2.5 7b instruct"), entity_node_id("qwen2.5 math 7b")]
+
+
+def test_family_edge_evidence_is_first_mention() -> None:
+    graph = build_graph(_models("Llama-3.1-8B-Instruct", "Llama-3.1-8B-Instruct"))
+    data = graph.edges[entity_node_id("llama3.1 8b instruct"), entity_node_id("llama3.1"), VARIANT_OF]
+    assert data["paper"] == "p1"
+    assert data["text"] == "Llama-3.1-8B-Instruct"
+    assert data["sentence"]
+
+
+def test_family_reuses_mentioned_node() -> None:
+    graph = build_graph(_models("Qwen2.5-7B", "Qwen2.5"))
+    assert graph.nodes[entity_node_id("qwen2.5")]["papers"] == ["p2"]
+    assert graph.has_edge(entity_node_id("qwen2.5 7b"), entity_node_id("qwen2.5"), key=VARIANT_OF)
+
+
+def test_family_only_for_models() -> None:
+    papers = [PaperExtraction(paper=Paper(id="a", title="T"), entities=(_entity("MMLU-Pro", EntityType.DATASET),))]
+    graph = build_graph(papers)
+    assert entity_node_id("mmlu") not in graph
+    assert graph.number_of_edges() == 1
+
+
+def test_title_name_joins_abstract_name(nlp: Language, example_page: Path) -> None:
+    papers = [paper for paper in read_daily_papers(example_page) if paper.title.startswith("Latent Reward:")]
+    graph = build_graph(kg.extract.extract(papers, nlp))
+    (node,) = _node_with_form(graph, "LaRe")
+    assert graph.nodes[node]["aliases"] == ["Latent Reward"]
+    assert graph.nodes[node]["merge_reasons"] == [{"form": "Latent Reward", "reason": "title", "paper": papers[0].id}]
