@@ -31,10 +31,10 @@ Edge attributes
 ---------------
 type : str
     One of `EDGE_TYPES`. Relation edges (`RELATION_EDGE_TYPES`) go from the
-    paper and, when the relation has an entity subject, also from that
-    entity; `IS_A` goes from an entity to a concept; `HAS_RESULT` from the
-    paper and the result's subject entity to the result; `ON_DATASET` and
-    `HAS_METRIC` from a result to its benchmark and metric entities.
+    paper, and also from the subject entity when the relation has one.
+    `IS_A` goes from an entity to a concept. `HAS_RESULT` goes from the
+    paper and from the result's subject entity to the result. `ON_DATASET`
+    and `HAS_METRIC` go from a result to its benchmark and metric entities.
 paper : str
     Id of the paper the edge comes from.
 field, start, end, text, sentence

@@ -102,7 +102,7 @@ _PRIOR_WORK_WORDS = frozenset(
      "standard", "these", "such", "other", "some", "popular", "typical", "mainstream", "classical"}
 )  # fmt: skip
 
-# Longest opener skipped before "we" ("In this paper ,", "To address this issue ,").
+# Maximum length, in tokens, of an opener skipped before "we" ("In this paper ,").
 OPENER_WINDOW = 6
 
 # ---------------------------------------------------------------------------
@@ -353,7 +353,8 @@ def clause_subject(
     if start >= position:
         return None
 
-    # 3. "we", "it", "our method", "this approach" stand for the paper's artifact.
+    # 3. "we", "it", "our method", "this approach" refer to the paper's artifact.
+    # NOTE: a paper that proposes several artifacts gets its first one here.
     word = doc[start].lower_
     following = doc[start + 1].lower_ if start + 1 < len(doc) else ""
     if word in {"we", "it"} or (word in {"our", "this"} and following in _ARTIFACT_NOUNS):
@@ -450,8 +451,6 @@ def _head_noun(doc: Doc, start: int, sentence_end: int) -> int | None:
         following = index + 1
         if following >= sentence_end or doc[following].lower_ in _HEAD_STOPS:
             return index
-        if doc[following].text == "-":
-            continue
     return None
 
 
@@ -569,7 +568,7 @@ class RelationExtractor:
         starts = {span.start: span for span in entities}
         inside = {index for span in entities for index in range(span.start, span.end)}
         relations = []
-        # The longest cue wins where cues overlap ("compared with" over "with").
+        # Where cues overlap, the one with more tokens wins ("improves over" over "improves").
         matches = sorted(self.matcher(doc), key=lambda match: (match[1], -(match[2] - match[1])))
         covered_until = -1
         for match_id, start, end in matches:

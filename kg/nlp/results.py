@@ -16,7 +16,7 @@ Grammar of a result, in the order the parts are written::
 
 A number with a unit is a result. A bare number is a result only where the
 text makes it a score: a score verb ("scores", "achieves", "reaches", ...),
-a metric mention or a "Benchmark:" label stands at most `BARE_CUE_WINDOW`
+a metric mention or a "Benchmark:" label is at most `BARE_CUE_WINDOW`
 tokens before it, or "on <dataset>" follows it. A bare number followed by
 another word ("1,000 samples", "8 GPUs") is a count and is skipped.
 
@@ -86,7 +86,7 @@ _SCORE_VERBS = frozenset(
 # Words allowed between a score cue and a bare number ("achieves a score of 94.1").
 _BARE_FILLERS = frozenset({"a", "an", "the", "score", "average", "mean", "up", "only", "about", "around", "nearly", "over", "of", "to", "just"})
 
-# How many tokens before a bare number its cue may stand ("scores an average of 94.1": 3).
+# Maximum tokens from a bare number back to its cue ("scores an average of 94.1": 3).
 BARE_CUE_WINDOW = 4
 
 # Words that may follow a bare score; any other lower-case word makes it a count.
@@ -228,9 +228,10 @@ def _clause_bounds(doc: Doc, number: Span, sentence: Span) -> tuple[int, int]:
 
 
 def _metric(doc: Doc, entities: Sequence[Span], number: Span, clause_start: int, clause_end: int) -> Span | None:
-    """The nearest metric mention in the clause, at most `METRIC_WINDOW` tokens away; after wins ties.
+    """Return the nearest metric mention in the clause, at most `METRIC_WINDOW` tokens away.
 
-    A metric with another number between it and this one belongs to that number.
+    A metric after the number wins a tie. A metric with another number
+    between it and this one belongs to that number.
     """
     best: tuple[int, int, Span] | None = None
     for span in entities:
@@ -261,7 +262,7 @@ def _follows_number(doc: Doc, start: int) -> bool:
 
 
 def _benchmark(doc: Doc, entities: Sequence[Span], number: Span, clause_end: int) -> Span | None:
-    """The dataset of "<number> ... on <dataset>", or of "<dataset>: <number>"."""
+    """Return the dataset of "<number> ... on <dataset>" or of "<dataset>: <number>", or None."""
     starts = {span.start: span for span in entities}
     limit = min(number.end + BENCHMARK_WINDOW, clause_end)
     index = number.end
