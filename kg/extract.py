@@ -15,12 +15,14 @@ import bisect
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import (
     Abbreviation,
+    EntityType,
     ExtractedEntity,
     Field,
     Link,
@@ -30,6 +32,7 @@ from kg.model import (
     PaperExtraction,
     Relation,
     RelationType,
+    Result,
     majority_type,
 )
 from kg.nlp.extensions import (
@@ -39,10 +42,12 @@ from kg.nlp.extensions import (
     PAPER_ID,
     PROPOSED_KEY,
     RELATIONS,
+    RESULTS,
     TITLE_END,
     register_extensions,
 )
 from kg.errors import InputError
+from kg.nlp.relations import CONCEPT_TYPES
 from kg.resolve import entity_key, is_title_name_of, preferred_name
 
 __all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
@@ -174,12 +179,14 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:
 
     entities, key_of_span = _group_entities(doc, fields, long_form_of)
     relations = _relations(doc, fields, key_of_span)
+    entities = _type_by_concepts(entities, relations)
     return PaperExtraction(
         paper=paper,
         entities=entities,
         links=links,
         abbreviations=tuple(abbreviations),
         relations=relations,
+        results=_results(doc, fields, key_of_span),
     )
 
 
@@ -314,6 +321,7 @@ def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, 
 
 
 def _relations(doc: Doc, fields: _FieldMap, key_of_span: dict[tuple[int, int], str]) -> tuple[Relation, ...]:
+    """Map the relation dicts of a Doc to `Relation` records; the first evidence of a triple wins."""
     relations: list[Relation] = []
     seen: set[tuple[str, str, str]] = set()
     for item in doc._.get(RELATIONS) or ():
@@ -322,14 +330,60 @@ def _relations(doc: Doc, fields: _FieldMap, key_of_span: dict[tuple[int, int], s
             subject = key_of_span.get((item["subject_start"], item["subject_end"]), "")
             if not subject:
                 continue
-        target = key_of_span.get((item["object_start"], item["object_end"]))
+        relation_type = RelationType(item["type"])
+        if relation_type == RelationType.IS_A:
+            target = item.get("concept") or None
+        else:
+            target = key_of_span.get((item["object_start"], item["object_end"]))
         if target is None:
             logger.debug("Relation object is not an entity span in paper %s: %r", doc._.get(PAPER_ID), item)
             continue
-        relation_type = RelationType(item["type"])
-        if (relation_type, subject, target) in seen:
+        if target == subject or (relation_type, subject, target) in seen:
             continue
         seen.add((relation_type, subject, target))
-        evidence = fields.mention(item["object_start"], item["object_end"])
-        relations.append(Relation(type=relation_type, subject=subject, object=target, evidence=evidence))
+        start = item.get("evidence_start", item["object_start"])
+        end = item.get("evidence_end", item["object_end"])
+        relations.append(Relation(type=relation_type, subject=subject, object=target, evidence=fields.mention(start, end)))
     return tuple(relations)
+
+
+def _type_by_concepts(entities: tuple[ExtractedEntity, ...], relations: tuple[Relation, ...]) -> tuple[ExtractedEntity, ...]:
+    """Retype entities that an is_a relation describes with a typing head noun.
+
+    Precedence: the concept of the paper's first is_a relation of an entity
+    whose key is in `kg.nlp.relations.CONCEPT_TYPES` ("X is a benchmark" ->
+    dataset) overrides the majority type of the entity's mentions. Apposition
+    cues ("X, a benchmark") have already typed the mentions in
+    `kg.nlp.entities`, so this step mostly changes "X is a ..." sentences.
+    """
+    concept_type: dict[str, EntityType] = {}
+    for relation in relations:
+        if relation.type == RelationType.IS_A and relation.object in CONCEPT_TYPES:
+            concept_type.setdefault(relation.subject, CONCEPT_TYPES[relation.object])
+    if not concept_type:
+        return entities
+    return tuple(
+        replace(entity, type=concept_type[entity.key]) if entity.key in concept_type else entity
+        for entity in entities
+    )
+
+
+def _results(doc: Doc, fields: _FieldMap, key_of_span: dict[tuple[int, int], str]) -> tuple[Result, ...]:
+    """Map the result dicts of a Doc to `Result` records, in text order."""
+    def key(item: dict[str, object], name: str) -> str:
+        return key_of_span.get((item[f"{name}_start"], item[f"{name}_end"]), "")
+
+    results = []
+    for item in doc._.get(RESULTS) or ():
+        results.append(
+            Result(
+                subject=key(item, "subject"),
+                value=item["value"],
+                unit=item["unit"],
+                spread=item["spread"],
+                metric=key(item, "metric"),
+                benchmark=key(item, "benchmark"),
+                evidence=fields.mention(item["start"], item["end"]),
+            )
+        )
+    return tuple(results)

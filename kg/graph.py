@@ -1,9 +1,10 @@
 """The knowledge graph as a NetworkX `MultiDiGraph`.
 
-One node per paper, per entity and per link. Entities of different papers are
-merged by their normalised key (`kg.resolve.entity_key`); a short form that
-one paper defines ("GRPO") joins the node of its long form in every paper
-that uses it, as long as the corpus gives it only one long form.
+One node per paper, per entity, per link, per concept and per result.
+Entities of different papers are merged by their normalised key
+(`kg.resolve.entity_key`); a short form that one paper defines ("GRPO") joins
+the node of its long form in every paper that uses it, as long as the corpus
+gives it only one long form.
 
 Across the corpus, spellings that differ only by separators or a capitalised
 plural ("Meta-World" and "MetaWorld", "Transformers" and "transformer") are
@@ -12,16 +13,20 @@ shows a family ("Qwen2.5-Math-7B") gets a ``variant_of`` edge to the family
 node ("Qwen2.5"), which is created when no paper mentions it. The rules are
 described in docs/extractions.md, section "Resolution".
 
-Node ids are stable strings: ``paper:<paper id>``, ``entity:<key>`` and
-``link:<url>``. Edges are keyed by their relation type, so at most one edge of
-each type joins two nodes; it keeps the provenance of its first occurrence.
+Node ids are stable strings: ``paper:<paper id>``, ``entity:<key>``,
+``link:<url>``, ``concept:<key>`` and ``result:<paper id>:<n>`` (n counts the
+paper's results from 1 in text order). Edges are keyed by their relation type,
+so at most one edge of each type joins two nodes; it keeps the provenance of
+its first occurrence.
 
 Node attributes
 ---------------
 type : str
-    "paper", "link", or an `EntityType` value.
+    "paper", "link", "concept", "result", or an `EntityType` value.
 label : str
-    Display name: the paper title, the entity name or the URL.
+    Display name: the paper title, the entity name, the URL, the concept
+    key, or for a result its value, unit, metric and benchmark
+    ("94.1 % accuracy on RewardBench").
 paper nodes: paper_id, title, abstract, url, date, authors (list), source, record
 entity nodes: name, key, aliases (list), papers (list of paper ids),
     proposed_by (list of paper ids), merge_reasons (list of dicts
@@ -30,11 +35,19 @@ entity nodes: name, key, aliases (list), papers (list of paper ids),
     licensed the merge). A family node that no paper mentions has empty
     papers, aliases and merge_reasons.
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
+concept nodes: name, key (a head noun such as "framework"; see `kg.model.Relation`)
+result nodes: value, unit, spread (strings, see `kg.model.Result`), paper
+    (paper id), subject, metric, benchmark (entity keys or ""), and the
+    evidence attributes field, start, end, text, sentence
 
 Edge attributes
 ---------------
 type : str
-    One of `EDGE_TYPES`.
+    One of `EDGE_TYPES`. Relation edges (`RELATION_EDGE_TYPES`) go from the
+    paper, and also from the subject entity when the relation has one.
+    `IS_A` goes from an entity to a concept. `HAS_RESULT` goes from the
+    paper and from the result's subject entity to the result. `ON_DATASET`
+    and `HAS_METRIC` go from a result to its benchmark and metric entities.
 paper : str
     Id of the paper the edge comes from.
 field, start, end, text, sentence
@@ -55,25 +68,51 @@ from typing import Any
 import networkx as nx
 
 from kg.io import atomic_write
-from kg.model import EntityType, ExtractedEntity, Field, LinkKind, Mention, PaperExtraction, RelationType, majority_type
+from kg.model import (
+    EntityType,
+    ExtractedEntity,
+    Field,
+    LinkKind,
+    Mention,
+    PaperExtraction,
+    Relation,
+    RelationType,
+    Result,
+    majority_type,
+)
 from kg.resolve import MergeReason, entity_key, is_title_name_of, model_family, preferred_name, variant_key
 
 __all__ = [
+    "ADDRESSES",
+    "BUILT_ON",
+    "COMPARED_WITH",
+    "CONCEPT_TYPE",
     "EDGE_TYPES",
     "GraphBuilder",
     "HAS_CODE",
+    "HAS_METRIC",
+    "HAS_RESULT",
+    "IS_A",
     "LINK_TYPE",
     "LINKS_TO",
     "LIST_ATTRIBUTES",
     "MENTIONS",
+    "ON_DATASET",
+    "OUTPERFORMS",
     "PAPER_TYPE",
     "PROPOSES",
+    "RELATION_EDGE_TYPES",
+    "RESULT_TYPE",
     "EVALUATED_ON",
+    "USES",
     "VARIANT_OF",
     "build_graph",
+    "concept_node_id",
     "entity_node_id",
     "link_node_id",
     "paper_node_id",
+    "result_label",
+    "result_node_id",
     "read_graphml",
     "write_graphml",
 ]
@@ -85,11 +124,32 @@ MENTIONS = "mentions"
 EVALUATED_ON = str(RelationType.EVALUATED_ON)
 HAS_CODE = "has_code"
 LINKS_TO = "links_to"
+USES = str(RelationType.USES)
+BUILT_ON = str(RelationType.BUILT_ON)
+COMPARED_WITH = str(RelationType.COMPARED_WITH)
+OUTPERFORMS = str(RelationType.OUTPERFORMS)
+ADDRESSES = str(RelationType.ADDRESSES)
+IS_A = str(RelationType.IS_A)
+HAS_RESULT = "has_result"
+ON_DATASET = "on_dataset"
+HAS_METRIC = "has_metric"
 VARIANT_OF = "variant_of"
-EDGE_TYPES: tuple[str, ...] = (PROPOSES, MENTIONS, EVALUATED_ON, HAS_CODE, LINKS_TO, VARIANT_OF)
+
+# Relations between entities (or the paper) and entities, from `kg.model.Relation`.
+RELATION_EDGE_TYPES: tuple[str, ...] = (EVALUATED_ON, USES, BUILT_ON, COMPARED_WITH, OUTPERFORMS, ADDRESSES)
+
+EDGE_TYPES: tuple[str, ...] = (
+    PROPOSES, MENTIONS, EVALUATED_ON, HAS_CODE, LINKS_TO, USES, BUILT_ON, COMPARED_WITH, OUTPERFORMS,
+    ADDRESSES, IS_A, HAS_RESULT, ON_DATASET, HAS_METRIC, VARIANT_OF,
+)  # fmt: skip
 
 PAPER_TYPE = "paper"
 LINK_TYPE = "link"
+CONCEPT_TYPE = "concept"
+RESULT_TYPE = "result"
+
+# Unit symbols in result labels ("94.1 % accuracy", "2.5 x faster").
+_UNIT_SYMBOLS = {"percent": "%", "points": "points", "x": "x"}
 
 # Attributes that hold lists in memory and JSON arrays in GraphML.
 LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "merge_reasons", "papers", "proposed_by"})
@@ -106,6 +166,35 @@ def entity_node_id(key: str) -> str:
 
 def link_node_id(url: str) -> str:
     return f"link:{url}"
+
+
+def concept_node_id(key: str) -> str:
+    return f"concept:{key}"
+
+
+def result_node_id(paper_id: str, number: int) -> str:
+    """Return the id of the paper's `number`-th result (1-based, text order)."""
+    return f"result:{paper_id}:{number}"
+
+
+def result_label(value: str, unit: str, metric: str = "", benchmark: str = "") -> str:
+    """Return the display label of a result from its value, unit and the names of its metric and benchmark.
+
+    Examples
+    --------
+    >>> result_label("94.1", "percent", "accuracy", "RewardBench")
+    '94.1 % accuracy on RewardBench'
+    >>> result_label("2.5", "x")
+    '2.5 x'
+    """
+    words = [value]
+    if unit:
+        words.append(_UNIT_SYMBOLS.get(unit, unit))
+    if metric:
+        words.append(metric)
+    if benchmark:
+        words += ["on", benchmark]
+    return " ".join(words)
 
 
 def _evidence(paper_id: str, mention: Mention, count: int = 1) -> dict[str, Any]:
@@ -208,6 +297,9 @@ class GraphBuilder:
                 self._reasons[entity.key].setdefault(form, (reason, paper.id))
 
         for relation in extraction.relations:
+            if relation.type == RelationType.IS_A:
+                self._add_is_a(paper.id, relation)
+                continue
             target = entity_node_id(relation.object)
             if target not in graph:
                 continue
@@ -217,6 +309,9 @@ class GraphBuilder:
             for source in sources:
                 if source in graph:
                     _add_edge_once(graph, source, target, str(relation.type), paper.id, relation.evidence)
+
+        for number, result in enumerate(extraction.results, start=1):
+            self._add_result(paper.id, number, result)
 
         proposed_here = [entity.key for entity in extraction.entities if entity.proposed]
         for link in extraction.links:
@@ -250,14 +345,51 @@ class GraphBuilder:
             self._proposed_by[key].add(paper_id)
             _add_edge_once(self._graph, paper_node, node, PROPOSES, paper_id, first)
 
+    def _add_is_a(self, paper_id: str, relation: Relation) -> None:
+        """Add the concept node of an is_a relation and the edge from its entity."""
+        source, target = entity_node_id(relation.subject), concept_node_id(relation.object)
+        if not relation.subject or source not in self._graph:
+            return
+        if target not in self._graph:
+            key = relation.object
+            self._graph.add_node(target, type=CONCEPT_TYPE, label=key, name=key, key=key)
+        _add_edge_once(self._graph, source, target, IS_A, paper_id, relation.evidence)
+
+    def _add_result(self, paper_id: str, number: int, result: Result) -> None:
+        """Add one result node with its edges: from the paper and subject, to its benchmark and metric."""
+        graph, node = self._graph, result_node_id(paper_id, number)
+        evidence = _evidence(paper_id, result.evidence)
+        del evidence["count"]
+        graph.add_node(
+            node,
+            type=RESULT_TYPE,
+            label=result_label(result.value, result.unit),
+            value=result.value,
+            unit=result.unit,
+            spread=result.spread,
+            subject=result.subject,
+            metric=result.metric,
+            benchmark=result.benchmark,
+            **evidence,
+        )
+        _add_edge_once(graph, paper_node_id(paper_id), node, HAS_RESULT, paper_id, result.evidence)
+        links = ((result.subject, node, HAS_RESULT), (result.benchmark, node, ON_DATASET), (result.metric, node, HAS_METRIC))
+        for key, _, relation in links:
+            entity = entity_node_id(key)
+            if not key or entity not in graph:
+                continue
+            source, target = (entity, node) if relation == HAS_RESULT else (node, entity)
+            _add_edge_once(graph, source, target, relation, paper_id, result.evidence)
+
     def graph(self) -> nx.MultiDiGraph:
-        """Merge variants and short forms, set entity attributes, link families, return the graph."""
+        """Merge variants and short forms, set entity and result attributes, link families, return the graph."""
         if not self._finished:
             self._finished = True
             self._merge_variants()
             self._merge_short_forms()
             self._set_entity_attributes()
             self._link_families()
+            self._set_result_attributes()
         return self._graph
 
     def _resolve(self, key: str) -> str:
@@ -283,6 +415,27 @@ class GraphBuilder:
             for key in sorted(keys - {into}):
                 logger.debug("Merging %r into %r: same variant key %r", key, into, variant)
                 self._merge_entity(key, into=into)
+
+    def _set_result_attributes(self) -> None:
+        """Point result attributes at the entity keys after merges, and label results with entity names."""
+        graph = self._graph
+        for node, data in graph.nodes(data=True):
+            if data.get("type") != RESULT_TYPE:
+                continue
+            names = {"subject": "", "metric": "", "benchmark": ""}
+            for source, _, relation in graph.in_edges(node, keys=True):
+                if relation == HAS_RESULT and graph.nodes[source].get("type") != PAPER_TYPE:
+                    names["subject"] = source
+            for _, target, relation in graph.out_edges(node, keys=True):
+                if relation == ON_DATASET:
+                    names["benchmark"] = target
+                elif relation == HAS_METRIC:
+                    names["metric"] = target
+            for attribute, entity in names.items():
+                data[attribute] = graph.nodes[entity].get("key", "") if entity else ""
+            metric = graph.nodes[names["metric"]].get("name", "") if names["metric"] else ""
+            benchmark = graph.nodes[names["benchmark"]].get("name", "") if names["benchmark"] else ""
+            data["label"] = result_label(data["value"], data["unit"], metric, benchmark)
 
     def _merge_short_forms(self) -> None:
         for short, longs in sorted(self._long_forms.items()):

@@ -29,6 +29,7 @@ __all__ = [
     "PaperExtraction",
     "Relation",
     "RelationType",
+    "Result",
     "TYPE_PRIORITY",
     "majority_type",
 ]
@@ -65,10 +66,17 @@ class RelationType(StrEnum):
     """Relations that extraction reports inside one paper.
 
     `proposes` and `mentions` are implied by `ExtractedEntity.proposed` and are
-    not repeated as `Relation` records.
+    not repeated as `Relation` records. The cues of each type are listed in
+    `kg.nlp.relations`.
     """
 
-    EVALUATED_ON = "evaluated_on"
+    EVALUATED_ON = "evaluated_on"  # method or paper -> dataset it reports results on
+    USES = "uses"  # -> method, model or dataset it applies ("we use GRPO", "trained on X")
+    BUILT_ON = "built_on"  # -> method, model or dataset it extends ("built upon GRPO")
+    COMPARED_WITH = "compared_with"  # -> method or model it is compared with
+    OUTPERFORMS = "outperforms"  # -> method or model it reports better results than
+    ADDRESSES = "addresses"  # -> task it solves or improves
+    IS_A = "is_a"  # -> concept key, the head noun that describes it ("framework")
 
 
 # Tie-break order of `majority_type`: the more specific type first.
@@ -226,8 +234,10 @@ class Abbreviation:
 class Relation:
     """A typed relation between two things of one paper.
 
-    `subject` and `object` are entity keys; the empty string stands for the
-    paper itself.
+    `subject` and `object` are entity keys; a `subject` of "" stands for the
+    paper itself. For `RelationType.IS_A` the object is a concept key instead:
+    the lower-case singular head noun ("framework", "benchmark"). `evidence`
+    covers the words of the sentence from the cue to the object.
     """
 
     type: RelationType
@@ -245,6 +255,49 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Result:
+    """A numeric claim of a paper: "Tango scores 94.1 on RewardBench".
+
+    Attributes
+    ----------
+    subject : str
+        Entity key of what the number is about; "" for the paper itself.
+    value : str
+        The number as a decimal string without thousands separators ("94.1",
+        "-3", "0.85").
+    unit : str
+        "percent" (%, percent), "points" (points, pp, percentage points), "x"
+        (a multiplier: 2.5x, 3×), or "" for a bare score.
+    spread : str
+        The number after "±" or "+/-" as a decimal string, or "".
+    metric, benchmark : str
+        Entity keys of the metric and the dataset the number is measured in
+        and on, or "".
+    evidence : Mention
+        The number as written, with its spread and unit ("85.3 ± 1.2%").
+    """
+
+    subject: str
+    value: str
+    unit: str
+    spread: str
+    metric: str
+    benchmark: str
+    evidence: Mention
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "value": self.value,
+            "unit": self.unit,
+            "spread": self.spread,
+            "metric": self.metric,
+            "benchmark": self.benchmark,
+            "evidence": self.evidence.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PaperExtraction:
     """Everything extraction found in one paper."""
 
@@ -253,6 +306,7 @@ class PaperExtraction:
     links: tuple[Link, ...] = ()
     abbreviations: tuple[Abbreviation, ...] = ()
     relations: tuple[Relation, ...] = field(default=())
+    results: tuple[Result, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the `extractions.jsonl` object of this paper (schema in docs/extractions.md)."""
@@ -268,4 +322,5 @@ class PaperExtraction:
             "links": [link.to_json() for link in self.links],
             "abbreviations": [abbreviation.to_json() for abbreviation in self.abbreviations],
             "relations": [relation.to_json() for relation in self.relations],
+            "results": [result.to_json() for result in self.results],
         }

@@ -39,10 +39,30 @@ from urllib.parse import quote, urlsplit
 import networkx as nx
 import pyoxigraph
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, SDO, SKOS, XSD, DefinedNamespace
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES, VARIANT_OF
+from kg.graph import (
+    ADDRESSES,
+    BUILT_ON,
+    COMPARED_WITH,
+    CONCEPT_TYPE,
+    EVALUATED_ON,
+    HAS_CODE,
+    HAS_METRIC,
+    HAS_RESULT,
+    IS_A,
+    LINK_TYPE,
+    LINKS_TO,
+    MENTIONS,
+    ON_DATASET,
+    OUTPERFORMS,
+    PAPER_TYPE,
+    PROPOSES,
+    RESULT_TYPE,
+    USES,
+    VARIANT_OF,
+)
 from kg.io import atomic_write
 from kg.model import EntityType, LinkKind
 
@@ -69,8 +89,8 @@ DEFAULT_BASE_IRI = "https://w3id.org/kg-papers/id/"
 # few thousand links and statements of a corpus is practically impossible.
 HASH_LENGTH = 16
 
-IriKind = TypingLiteral["paper", "entity", "link", "statement"]
-_IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement")
+IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result"]
+_IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result")
 
 
 class KG(DefinedNamespace):
@@ -98,6 +118,8 @@ class KG(DefinedNamespace):
     PaperPage: URIRef  # A page of a paper (arXiv, OpenReview, DOI).
     ProjectPage: URIRef  # Any other linked page.
     Statement: URIRef  # The evidence of one direct triple.
+    Concept: URIRef  # A kind of artifact, such as "framework".
+    Result: URIRef  # One number that a paper reports.
 
     # Object properties
     mentions: URIRef  # The paper names the entity.
@@ -106,6 +128,15 @@ class KG(DefinedNamespace):
     hasCode: URIRef  # The code repository belongs to the subject.
     linksTo: URIRef  # The paper gives the URL of a non-code link.
     variantOf: URIRef  # The entity belongs to the object's family.
+    uses: URIRef  # The subject applies the object.
+    builtOn: URIRef  # The subject extends the object.
+    comparedWith: URIRef  # The paper compares the subject with the object.
+    outperforms: URIRef  # The subject has better results than the object.
+    addresses: URIRef  # The subject solves or improves the task.
+    isA: URIRef  # The entity is a kind of the concept.
+    hasResult: URIRef  # The paper or entity reports the result.
+    onDataset: URIRef  # The result is measured on the dataset.
+    hasMetric: URIRef  # The result is measured in the metric.
     subject: URIRef  # Subject of the triple that a statement supports.
     predicate: URIRef  # Property of the triple that a statement supports.
     object: URIRef  # Object of the triple that a statement supports.
@@ -122,6 +153,9 @@ class KG(DefinedNamespace):
     authorName: URIRef  # One author's name.
     sourceFile: URIRef  # The input file of a paper record.
     recordNumber: URIRef  # 1-based position of the record in its file.
+    value: URIRef  # The number of a result.
+    unit: URIRef  # The unit of a result.
+    spread: URIRef  # The number after "±" in a result.
 
 
 _ENTITY_CLASSES: dict[str, URIRef] = {
@@ -147,6 +181,15 @@ _EDGE_PROPERTIES: dict[str, URIRef] = {
     HAS_CODE: KG.hasCode,
     LINKS_TO: KG.linksTo,
     VARIANT_OF: KG.variantOf,
+    USES: KG.uses,
+    BUILT_ON: KG.builtOn,
+    COMPARED_WITH: KG.comparedWith,
+    OUTPERFORMS: KG.outperforms,
+    ADDRESSES: KG.addresses,
+    IS_A: KG.isA,
+    HAS_RESULT: KG.hasResult,
+    ON_DATASET: KG.onDataset,
+    HAS_METRIC: KG.hasMetric,
 }
 
 _PREFIXES: dict[str, str] = {
@@ -154,6 +197,7 @@ _PREFIXES: dict[str, str] = {
     "kg": KG_NAMESPACE,
     "prov": str(PROV),
     "rdf": str(RDF),
+    "rdfs": str(RDFS),
     "schema": str(SDO),
     "skos": str(SKOS),
     "xsd": str(XSD),
@@ -283,7 +327,9 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
         segment = _paper_segment(value)
     elif kind == "entity":
         segment = _entity_segment(value)
-    elif kind in ("link", "statement"):
+    elif kind == "concept":
+        segment = _entity_segment(value)
+    elif kind in ("link", "statement", "result"):
         segment = _sha1(value)
     else:
         raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
@@ -333,9 +379,9 @@ def _integer(value: Any) -> Literal | None:
 
 def _node_type(node: str, data: Mapping[str, Any]) -> str:
     node_type = data.get("type")
-    if node_type == PAPER_TYPE or node_type == LINK_TYPE or node_type in _ENTITY_CLASSES:
+    if node_type in (PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE) or node_type in _ENTITY_CLASSES:
         return str(node_type)
-    expected = ", ".join([PAPER_TYPE, LINK_TYPE, *map(str, _ENTITY_CLASSES)])
+    expected = ", ".join([PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE, *map(str, _ENTITY_CLASSES)])
     raise KgError(
         f"Node {node!r} has type {node_type!r}; expected one of {expected}. "
         "Build the graph with kg.graph.build_graph or read it with kg.graph.read_graphml."
@@ -348,6 +394,10 @@ def _node_iri(node: str, data: Mapping[str, Any], base_iri: str) -> URIRef:
         return mint_iri("paper", str(data.get("paper_id", node.removeprefix("paper:"))), base_iri=base_iri)
     if node_type == LINK_TYPE:
         return mint_iri("link", str(data.get("url", node.removeprefix("link:"))), base_iri=base_iri)
+    if node_type == CONCEPT_TYPE:
+        return mint_iri("concept", str(data.get("key", node.removeprefix("concept:"))), base_iri=base_iri)
+    if node_type == RESULT_TYPE:
+        return mint_iri("result", node, base_iri=base_iri)
     return mint_iri("entity", str(data.get("key", node.removeprefix("entity:"))), base_iri=base_iri)
 
 
@@ -379,6 +429,35 @@ def _add_entity(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
     for alias in data.get("aliases") or ():
         rdf.add((iri, SKOS.altLabel, Literal(_text(alias))))
     rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+
+
+def _add_concept(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
+    rdf.add((iri, RDF.type, KG.Concept))
+    rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
+    rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+
+
+def _decimal(value: Any) -> Literal:
+    # A value that is not a plain decimal (possible only in a hand-edited graph) stays a string.
+    text = _text(value)
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+        return Literal(text, datatype=XSD.decimal)
+    return Literal(text)
+
+
+def _add_result(rdf: Graph, iri: URIRef, data: Mapping[str, Any], base_iri: str) -> None:
+    # Subject, metric and benchmark are edges, exported with the other edges.
+    rdf.add((iri, RDF.type, KG.Result))
+    rdf.add((iri, RDFS.label, Literal(_text(data.get("label", "")))))
+    rdf.add((iri, KG.value, _decimal(data.get("value", ""))))
+    if data.get("unit"):
+        rdf.add((iri, KG.unit, Literal(_text(data["unit"]))))
+    if data.get("spread"):
+        rdf.add((iri, KG.spread, _decimal(data["spread"])))
+    if data.get("paper"):
+        rdf.add((iri, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
+    if data.get("text"):
+        rdf.add((iri, KG.evidenceText, Literal(_text(data["text"]))))
 
 
 def _add_link(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
@@ -477,6 +556,10 @@ def graph_to_rdf(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) ->
             _add_paper(rdf, iri, data)
         elif node_type == LINK_TYPE:
             _add_link(rdf, iri, data)
+        elif node_type == CONCEPT_TYPE:
+            _add_concept(rdf, iri, data)
+        elif node_type == RESULT_TYPE:
+            _add_result(rdf, iri, data, base_iri)
         else:
             _add_entity(rdf, iri, data)
 

@@ -32,7 +32,7 @@ def _entity_nodes(graph: nx.MultiDiGraph, name: str) -> list[str]:
     return [
         node
         for node, data in graph.nodes(data=True)
-        if data["type"] not in {"paper", "link"} and (data["name"] == name or name in data["aliases"])
+        if data["type"] not in {"paper", "link", "concept", "result"} and (data["name"] == name or name in data["aliases"])
     ]
 
 

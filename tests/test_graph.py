@@ -224,6 +224,9 @@ def test_graph_entity_relation_adds_paper_edge() -> None:
 # Resolution across papers: merge reasons, variants, short forms, families
 
 
+_ENTITY_TYPES = frozenset(map(str, EntityType))
+
+
 @pytest.fixture(scope="module")
 def nlp() -> Language:
     return kg.nlp.create_pipeline()
@@ -238,14 +241,14 @@ def _node_with_form(graph: nx.MultiDiGraph, form: str) -> list[str]:
     return [
         node
         for node, data in graph.nodes(data=True)
-        if data["type"] not in {"paper", "link"} and form in (data["name"], *data["aliases"])
+        if data["type"] in _ENTITY_TYPES and form in (data["name"], *data["aliases"])
     ]
 
 
 def test_merge_reasons_one_per_alias(extractions: list[PaperExtraction]) -> None:
     graph = build_graph(extractions)
     for node, data in graph.nodes(data=True):
-        if data["type"] in {"paper", "link"}:
+        if data["type"] not in _ENTITY_TYPES:
             continue
         assert [record["form"] for record in data["merge_reasons"]] == data["aliases"], node
 

@@ -17,6 +17,7 @@ __all__ = [
     "PAPER_ID",
     "PROPOSED_KEY",
     "RELATIONS",
+    "RESULTS",
     "TITLE_END",
     "register_extensions",
 ]
@@ -36,9 +37,18 @@ LINKS = "kg_links"
 ABBREVIATIONS = "kg_abbreviations"
 
 # Doc._.kg_relations: [{"type", "subject_start", "subject_end", "object_start",
-# "object_end", "sentence_start", "sentence_end"}]. A subject of (-1, -1) is
-# the paper itself.
+# "object_end", "concept", "sentence_start", "sentence_end", "evidence_start",
+# "evidence_end"}]. A subject of (-1, -1) is the paper itself. "concept" is
+# the concept key of an is_a relation (the object offsets then cover the head
+# noun), else "". The evidence keys may be absent; the object span is then
+# the evidence.
 RELATIONS = "kg_relations"
+
+# Doc._.kg_results: [{"value", "unit", "spread", "start", "end",
+# "sentence_start", "sentence_end", "subject_start", "subject_end",
+# "metric_start", "metric_end", "benchmark_start", "benchmark_end"}], in text
+# order. value, unit and spread are strings; absent mentions are (-1, -1).
+RESULTS = "kg_results"
 
 # doc.spans[ENTITIES_KEY]: non-overlapping entity spans, label = EntityType value.
 # span.kb_id_ is the canonical vocabulary name when the span matched the vocabulary.
@@ -60,6 +70,7 @@ def register_extensions() -> None:
         LINKS: None,
         ABBREVIATIONS: None,
         RELATIONS: None,
+        RESULTS: None,
     }
     for name, default in defaults.items():
         if not Doc.has_extension(name):

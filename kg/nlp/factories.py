@@ -17,11 +17,13 @@ from kg.nlp.extensions import (
     LINKS,
     PROPOSED_KEY,
     RELATIONS,
+    RESULTS,
     register_extensions,
 )
 from kg.nlp.links import LinkDetector
 from kg.nlp.proposals import ProposalDetector
 from kg.nlp.relations import RelationExtractor
+from kg.nlp.results import ResultExtractor
 from kg.nlp.sentences import TitleBoundary
 
 __all__ = ["register_factories"]
@@ -65,6 +67,10 @@ def make_relation_extractor(nlp: Language, name: str, entities_key: str) -> Rela
     return RelationExtractor(nlp, name, entities_key=entities_key)
 
 
+def make_result_extractor(nlp: Language, name: str, entities_key: str) -> ResultExtractor:
+    return ResultExtractor(nlp, name, entities_key=entities_key)
+
+
 def register_factories() -> None:
     """Register kg's component factories with spaCy; calling it again changes nothing."""
     register_extensions()
@@ -93,6 +99,12 @@ def register_factories() -> None:
             make_relation_extractor,
             {"entities_key": ENTITIES_KEY},
             [f"doc._.{RELATIONS}"],
+        ),
+        (
+            "kg_results",
+            make_result_extractor,
+            {"entities_key": ENTITIES_KEY},
+            [f"doc._.{RESULTS}"],
         ),
     ]
     for name, func, default_config, assigns in factories:

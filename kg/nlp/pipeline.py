@@ -18,7 +18,7 @@ __all__ = ["PIPELINE_COMPONENTS", "create_pipeline"]
 logger = logging.getLogger(__name__)
 
 # kg's components in the order they must run: abbreviations feed entity typing,
-# entities feed proposals and relations.
+# entities feed proposals, relations and results.
 PIPELINE_COMPONENTS: tuple[str, ...] = (
     "kg_title_boundary",
     "kg_links",
@@ -26,6 +26,7 @@ PIPELINE_COMPONENTS: tuple[str, ...] = (
     "kg_entities",
     "kg_proposals",
     "kg_relations",
+    "kg_results",
 )
 
 
@@ -120,5 +121,6 @@ def create_pipeline(
     recognizer.add_vocabulary_files(vocabulary_paths)
     nlp.add_pipe("kg_proposals")
     nlp.add_pipe("kg_relations")
+    nlp.add_pipe("kg_results")
     logger.debug("Extraction pipeline: %s", nlp.pipe_names)
     return nlp

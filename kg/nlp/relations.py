@@ -1,37 +1,72 @@
-"""Extraction of `evaluated_on` relations between a paper (or its method) and datasets.
+"""Extraction of typed relations between the entities of one paper.
 
 `RelationExtractor` (factory ``kg_relations``) reads the entity spans and the
-proposed spans and appends to ``doc._.kg_relations`` one dict per dataset
-mention that is in an evaluation context:
+proposed spans and appends one dict per relation to ``doc._.kg_relations``.
+Every relation joins recognised entity mentions (``doc.spans["kg_entities"]``)
+inside one sentence, and its object must have a type that fits the relation.
+
+``evaluated_on`` (object: dataset) needs all of:
 
 - the sentence has an evaluation word ("experiments", "evaluate", "achieves",
   "outperforms", "scores", "leads", "state of the art", ...);
-- a preposition ("on", "across", "in", "from", "over") precedes the dataset,
-  possibly through a list ("on MATH, AIME 2025, and AMC23");
+- a preposition ("on", "across", "in", "from", "over", "using") precedes the
+  dataset, possibly through a list ("on MATH, AIME 2025, and AMC23");
 - the nearest cue word before the dataset is not a training word
   ("trained on ImageNet" is no evaluation).
 
-The subject is the paper itself (offsets -1, -1) unless the clause that contains
-the dataset starts with an entity the paper proposes ("Tango achieves 80% on
-X", "CRM ... improves ... on RewardBench") or the dataset sits in a relative
-clause of one ("a model named VerifyRM, which achieves ... on VerifyBench").
-A clause starts after "while", "whereas", "but", "that", ";" or ":"
-("experiments show that CRM improves ... on RewardBench").
+``uses``, ``built_on``, ``compared_with``, ``outperforms`` and ``addresses``
+come from cue phrases (`CUE_PHRASES`): the object is the first entity mention
+at most `OBJECT_WINDOW` tokens after the cue, with no clause break or
+preposition between them, plus the mentions that continue it as a list ("A, B
+and C"). The object types are in `OBJECT_TYPES`. A cue followed by "by"
+("outperformed by X") is passive, so it yields nothing.
+
+"compare X with Y" (also "to", "against", "and") gives X ``compared_with`` Y,
+and a sentence that opens with "Compared to X, Y ..." gives Y ``compared_with`` X.
+
+``is_a`` types an entity by a head noun: "X, a (novel ...) framework",
+"X is a benchmark", "a framework named X" and "a framework, X,". Its object
+is a concept key, the singular lower-case head noun (`concept_key`).
+
+The subject (`clause_subject`) is found in the clause before the cue. A
+clause starts after "while", "whereas", "but", "that", "which", ";" or ":".
+In order, the subject is:
+
+1. the entity before ", which" for a relative clause ("X, which outperforms");
+2. the nearest mention of a proposed entity in the clause ("we propose
+   Q-Insight, a model built upon GRPO");
+3. the paper's first proposed entity when the clause starts with "we",
+   "it" or "our/this <noun>" ("our method", "this approach");
+4. the entity that starts the clause ("GPT-4 outperforms ...");
+5. otherwise the paper itself (offsets -1, -1).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType, RelationType
+from kg.nlp.entities import CUE_NOUNS
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RELATIONS, register_extensions
 
-__all__ = ["RelationExtractor", "evaluation_preposition", "is_evaluation_sentence"]
+__all__ = [
+    "CONCEPT_TYPES",
+    "CUE_PHRASES",
+    "OBJECT_TYPES",
+    "RelationExtractor",
+    "SentenceIndex",
+    "clause_subject",
+    "concept_key",
+    "evaluation_preposition",
+    "is_evaluation_sentence",
+    "is_prior_work_clause",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +91,154 @@ PREPOSITION_WINDOW = 10
 _CLAUSE_BREAKS = frozenset({"while", "whereas", "but", ";", ":", "which", "that"})
 
 # Words skipped before a clause's subject ("our CrossLoco", "the proposed Tango").
-_SUBJECT_PREFIX = frozenset({"the", "our", "proposed", "both", "resulting", "trained", "full", "final", "then", ","})
+_SUBJECT_PREFIX = frozenset({"a", "an", "the", "our", "proposed", "both", "resulting", "trained", "full", "final", "then", ","})
 
 # A subject starts at most this many tokens into its clause.
 SUBJECT_WINDOW = 3
+
+# Words that open a clause about other work ("existing methods", "prior approaches").
+_PRIOR_WORK_WORDS = frozenset(
+    {"existing", "prior", "previous", "current", "traditional", "conventional", "most", "many", "recent",
+     "standard", "these", "such", "other", "some", "popular", "typical", "mainstream", "classical"}
+)  # fmt: skip
+
+# Maximum length, in tokens, of an opener skipped before "we" ("In this paper ,").
+OPENER_WINDOW = 6
+
+# ---------------------------------------------------------------------------
+# Cue phrases of the relations other than evaluated_on and is_a.
+
+# Phrases are matched case-insensitively on whole tokens. Past participles
+# that are usually passive ("used", "adopted") are left out, because their
+# subject is the object of the active verb.
+CUE_PHRASES: dict[RelationType, tuple[str, ...]] = {
+    RelationType.USES: (
+        "use", "uses", "using", "utilize", "utilizes", "utilizing", "utilise", "utilises", "utilising",
+        "leverage", "leverages", "leveraging", "employ", "employs", "employing", "adopt", "adopts",
+        "adopting", "incorporate", "incorporates", "incorporating", "trained on", "trained with",
+        "fine-tuned on", "finetuned on", "fine-tuning on", "train on", "relies on", "rely on",
+        "relying on", "powered by", "equipped with",
+    ),
+    RelationType.BUILT_ON: (
+        "built on", "built upon", "builds on", "builds upon", "build on", "build upon", "building on",
+        "building upon", "based on", "on top of", "extends", "extending", "an extension of",
+        "a variant of", "initialized from", "initialised from", "derived from", "generalizes",
+        "generalises", "generalizing",
+    ),
+    RelationType.COMPARED_WITH: (
+        "compared to", "compared with", "compared against", "comparison with", "comparison to",
+        "comparison against", "comparisons with", "comparisons to", "compare with", "compare to",
+        "compare against", "versus", "vs", "vs.", "relative to", "baselines such as",
+        "baselines including", "baselines like", "baselines (", "baselines ,", "baseline methods such as",
+        "baselines , including",
+    ),
+    RelationType.OUTPERFORMS: (
+        "outperform", "outperforms", "outperformed", "outperforming", "surpass", "surpasses",
+        "surpassed", "surpassing", "beat", "beats", "beating", "better than", "superior to",
+        "exceed", "exceeds", "exceeding", "improves over", "improvement over", "improvements over",
+        "improves upon", "improving over", "improving upon", "gains over", "advantage over",
+    ),
+    RelationType.ADDRESSES: (
+        "address", "addresses", "addressing", "tackle", "tackles", "tackling", "solve", "solves",
+        "solving", "for", "focus on", "focuses on", "focusing on", "targets", "targeting",
+        "applied to", "apply to", "applies to", "improve", "improves", "improving", "enhance",
+        "enhances", "enhancing", "boost", "boosts", "boosting", "advance", "advances", "advancing",
+    ),
+}  # fmt: skip
+
+_METHOD_OR_MODEL = frozenset({EntityType.METHOD, EntityType.MODEL})
+
+# Entity types that each relation's object may have.
+OBJECT_TYPES: dict[RelationType, frozenset[EntityType]] = {
+    RelationType.EVALUATED_ON: frozenset({EntityType.DATASET}),
+    RelationType.USES: frozenset({EntityType.METHOD, EntityType.MODEL, EntityType.DATASET}),
+    RelationType.BUILT_ON: frozenset({EntityType.METHOD, EntityType.MODEL, EntityType.DATASET}),
+    RelationType.COMPARED_WITH: _METHOD_OR_MODEL,
+    RelationType.OUTPERFORMS: _METHOD_OR_MODEL,
+    RelationType.ADDRESSES: frozenset({EntityType.TASK}),
+}
+
+# How many tokens after a cue its object may start ("outperforms strong
+# proprietary baselines such as GPT-4o": 5). Larger windows reach into the
+# next phrase of the sentence.
+OBJECT_WINDOW = 6
+
+# Cues whose object must follow almost at once, because the cue word is
+# common ("for", "improve"): "for code generation", "improves the
+# mathematical reasoning".
+_SHORT_CUES = frozenset({"for", "improve", "improves", "improving", "enhance", "enhances", "enhancing",
+                         "boost", "boosts", "boosting", "advance", "advances", "advancing"})  # fmt: skip
+SHORT_OBJECT_WINDOW = 2
+
+# Tokens that end the search for an object: the object of a cue never sits
+# behind a clause break or a preposition that starts another phrase.
+_OBJECT_STOPS = frozenset(
+    {".", ";", ":", "that", "which", "while", "whereas", "but", "on", "in", "across", "over", "by",
+     "to", "at", "from", "with", "without", "under", "when", "where", "via", "through", "into", "for",
+     "of", "after", "before", "than", "is", "are", "was", "were", "and", "or", ","}
+)  # fmt: skip
+
+# Tokens that continue a list of objects ("GRPO, PPO, and DAPO", "GRPO or PPO").
+_LIST_JOINERS = frozenset({",", "and", "or", "as", "well", "(", ")", "e.g.", "i.e.", "including"})
+
+# Words that make "our/this <noun>" mean the paper's own artifact ("our method").
+_ARTIFACT_NOUNS = frozenset(
+    {"method", "approach", "framework", "model", "algorithm", "system", "agent", "technique", "pipeline",
+     "architecture", "policy", "solution", "design", "recipe", "benchmark", "dataset", "metric"}
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------
+# is_a: head nouns.
+
+# Concept keys that also decide the type of the entity they describe.
+CONCEPT_TYPES: dict[str, EntityType] = {
+    **dict.fromkeys(
+        ("framework", "algorithm", "method", "approach", "technique", "architecture"), EntityType.METHOD
+    ),
+    **dict.fromkeys(("model", "llm", "checkpoint"), EntityType.MODEL),
+    **dict.fromkeys(("benchmark", "dataset", "suite", "corpus", "testbed", "leaderboard"), EntityType.DATASET),
+    "metric": EntityType.METRIC,
+    "task": EntityType.TASK,
+}
+
+_IRREGULAR_SINGULARS = {"corpora": "corpus", "llms": "llm", "suites": "suite"}
+
+# Articles that open the description of an is_a ("X, a ...", "X is an ...").
+_ARTICLES = frozenset({"a", "an"})
+
+# Maximum tokens from the article to the head noun ("a guided unsupervised
+# reinforcement learning framework" has 6).
+IS_A_WINDOW = 8
+
+# Tokens after which a head noun's phrase has ended.
+_HEAD_STOPS = frozenset(
+    {".", ",", ";", ":", "(", ")", "that", "which", "where", "who", "whose", "to", "for", "of", "with",
+     "in", "on", "by", "from", "and", "or", "designed", "trained", "built", "based", "using", "tailored",
+     "specifically", "aimed", "capable", "comprising", "consisting", "containing", "featuring", "named",
+     "called", "dubbed", "termed", "is", "are", "was", "were", "as", "via"}
+)  # fmt: skip
+
+_NAMING_WORDS = frozenset({"named", "called", "dubbed", "termed", "coined"})
+
+
+def concept_key(word: str) -> str:
+    """Return the concept key of a head noun: lower case and singular.
+
+    Examples
+    --------
+    >>> concept_key("Frameworks"), concept_key("LLMs"), concept_key("corpora")
+    ('framework', 'llm', 'corpus')
+    """
+    lower = word.lower()
+    if lower in _IRREGULAR_SINGULARS:
+        return _IRREGULAR_SINGULARS[lower]
+    if lower.endswith("s") and not lower.endswith("ss") and lower[:-1] in CUE_NOUNS:
+        return lower[:-1]
+    return lower
+
+
+def _is_concept_word(word: str) -> bool:
+    return word.lower() in CUE_NOUNS
 
 
 def is_evaluation_sentence(tokens: Span) -> bool:
@@ -101,61 +280,366 @@ def _clause_start(doc: Doc, position: int, sentence_start: int) -> int:
     return sentence_start
 
 
-def _subject(doc: Doc, clause_start: int, sentence_start: int, proposed: Sequence[Span]) -> Span | None:
-    """Return the proposed entity that is the subject of the clause at `clause_start`, or None."""
-    if clause_start > sentence_start and doc[clause_start].lower_ in {"which", "that"}:
-        # "X, which achieves ...": the subject is X, right before the comma.
-        before = clause_start - 1 if doc[clause_start - 1].text == "," else clause_start
-        relative = next((span for span in proposed if span.end == before), None)
-        if relative is not None or doc[clause_start].lower_ == "which":
+class SentenceIndex:
+    """The sentence of each token, computed once per Doc.
+
+    `Span.sent` walks the Doc on every call when the sentencizer set the
+    boundaries, which makes per-mention lookups quadratic in the Doc length.
+    """
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self._of_token: list[Span] = []
+        sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        for sentence in sentences:
+            self._of_token.extend([sentence] * len(sentence))
+
+    def of(self, token: int) -> Span:
+        """Return the sentence that contains token index `token`."""
+        return self._of_token[token]
+
+
+def clause_subject(
+    doc: Doc,
+    position: int,
+    sentence_start: int,
+    *,
+    entities: Sequence[Span],
+    proposed: Sequence[Span],
+) -> Span | None:
+    """Return the entity span that is the subject of the clause before token `position`.
+
+    Parameters
+    ----------
+    doc : Doc
+    position : int
+        Token index of the cue (or the number of a result).
+    sentence_start : int
+        Token index where the sentence starts.
+    entities : sequence of Span
+        All entity spans of the Doc.
+    proposed : sequence of Span
+        The entity spans whose text the paper proposes, in text order.
+
+    Returns
+    -------
+    Span or None
+        The subject's span by the rules of the module docstring, or None when
+        the subject is the paper itself.
+    """
+    clause = _clause_start(doc, position, sentence_start)
+    breaks_here = clause > sentence_start or doc[clause].lower_ in _CLAUSE_BREAKS
+
+    # 1. "X, which ...": the subject is X, right before the comma; and
+    # "X, a framework that ...": X, before the apposition.
+    if breaks_here and doc[clause].lower_ in {"which", "that"}:
+        before = clause - 1 if clause > 0 and doc[clause - 1].text == "," else clause
+        relative = next((span for span in entities if span.end == before), None)
+        relative = relative or _apposition_subject(doc, clause, sentence_start, entities)
+        if relative is not None or doc[clause].lower_ == "which":
             return relative
-    start = clause_start + 1 if clause_start > sentence_start else clause_start
-    while start < len(doc) and doc[start].lower_ in _SUBJECT_PREFIX and start - clause_start <= SUBJECT_WINDOW:
+
+    # 2. The nearest proposed mention between the clause start and the cue.
+    inside = [span for span in proposed if clause <= span.start and span.end <= position]
+    if inside:
+        return inside[-1]
+
+    start = clause + 1 if breaks_here else clause
+    start = _skip_opener(doc, start, position)
+    while start < position and doc[start].lower_ in _SUBJECT_PREFIX and start - clause <= SUBJECT_WINDOW:
+        if doc[start].lower_ == "our" and start + 1 < len(doc) and doc[start + 1].lower_ in _ARTIFACT_NOUNS:
+            break
         start += 1
-    return next((span for span in proposed if span.start == start), None)
+    if start >= position:
+        return None
+
+    # 3. "we", "it", "our method", "this approach" refer to the paper's artifact.
+    # NOTE: a paper that proposes several artifacts gets its first one here.
+    word = doc[start].lower_
+    following = doc[start + 1].lower_ if start + 1 < len(doc) else ""
+    if word in {"we", "it"} or (word in {"our", "this"} and following in _ARTIFACT_NOUNS):
+        return proposed[0] if proposed else None
+
+    # 4. The entity that starts the clause.
+    return next((span for span in entities if span.start == start), None)
+
+
+def _apposition_subject(doc: Doc, clause: int, sentence_start: int, entities: Sequence[Span]) -> Span | None:
+    """Return X of "X, a <description> that|which" ending at token `clause`, or None."""
+    for comma in range(clause - 1, max(sentence_start, clause - IS_A_WINDOW - 2) - 1, -1):
+        if doc[comma].text != ",":
+            continue
+        if comma + 1 < clause and doc[comma + 1].lower_ in _ARTICLES:
+            return next((span for span in entities if span.end == comma), None)
+        return None
+    return None
+
+
+def is_prior_work_clause(doc: Doc, position: int, sentence_start: int) -> bool:
+    """True when the clause before token `position` is about other work ("Existing methods rely on ...").
+
+    Such a clause has no subject that kg can name, and the paper is not its subject either.
+    """
+    clause = _clause_start(doc, position, sentence_start)
+    start = clause + 1 if clause > sentence_start or doc[clause].lower_ in _CLAUSE_BREAKS else clause
+    start = _skip_opener(doc, start, position)
+    return any(token.lower_ in _PRIOR_WORK_WORDS for token in doc[start : min(start + SUBJECT_WINDOW, position)])
+
+
+def _skip_opener(doc: Doc, start: int, position: int) -> int:
+    """Skip a sentence opener that ends with a comma before "we" ("In this paper, we ...")."""
+    for index in range(start, min(start + OPENER_WINDOW, position)):
+        if doc[index].text == "," and index + 1 < position and doc[index + 1].lower_ == "we":
+            return index + 1
+    return start
+
+
+def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, Span], relation: RelationType, window: int) -> Iterator[Span]:
+    """Yield the objects of a cue that ends at token `cue_end`: the first fitting entity, then its list."""
+    allowed = OBJECT_TYPES[relation]
+    index = cue_end
+    limit = min(cue_end + window, sentence_end)
+    first: Span | None = None
+    while index < limit:
+        span = starts.get(index)
+        if span is not None:
+            if EntityType(span.label_) not in allowed:
+                return
+            first = span
+            break
+        if doc[index].lower_ in _OBJECT_STOPS:
+            return
+        index += 1
+    if first is None:
+        return
+    yield first
+
+    # List continuation: "A, B, and C", "A (B)", "A as well as B". An item
+    # joined by a comma alone must be followed by more of the list, so that
+    # in "Compared to PPO, DPO is ..." DPO is not an object.
+    index = first.end
+    joiners: list[str] = []
+    while index < sentence_end:
+        span = starts.get(index)
+        if span is not None:
+            if EntityType(span.label_) not in allowed:
+                return
+            following = doc[span.end].lower_ if span.end < sentence_end else ""
+            if not set(joiners) - {","} and following not in _LIST_JOINERS:
+                return
+            yield span
+            index, joiners = span.end, []
+            continue
+        if doc[index].lower_ not in _LIST_JOINERS:
+            return
+        joiners.append(doc[index].lower_)
+        index += 1
+
+
+def _head_noun(doc: Doc, start: int, sentence_end: int) -> int | None:
+    """Return the index of the head noun of the description that starts at token `start`, or None.
+
+    The head is the first concept word (`CUE_NOUNS`) that ends the noun phrase:
+    the next token is a stop (`_HEAD_STOPS`) or the sentence ends.
+    """
+    for index in range(start, min(start + IS_A_WINDOW, sentence_end)):
+        word = doc[index].lower_
+        if word in _HEAD_STOPS and doc[index - 1].text != "-":
+            return None  # a stop word inside a compound ("learning-based") does not end the phrase
+        if not _is_concept_word(word):
+            continue
+        following = index + 1
+        if following >= sentence_end or doc[following].lower_ in _HEAD_STOPS:
+            return index
+    return None
+
+
+def _description_start(doc: Doc, index: int) -> int | None:
+    """Return the token after "a"/"an"/"the first" at `index`, or None."""
+    if index >= len(doc):
+        return None
+    if doc[index].lower_ in _ARTICLES:
+        return index + 1
+    if doc[index].lower_ == "the" and index + 1 < len(doc) and doc[index + 1].lower_ == "first":
+        return index + 2
+    return None
+
+
+def _is_a_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex) -> Iterator[dict[str, object]]:
+    """Yield is_a dicts for "X, a <noun>", "X is a <noun>", "a <noun> named X" and "a <noun>, X,"."""
+    for span in entities:
+        sentence = sentences.of(span.start)
+        after = span.end
+        description = None
+        if after < sentence.end and doc[after].text == ",":
+            description = _description_start(doc, after + 1)
+        elif after < sentence.end and doc[after].lower_ in {"is", "was"}:
+            description = _description_start(doc, after + 1)
+        if description is not None:
+            head = _head_noun(doc, description, sentence.end)
+            if head is not None:
+                yield _is_a(doc, span, head, sentence, doc[span.start : head + 1])
+                continue
+
+        # "a framework named X", "a new benchmark, X,"
+        before = span.start - 1
+        if before > sentence.start and doc[before].lower_ in _NAMING_WORDS:
+            before -= 1
+        elif before > sentence.start and doc[before].text == "," and span.end < sentence.end and doc[span.end].text in {",", "(", "."}:
+            before -= 1
+        else:
+            continue
+        if before >= sentence.start and _is_concept_word(doc[before].lower_):
+            article = before - 1
+            while article > max(sentence.start, before - IS_A_WINDOW) and doc[article].lower_ not in _ARTICLES:
+                article -= 1
+            if doc[article].lower_ in _ARTICLES and not any(doc[i].lower_ in _HEAD_STOPS for i in range(article + 1, before)):
+                yield _is_a(doc, span, before, sentence, doc[article : span.end])
+
+
+def _is_a(doc: Doc, subject: Span, head: int, sentence: Span, evidence: Span) -> dict[str, object]:
+    return {
+        "type": str(RelationType.IS_A),
+        "subject_start": subject.start_char,
+        "subject_end": subject.end_char,
+        "object_start": doc[head].idx,
+        "object_end": doc[head].idx + len(doc[head].text),
+        "concept": concept_key(doc[head].text),
+        "sentence_start": sentence.start_char,
+        "sentence_end": sentence.end_char,
+        "evidence_start": evidence.start_char,
+        "evidence_end": evidence.end_char,
+    }
 
 
 class RelationExtractor:
-    """Write `evaluated_on` relations to ``doc._.kg_relations``.
+    """Write typed relations to ``doc._.kg_relations``.
 
     Reads ``doc.spans[entities_key]`` and ``doc.spans["kg_proposed"]``
     (`kg.nlp.extensions.PROPOSED_KEY`). Every mention of a proposed entity's
     text counts as proposed, so "Tango achieves ..." finds Tango although only
-    the first mention of Tango is in the proposed group.
+    the first mention of Tango is in the proposed group. The cues and subject
+    rules are in the module docstring.
     """
 
     def __init__(self, nlp: Language, name: str, *, entities_key: str = ENTITIES_KEY) -> None:
         register_extensions()
         self.name = name
         self.entities_key = entities_key
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for relation, phrases in CUE_PHRASES.items():
+            self.matcher.add(str(relation), [nlp.make_doc(phrase) for phrase in phrases])
 
     def __call__(self, doc: Doc) -> Doc:
-        entities = list(doc.spans[self.entities_key]) if self.entities_key in doc.spans else []
+        entities = sorted(doc.spans[self.entities_key], key=lambda span: span.start) if self.entities_key in doc.spans else []
         proposed_texts = {span.text for span in doc.spans[PROPOSED_KEY]} if PROPOSED_KEY in doc.spans else set()
         proposed = [span for span in entities if span.text in proposed_texts]
-        datasets = [span for span in entities if span.label_ == str(EntityType.DATASET)]
 
+        sentences = SentenceIndex(doc)
+        relations: list[dict[str, object]] = []
+        relations += self._evaluated_on(doc, entities, proposed, sentences)
+        relations += self._cued(doc, entities, proposed, sentences)
+        relations += _compare_relations(doc, entities, sentences)
+        relations += _is_a_relations(doc, entities, sentences)
+        doc._.set(RELATIONS, relations)
+        return doc
+
+    def _evaluated_on(
+        self, doc: Doc, entities: Sequence[Span], proposed: Sequence[Span], sentences: SentenceIndex
+    ) -> list[dict[str, object]]:
+        datasets = [span for span in entities if span.label_ == str(EntityType.DATASET)]
         relations = []
         for dataset in datasets:
-            sentence = dataset.sent if doc.has_annotation("SENT_START") else doc[:]
+            sentence = sentences.of(dataset.start)
             preposition = evaluation_preposition(doc, dataset, datasets, sentence.start)
             if preposition is None or not is_evaluation_sentence(sentence):
                 continue
             if _nearest_cue_is_training(doc, preposition, sentence.start):
                 continue
+            subject = clause_subject(doc, preposition, sentence.start, entities=entities, proposed=proposed)
+            if subject is not None and subject.start == dataset.start:
+                continue
+            relations.append(_relation(RelationType.EVALUATED_ON, subject, dataset, sentence, dataset))
+        return relations
 
-            clause = _clause_start(doc, preposition, sentence.start)
-            subject = _subject(doc, clause, sentence.start, proposed)
-            relations.append(
-                {
-                    "type": str(RelationType.EVALUATED_ON),
-                    "subject_start": subject.start_char if subject is not None else -1,
-                    "subject_end": subject.end_char if subject is not None else -1,
-                    "object_start": dataset.start_char,
-                    "object_end": dataset.end_char,
-                    "sentence_start": sentence.start_char,
-                    "sentence_end": sentence.end_char,
-                }
-            )
-        doc._.set(RELATIONS, relations)
-        return doc
+    def _cued(
+        self, doc: Doc, entities: Sequence[Span], proposed: Sequence[Span], sentences: SentenceIndex
+    ) -> list[dict[str, object]]:
+        starts = {span.start: span for span in entities}
+        inside = {index for span in entities for index in range(span.start, span.end)}
+        relations = []
+        # Where cues overlap, the one with more tokens wins ("improves over" over "improves").
+        matches = sorted(self.matcher(doc), key=lambda match: (match[1], -(match[2] - match[1])))
+        covered_until = -1
+        for match_id, start, end in matches:
+            if start < covered_until or start in inside:
+                continue
+            covered_until = end
+            relation = RelationType(doc.vocab.strings[match_id])
+            if end < len(doc) and doc[end].lower_ == "by":
+                continue  # passive: "outperformed by X"
+            sentence = sentences.of(start)
+            window = SHORT_OBJECT_WINDOW if doc[start:end].text.lower() in _SHORT_CUES else OBJECT_WINDOW
+            objects = list(_object_spans(doc, end, sentence.end, starts, relation, window))
+            if not objects or is_prior_work_clause(doc, start, sentence.start):
+                continue
+            subject = clause_subject(doc, start, sentence.start, entities=entities, proposed=proposed)
+            if relation == RelationType.COMPARED_WITH and start == sentence.start:
+                subject = _fronted_subject(doc, objects[-1].end, sentence.end, starts, proposed)
+            for target in objects:
+                if subject is not None and subject.text == target.text:
+                    continue
+                relations.append(_relation(relation, subject, target, sentence, doc[start : target.end]))
+        return relations
+
+
+def _fronted_subject(doc: Doc, after: int, sentence_end: int, starts: dict[int, Span], proposed: Sequence[Span]) -> Span | None:
+    """Return Y of a fronted "Compared to X, Y ...": the subject after the comma that follows X."""
+    index = after
+    while index < sentence_end and doc[index].text != ",":
+        index += 1
+    index += 1
+    while index < sentence_end and doc[index].lower_ in _SUBJECT_PREFIX:
+        if doc[index].lower_ == "our" and index + 1 < sentence_end and doc[index + 1].lower_ in _ARTIFACT_NOUNS:
+            return proposed[0] if proposed else None
+        index += 1
+    if index < sentence_end and doc[index].lower_ in {"we", "it"}:
+        return proposed[0] if proposed else None
+    return starts.get(index)
+
+
+_COMPARE_VERBS = frozenset({"compare", "compares", "comparing", "contrast", "contrasts", "contrasting"})
+_COMPARE_PREPOSITIONS = frozenset({"with", "to", "against", "and"})
+
+
+def _compare_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex) -> Iterator[dict[str, object]]:
+    """Yield compared_with dicts for "compare X with|to|against|and Y", with X as the subject."""
+    starts = {span.start: span for span in entities}
+    for token in doc:
+        if token.lower_ not in _COMPARE_VERBS:
+            continue
+        sentence = sentences.of(token.i)
+        subjects = list(_object_spans(doc, token.i + 1, sentence.end, starts, RelationType.COMPARED_WITH, SHORT_OBJECT_WINDOW))
+        if len(subjects) != 1:
+            continue  # "compare A, B and C" names no direction
+        (subject,) = subjects
+        if subject.end >= sentence.end or doc[subject.end].lower_ not in _COMPARE_PREPOSITIONS:
+            continue
+        for target in _object_spans(doc, subject.end + 1, sentence.end, starts, RelationType.COMPARED_WITH, OBJECT_WINDOW):
+            if target.text != subject.text:
+                yield _relation(RelationType.COMPARED_WITH, subject, target, sentence, doc[token.i : target.end])
+
+
+def _relation(relation: RelationType, subject: Span | None, target: Span, sentence: Span, evidence: Span) -> dict[str, object]:
+    return {
+        "type": str(relation),
+        "subject_start": subject.start_char if subject is not None else -1,
+        "subject_end": subject.end_char if subject is not None else -1,
+        "object_start": target.start_char,
+        "object_end": target.end_char,
+        "concept": "",
+        "sentence_start": sentence.start_char,
+        "sentence_end": sentence.end_char,
+        "evidence_start": evidence.start_char,
+        "evidence_end": evidence.end_char,
+    }
