@@ -15,7 +15,8 @@ type : str
     "paper", "link", or an `EntityType` value.
 label : str
     Display name: the paper title, the entity name or the URL.
-paper nodes: paper_id, title, abstract, url, date, authors (list), source, record
+paper nodes: paper_id, title, abstract, url, date, authors (list), source, record,
+    language (BCP 47 tag or "")
 entity nodes: name, key, aliases (list), papers (list of paper ids),
     proposed_by (list of paper ids)
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
@@ -162,6 +163,7 @@ class GraphBuilder:
             authors=list(paper.authors),
             source=paper.source,
             record=paper.record,
+            language=paper.language,
         )
 
         # The entity that contains a long form decides its key and name, so a

@@ -216,7 +216,7 @@ def test_valid_url_any_uri() -> None:
 
 def test_date_typed_when_iso() -> None:
     rdf = export(make_extraction())
-    assert set(rdf.objects(None, DCTERMS.date)) == {Literal("2025-09-11", datatype=namespace.XSD.date)}
+    assert set(rdf.objects(None, DCTERMS.issued)) == {Literal("2025-09-11", datatype=namespace.XSD.date)}
 
 
 def test_output_byte_identical(tmp_path: Path) -> None:
