@@ -832,6 +832,26 @@ def _jsonld(rdf: Graph) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _trig(quads: list[Quad]) -> bytes:
+    # rdflib's TriG writer orders named graphs by hash, which changes between
+    # processes; this writes each graph as sorted Turtle, graphs sorted by name.
+    groups: dict[URIRef | None, list[Quad]] = {}
+    for quad in quads:
+        groups.setdefault(quad[3], []).append(quad)
+
+    blocks = []
+    for context in sorted(groups, key=lambda name: "" if name is None else str(name)):
+        text = _triples_graph(groups[context]).serialize(format="turtle")
+        # rdflib writes the @prefix lines, a blank line, then the triples.
+        # Prefixes stay outside the graph block, where TriG allows them.
+        lines = text.splitlines(keepends=True)
+        split = next(index for index, line in enumerate(lines) if not line.startswith("@prefix "))
+        prefixes, body = "".join(lines[:split]), "".join(lines[split:]).strip("\n")
+        name = "" if context is None else f"{context.n3()} "
+        blocks.append(f"{prefixes}\n{name}{{\n{body}\n}}\n")
+    return "\n".join(blocks).encode("utf-8")
+
+
 def _serialize_quads(quads: list[Quad], rdf_format: str) -> bytes:
     if rdf_format == "turtle":
         return _triples_graph(quads).serialize(format="turtle", encoding="utf-8")
@@ -840,7 +860,7 @@ def _serialize_quads(quads: list[Quad], rdf_format: str) -> bytes:
     if rdf_format == "jsonld":
         return _jsonld(_triples_graph(quads))
     if rdf_format == "trig":
-        return _dataset(quads).serialize(format="trig", encoding="utf-8")
+        return _trig(quads)
     if rdf_format == "nquads":
         return _sorted_lines(_dataset(quads).serialize(format="nquads", encoding="utf-8"))
     raise ConfigError(f"Unknown RDF format {rdf_format!r}; expected one of {', '.join(RDF_FORMATS)}.")
@@ -851,7 +871,8 @@ def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAUL
 
     The same graph gives the same bytes on every run and machine, whatever
     the order in which its nodes and edges were added: Turtle and TriG are
-    sorted by rdflib's writers, N-Triples and N-Quads line by line, and
+    sorted by rdflib's Turtle writer (TriG graph by graph), N-Triples and
+    N-Quads line by line, and
     JSON-LD node by node and value by value.
 
     Raises
