@@ -89,9 +89,9 @@ HASH_LENGTH = 16
 IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result", "alias", "graph"]
 _IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result", "alias", "graph")
 
-# The ontology, its SHACL shapes and the JSON-LD context.
-# NOTE: the folder sits beside the package, so only source checkouts and
-# editable installs (pip install -e .) have it; a wheel does not ship it yet.
+# The folder of the ontology, its SHACL shapes and the JSON-LD context.
+# NOTE: it sits beside the package, so only source checkouts and editable
+# installs (pip install -e .) have it. A wheel does not ship it yet.
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 CONTEXT_FILE = "context.jsonld"
 
@@ -181,7 +181,7 @@ class KG(DefinedNamespace):
     value: URIRef  # The number of a result (xsd:decimal).
     unit: URIRef  # "percent", "points" or "x".
     spread: URIRef  # The plus-minus number of a result (xsd:decimal).
-    mergeReason: URIRef  # Why an alias was merged into its entity.
+    mergeReason: URIRef  # The reason for merging an alias into its entity.
 
 
 _ENTITY_CLASSES: dict[str, URIRef] = {
@@ -562,13 +562,15 @@ def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]
         if not isinstance(reason, Mapping) or not reason.get("form"):
             logger.warning("Entity %r has a merge reason %r without a 'form'; it is not exported", node, reason)
             continue
-        form, why, paper = _text(reason["form"]), _text(reason.get("reason", "")), _text(reason.get("paper", ""))
-        alias = mint_iri("alias", json.dumps([key, form, why, paper], ensure_ascii=False), base_iri=base_iri)
+        form = _text(reason["form"])
+        merge_reason = _text(reason.get("reason", ""))
+        paper = _text(reason.get("paper", ""))
+        alias = mint_iri("alias", json.dumps([key, form, merge_reason, paper], ensure_ascii=False), base_iri=base_iri)
         rdf.add((iri, KG.hasAlias, alias))
         rdf.add((alias, RDF.type, KG.Alias))
         rdf.add((alias, SKOSXL.literalForm, Literal(form)))
-        if why:
-            rdf.add((alias, KG.mergeReason, Literal(why)))
+        if merge_reason:
+            rdf.add((alias, KG.mergeReason, Literal(merge_reason)))
         if paper:
             rdf.add((alias, PROV.wasDerivedFrom, mint_iri("paper", paper, base_iri=base_iri)))
 
@@ -711,7 +713,6 @@ def _triples_graph(quads: Iterable[Quad]) -> Graph:
 
 def _dataset(quads: Iterable[Quad]) -> Dataset:
     dataset = Dataset()
-    dataset.namespace_manager.bind_namespaces = "none"
     _bind_prefixes(dataset)
     for subject, predicate, target, context in quads:
         if context is None:
@@ -774,7 +775,7 @@ def graph_to_dataset(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI
 
     The named graph ``{base}graph/{paper}`` holds the claims of that paper:
     the direct triple and `KG.Statement` of every edge whose ``paper``
-    attribute is the paper, and the paper's results. The default graph holds
+    attribute is the paper, and the paper's results. The default graph contains
     the descriptions of papers, entities, concepts, links and aliases. The
     union of all graphs equals `graph_to_rdf` of the same graph.
     """
@@ -870,10 +871,9 @@ def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAUL
     """Serialize a kg graph in one of `RDF_FORMATS` as UTF-8 bytes.
 
     The same graph gives the same bytes on every run and machine, whatever
-    the order in which its nodes and edges were added: Turtle and TriG are
-    sorted by rdflib's Turtle writer (TriG graph by graph), N-Triples and
-    N-Quads line by line, and
-    JSON-LD node by node and value by value.
+    the order in which its nodes and edges were added. rdflib's Turtle
+    writer sorts Turtle and TriG (graph by graph). N-Triples and N-Quads are
+    sorted line by line, and JSON-LD node by node and value by value.
 
     Raises
     ------
@@ -919,7 +919,7 @@ def write_rdf(
         so a failure never leaves a partial file.
     format : {"turtle", "ntriples", "jsonld", "trig", "nquads"}
         The serialization. TriG and N-Quads put each paper's claims in a
-        named graph (see `graph_to_dataset`); their number of quads equals
+        named graph (see `graph_to_dataset`). Their number of quads equals
         the number of triples of the other formats.
     base_iri : str
         Namespace of the minted IRIs.

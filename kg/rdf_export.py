@@ -75,8 +75,8 @@ def export_rdf(
     network = read_graphml(graphml)
     count = write_rdf(network, out, format=format, base_iri=base_iri)
 
-    # NOTE: a file with the same stem is assumed to hold the same graph; kg
-    # does not re-read it to check.
+    # NOTE: a file with the same stem is assumed to contain the same graph,
+    # because kg does not re-read it to check.
     dumps = {format: out}
     for other_format, suffix in RDF_FORMATS.items():
         sibling = out.with_suffix(suffix)

@@ -1,8 +1,8 @@
 """SHACL validation of kg's RDF with pySHACL and the shapes in ``ontology/shapes.ttl``.
 
-`validate_rdf` checks an rdflib graph; `load_rdf` reads what ``kg validate``
-accepts (a build folder, a ``.graphml`` file, or an RDF file in one of
-`kg.rdf.RDF_FORMATS`) as one graph.
+`validate_rdf` checks an rdflib graph. `load_rdf` reads what ``kg validate``
+accepts as one graph: a build folder, a ``.graphml`` file, or an RDF file in
+one of `kg.rdf.RDF_FORMATS`.
 
 Examples
 --------
@@ -117,7 +117,10 @@ def validate_rdf(rdf: Graph) -> ValidationReport:
     """
     import pyshacl
 
-    conforms, results, _ = pyshacl.validate(rdf, shacl_graph=load_shapes(), inference="none", allow_warnings=True)
+    # advanced=True enables the SPARQL target of the dangling-statement shape.
+    conforms, results, _ = pyshacl.validate(
+        rdf, shacl_graph=load_shapes(), inference="none", advanced=True, allow_warnings=True
+    )
     violations = []
     for result in results.subjects(SH.resultSeverity, None):
         severity = results.value(result, SH.resultSeverity)
