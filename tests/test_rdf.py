@@ -4,7 +4,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 import pytest
@@ -406,3 +408,21 @@ def test_count_invalid_turtle(tmp_path: Path) -> None:
     path.write_text("<a> <b> .", encoding="utf-8")
     with pytest.raises(InputError, match="invalid"):
         count_triples_with_oxigraph(path)
+
+
+def test_export_conforms_to_shapes(check_shapes: Callable[[Any], None]) -> None:
+    check_shapes(export(make_extraction(), make_extraction(paper_id="p2", url="https://huggingface.co/datasets/a/b")))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_export_conforms(text: str, check_shapes: Callable[[Any], None]) -> None:
+    check_shapes(export(hostile_extraction(text)))
+
+
+def test_empty_strings_conform(check_shapes: Callable[[Any], None]) -> None:
+    extraction = PaperExtraction(
+        paper=Paper(id="", title=""),
+        entities=(ExtractedEntity("", "", EntityType.TASK, False, (Mention("", 0, 0, Field.TITLE),)),),
+        links=(Link("", LinkKind.PROJECT, Mention("", 0, 0, Field.TITLE)),),
+    )
+    check_shapes(export(extraction))
