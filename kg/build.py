@@ -4,10 +4,12 @@
 
 - ``extractions.jsonl``: one object per paper (schema in docs/extractions.md);
 - ``graph.graphml``: the NetworkX graph for analytics scripts and Gephi;
-- ``graph.ttl``: the graph as RDF in kg's ontology;
+- ``graph.ttl``: the graph as RDF in kg's ontology (or ``graph.<suffix>`` for
+  each of the requested `kg.rdf.RDF_FORMATS`);
+- ``void.ttl``: the VoID and DCAT description of the RDF files;
 - ``graph.html``: the self-contained browser view.
 
-All four files are written to a staging folder inside the output folder and
+All files are written to a staging folder inside the output folder and
 moved into place only when every one of them is complete, so a failed build
 leaves the previous outputs as they were and no half-written file.
 """
@@ -28,21 +30,23 @@ from pathlib import Path
 import networkx as nx
 from spacy.language import Language
 
-from kg.errors import InputError, KgError
+from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
 from kg.graph import GraphBuilder, write_graphml
 from kg.io import atomic_write
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
-from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, validate_base_iri, write_turtle
+from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, graph_to_rdf, is_valid_iri, validate_base_iri, write_rdf
 from kg.sources import InputFormat, ReadStats, read_papers
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
+from kg.void import VOID_FILE, write_void
 
 __all__ = [
     "OUTPUT_FILES",
     "BuildSummary",
     "build",
     "deduplicate",
+    "output_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,7 +55,26 @@ EXTRACTIONS_FILE = "extractions.jsonl"
 GRAPHML_FILE = "graph.graphml"
 TURTLE_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
-OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, HTML_FILE)
+RDF_STEM = "graph"
+DEFAULT_RDF_FORMATS: tuple[str, ...] = ("turtle",)
+OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VOID_FILE, HTML_FILE)
+
+
+def output_files(rdf_formats: Sequence[str] = DEFAULT_RDF_FORMATS) -> tuple[str, ...]:
+    """Return the names of the files that a build with these RDF formats writes.
+
+    Raises
+    ------
+    ConfigError
+        If a format is not in `kg.rdf.RDF_FORMATS`.
+    """
+    unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
+    if unknown or not rdf_formats:
+        raise ConfigError(
+            f"Invalid RDF formats {list(rdf_formats)!r}; expected one or more of {', '.join(RDF_FORMATS)}."
+        )
+    rdf_files = [RDF_STEM + RDF_FORMATS[name] for name in dict.fromkeys(rdf_formats)]
+    return (EXTRACTIONS_FILE, GRAPHML_FILE, *rdf_files, VOID_FILE, HTML_FILE)
 
 
 @dataclass
@@ -179,6 +202,8 @@ def build(
     *,
     input_format: InputFormat | None = None,
     base_iri: str = DEFAULT_BASE_IRI,
+    rdf_formats: Sequence[str] = DEFAULT_RDF_FORMATS,
+    license_iri: str | None = None,
     model: str | None = None,
     vocabulary_paths: Sequence[str | Path] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -188,7 +213,7 @@ def build(
     title: str | None = None,
     view_max_nodes: int = VIEW_MAX_NODES,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
-    """Build the knowledge graph of `inputs` and write the four outputs to `out_dir`.
+    """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
     Parameters
     ----------
@@ -200,6 +225,12 @@ def build(
         Format of every input; detected from each file name by default.
     base_iri : str
         Namespace of the IRIs minted for papers, entities and links.
+    rdf_formats : sequence of str
+        RDF serializations to write, by name of `kg.rdf.RDF_FORMATS`; each
+        goes to ``graph.<suffix>``.
+    license_iri : str, optional
+        License of the data, stated as ``dcterms:license`` in ``void.ttl``;
+        omitted when None.
     model : str, optional
         An installed spaCy pipeline to build on; None for the fast rule-based one.
     vocabulary_paths : sequence of path
@@ -232,6 +263,13 @@ def build(
     stats = ReadStats()
     # Check settings before the long extraction starts.
     base_iri = validate_base_iri(base_iri)
+    written_files = output_files(rdf_formats)
+    if license_iri is not None and not is_valid_iri(license_iri):
+        raise ConfigError(
+            f"Invalid license IRI {license_iri!r}: expected an absolute IRI such as "
+            "'https://creativecommons.org/licenses/by/4.0/'."
+        )
+    rdf_formats = tuple(dict.fromkeys(rdf_formats))
     nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
 
     def papers() -> Iterator[Paper]:
@@ -264,15 +302,21 @@ def build(
         logger.info("Writing %s", GRAPHML_FILE)
         write_graphml(graph, staging / GRAPHML_FILE)
 
-        logger.info("Writing %s", TURTLE_FILE)
-        turtle_path = staging / TURTLE_FILE
-        summary.triples = write_turtle(graph_to_rdf(graph, base_iri=base_iri), turtle_path)
-        reparsed = count_triples_with_oxigraph(turtle_path)
-        if reparsed != summary.triples:
-            raise KgError(
-                f"{out_dir / TURTLE_FILE}: rdflib wrote {summary.triples} triples but pyoxigraph "
-                f"reads {reparsed}; the export is inconsistent, please report this as a bug"
-            )
+        # write_rdf checks each file with pyoxigraph before it is moved into place.
+        dumps: dict[str, Path] = {}
+        for rdf_format in rdf_formats:
+            name = RDF_STEM + RDF_FORMATS[rdf_format]
+            logger.info("Writing %s", name)
+            dumps[rdf_format] = staging / name
+            summary.triples = write_rdf(graph, dumps[rdf_format], format=rdf_format, base_iri=base_iri)
+        write_void(
+            staging / VOID_FILE,
+            graph_to_rdf(graph, base_iri=base_iri),
+            dumps,
+            sources=[Path(path).name for path in inputs],
+            license_iri=license_iri,
+            base_iri=base_iri,
+        )
 
         logger.info("Writing %s", HTML_FILE)
         heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
@@ -281,7 +325,7 @@ def build(
             heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
         write_html(view, staging / HTML_FILE, title=heading)
 
-    summary.outputs = {name: out_dir / name for name in OUTPUT_FILES}
+    summary.outputs = {name: out_dir / name for name in written_files}
     return graph, summary
 
 

@@ -18,6 +18,10 @@ from kg import __version__
 from kg.errors import ConfigError, KgError
 from kg.viewer import VIEW_MAX_NODES
 
+# The RDF format names of kg.rdf.RDF_FORMATS, listed here so that `kg --help`
+# does not import rdflib; a test checks that the two lists agree.
+RDF_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "trig", "nquads")
+
 __all__ = ["main"]
 
 logger = logging.getLogger("kg")
@@ -52,13 +56,18 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o", "--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for extractions.jsonl, graph.graphml, graph.ttl and graph.html.",
+    help="Folder for extractions.jsonl, graph.graphml, graph.ttl (or the --rdf-format files), void.ttl and graph.html.",
 )
 @click.option(
     "--format", "input_format", type=click.Choice(["page", "jsonl", "csv"]), default=None,
     help="Format of every input: Daily Papers page text, JSON Lines or CSV. [default: from each file name]",
 )
 @click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
+@click.option(
+    "--rdf-format", "rdf_formats", multiple=True, type=click.Choice(RDF_FORMAT_NAMES),
+    help="RDF serialization to write as graph.<suffix>; repeat for several. [default: turtle]",
+)
+@click.option("--license", "license_iri", default=None, help="IRI of the data's license, stated in void.ttl. [default: none stated]")
 @click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm). [default: rule-based, no model]")
 @click.option(
     "--vocabulary", "vocabulary_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
@@ -79,6 +88,8 @@ def build(
     out_dir: Path,
     input_format: str | None,
     base_iri: str | None,
+    rdf_formats: tuple[str, ...],
+    license_iri: str | None,
     model: str | None,
     vocabulary_paths: tuple[Path, ...],
     batch_size: int,
@@ -94,15 +105,16 @@ def build(
     INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson)
     or CSV (.csv) files, optionally gzip-compressed (.gz).
     """
-    from kg.build import OUTPUT_FILES, build as run_build
+    from kg.build import DEFAULT_RDF_FORMATS, build as run_build, output_files
     from kg.rdf import DEFAULT_BASE_IRI
 
+    rdf_formats = rdf_formats or DEFAULT_RDF_FORMATS
     for path in inputs:
         if path.is_dir():
             raise click.BadParameter(f"{path}: is a folder; give the input files", param_hint="INPUTS")
         if not path.is_file():
             raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
-    existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    existing = [name for name in output_files(rdf_formats) if (out_dir / name).exists()]
     if existing and not force:
         raise click.UsageError(
             f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
@@ -115,6 +127,8 @@ def build(
         out_dir,
         input_format=input_format,  # type: ignore[arg-type]  # click.Choice limits the values
         base_iri=DEFAULT_BASE_IRI if base_iri is None else base_iri,
+        rdf_formats=rdf_formats,
+        license_iri=license_iri,
         model=model,
         vocabulary_paths=vocabulary_paths,
         batch_size=batch_size,
@@ -247,6 +261,56 @@ def eval_command(
     click.echo(format_result(result))
     if json_path is not None:
         write_json(result, json_path)
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--base-iri", default=None, help="Namespace for the IRIs when GRAPH is a build folder or .graphml file; ends with '/' or '#'.")
+def validate(graph: Path, base_iri: str | None) -> None:
+    """Check GRAPH against kg's SHACL shapes (ontology/shapes.ttl).
+
+    GRAPH is a build folder (its graph.graphml is read), a .graphml file, or
+    an RDF file (.ttl, .nt, .jsonld, .trig, .nq). Prints one line per
+    violation (severity, focus node, path, message) and exits with status 1
+    when there is any, 0 when the graph conforms.
+    """
+    from kg.rdf import DEFAULT_BASE_IRI
+    from kg.validate import load_rdf, validate_rdf
+
+    rdf = load_rdf(graph, base_iri=DEFAULT_BASE_IRI if base_iri is None else base_iri)
+    report = validate_rdf(rdf)
+    for violation in report.violations:
+        click.echo(violation.line())
+    if not report.conforms:
+        click.echo(f"{graph}: {len(report.violations)} SHACL results, the graph does not conform", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"{graph}: {len(rdf)} triples conform to the shapes")
+
+
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--format", "rdf_format", required=True, type=click.Choice(RDF_FORMAT_NAMES), help="RDF serialization to write.")
+@click.option(
+    "-o", "--out", "out_path", default=None, type=click.Path(path_type=Path, dir_okay=False),
+    help="Output file; void.ttl is written beside it. [default: graph.<suffix> beside GRAPH's graph.graphml]",
+)
+@click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
+@click.option("--license", "license_iri", default=None, help="IRI of the data's license, stated in void.ttl. [default: none stated]")
+def export(graph: Path, rdf_format: str, out_path: Path | None, base_iri: str | None, license_iri: str | None) -> None:
+    """Export GRAPH (a build folder or a .graphml file) as RDF.
+
+    The output file is replaced if it exists. void.ttl beside it describes
+    the output and every other RDF file there with the same name stem.
+    """
+    from kg.rdf_export import export_rdf
+    from kg.rdf import DEFAULT_BASE_IRI
+
+    path, count = export_rdf(
+        graph,
+        format=rdf_format,
+        out_path=out_path,
+        base_iri=DEFAULT_BASE_IRI if base_iri is None else base_iri,
+        license_iri=license_iri,
+    )
+    click.echo(f"wrote       {path} ({count} triples)")
 
 
 _terminated = threading.Event()

@@ -27,7 +27,8 @@ label : str
     Display name: the paper title, the entity name, the URL, the concept
     key, or for a result its value, unit, metric and benchmark
     ("94.1 % accuracy on RewardBench").
-paper nodes: paper_id, title, abstract, url, date, authors (list), source, record
+paper nodes: paper_id, title, abstract, url, date, authors (list), source, record,
+    language (BCP 47 tag or "")
 entity nodes: name, key, aliases (list), papers (list of paper ids),
     proposed_by (list of paper ids), merge_reasons (list of dicts
     ``{"form", "reason", "paper"}``, one per alias in alias order; reason
@@ -243,7 +244,6 @@ class GraphBuilder:
         self._form_papers: dict[str, dict[str, str]] = defaultdict(dict)
         self._reasons: dict[str, dict[str, tuple[MergeReason, str]]] = defaultdict(dict)
         self._first_mention: dict[str, tuple[str, Mention]] = {}
-        self._paper_order: dict[str, int] = {}
         # Keys merged away, mapped to the key that absorbed them.
         self._merged_into: dict[str, str] = {}
         self._finished = False
@@ -275,8 +275,8 @@ class GraphBuilder:
             authors=list(paper.authors),
             source=paper.source,
             record=paper.record,
+            language=paper.language,
         )
-        self._paper_order[paper.id] = len(self._paper_order)
 
         # The entity that contains a long form decides its key and name, so a
         # vocabulary entry that names the short form ("GRPO") keeps that name.
@@ -289,12 +289,12 @@ class GraphBuilder:
             short_key = entity_key(abbreviation.short)
             self._long_forms[short_key].add(long_key)
             self._long_names[long_key][name_of_key.get(long_key, abbreviation.long)] += 1
-            self._definer[short_key].setdefault(long_key, paper.id)
+            self._definer[short_key][long_key] = min(self._definer[short_key].get(long_key, paper.id), paper.id)
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
             for form, reason in _alias_reasons(extraction, entity).items():
-                self._reasons[entity.key].setdefault(form, (reason, paper.id))
+                self._keep_reason(entity.key, form, (reason, paper.id))
 
         for relation in extraction.relations:
             if relation.type == RelationType.IS_A:
@@ -334,7 +334,7 @@ class GraphBuilder:
         self._types[key][str(entity.type)] += 1
         self._papers[key].add(paper_id)
         for form in (entity.name, *entity.aliases):
-            self._form_papers[key].setdefault(form, paper_id)
+            self._form_papers[key][form] = min(self._form_papers[key].get(form, paper_id), paper_id)
         if node not in self._graph:
             self._graph.add_node(node)
         first = entity.mentions[0] if entity.mentions else Mention(entity.name, 0, 0, Field.TITLE)
@@ -397,8 +397,17 @@ class GraphBuilder:
             key = self._merged_into[key]
         return key
 
-    def _order(self, paper_id: str) -> int:
-        return self._paper_order.get(paper_id, len(self._paper_order))
+    def _keep_reason(self, key: str, form: str, record: tuple[MergeReason, str]) -> None:
+        """Record why `form` joined `key`; of several papers, the smallest id licenses it."""
+        current = self._reasons[key].get(form)
+        if current is None or record[1] < current[1]:
+            self._reasons[key][form] = record
+
+    @staticmethod
+    def _order(paper_id: str) -> str:
+        # Provenance goes to the smallest paper id, not the first paper read,
+        # so the same papers in another order give the same graph.
+        return paper_id
 
     def _merge_variants(self) -> None:
         """Merge nodes whose names have the same `variant_key`, into the most mentioned one."""
@@ -475,7 +484,7 @@ class GraphBuilder:
             if current is None or self._order(paper) < self._order(current):
                 self._form_papers[into][form] = paper
         for form, record in self._reasons.pop(key, {}).items():
-            self._reasons[into].setdefault(form, record)
+            self._keep_reason(into, form, record)
         first = self._first_mention.pop(key, None)
         current = self._first_mention.get(into)
         if first is not None and (current is None or self._order(first[0]) < self._order(current[0])):

@@ -123,6 +123,9 @@ class Paper:
         1-based line number of the record in its file: the title line for page
         text, the line for JSON Lines, and for CSV the line on which the row
         ends (a quoted field may span lines).
+    language : str
+        BCP 47 tag of the title and abstract ("en-US") when the input states
+        one, else "".
     """
 
     id: str
@@ -133,6 +136,7 @@ class Paper:
     authors: tuple[str, ...] = ()
     source: str = ""
     record: int = 0
+    language: str = ""
 
     @property
     def has_abstract(self) -> bool:

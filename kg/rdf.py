@@ -1,9 +1,10 @@
 """Export of the knowledge graph as RDF, with the kg ontology's terms.
 
 `graph_to_rdf` turns the NetworkX graph of `kg.graph.build_graph` into an
-rdflib graph; `write_turtle` writes it as Turtle, byte-identical for the same
-input; `count_triples_with_oxigraph` re-reads a file with a second, independent
-parser as a check.
+rdflib graph, and `graph_to_dataset` into an rdflib dataset with one named
+graph per paper. `write_rdf` writes either in one of `RDF_FORMATS` (Turtle,
+N-Triples, JSON-LD, TriG, N-Quads), byte-identical for the same input, and
+checks the file with pyoxigraph, a second, independent parser.
 
 Each edge of the NetworkX graph becomes two things in RDF:
 
@@ -17,7 +18,11 @@ Each edge of the NetworkX graph becomes two things in RDF:
 
 This is the qualified-relation pattern: it needs neither RDF-star nor named
 graphs, and a query that ignores provenance never sees the statement nodes.
-The ontology (``ontology/kg.ttl``) and ``docs/rdf.md`` describe every term.
+TriG and N-Quads add named graphs on top: the direct triples, statements and
+results that come from one paper go into that paper's graph, and everything
+else (papers, entities, concepts, links, aliases) into the default graph.
+The ontology (``ontology/kg.ttl``), its SHACL shapes (``ontology/shapes.ttl``)
+and ``docs/rdf.md`` describe every term.
 
 Text from the corpus never becomes part of an IRI: `mint_iri` percent-encodes
 paper ids, turns entity keys into slugs or hashes, and hashes URLs. URLs are
@@ -27,56 +32,48 @@ kept as ``schema:url`` literals instead.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal as TypingLiteral
 from urllib.parse import quote, urlsplit
 
 import networkx as nx
 import pyoxigraph
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.graph import (
-    ADDRESSES,
-    BUILT_ON,
-    COMPARED_WITH,
-    CONCEPT_TYPE,
-    EVALUATED_ON,
-    HAS_CODE,
-    HAS_METRIC,
-    HAS_RESULT,
-    IS_A,
-    LINK_TYPE,
-    LINKS_TO,
-    MENTIONS,
-    ON_DATASET,
-    OUTPERFORMS,
-    PAPER_TYPE,
-    PROPOSES,
-    RESULT_TYPE,
-    USES,
-    VARIANT_OF,
-)
+from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES
 from kg.io import atomic_write
+from kg.language import normalize_language_tag
 from kg.model import EntityType, LinkKind
 
 __all__ = [
     "DEFAULT_BASE_IRI",
     "KG",
     "KG_NAMESPACE",
+    "ONTOLOGY_DIR",
+    "RDF_FORMATS",
+    "RDF_MEDIA_TYPES",
+    "SKOSXL",
     "IriKind",
+    "canonical_decimal",
     "clean_literal",
     "count_triples_with_oxigraph",
+    "graph_to_dataset",
     "graph_to_rdf",
     "is_valid_iri",
+    "jsonld_context",
     "mint_iri",
+    "serialize_rdf",
     "validate_base_iri",
+    "write_rdf",
     "write_turtle",
 ]
 
@@ -89,8 +86,34 @@ DEFAULT_BASE_IRI = "https://w3id.org/kg-papers/id/"
 # few thousand links and statements of a corpus is practically impossible.
 HASH_LENGTH = 16
 
-IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result"]
-_IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result")
+IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result", "alias", "graph"]
+_IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result", "alias", "graph")
+
+# The folder of the ontology, its SHACL shapes and the JSON-LD context.
+# NOTE: it sits beside the package, so only source checkouts and editable
+# installs (pip install -e .) have it. A wheel does not ship it yet.
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+CONTEXT_FILE = "context.jsonld"
+
+SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
+
+# Format name -> file suffix of every RDF serialization that kg writes.
+RDF_FORMATS: dict[str, str] = {
+    "turtle": ".ttl",
+    "ntriples": ".nt",
+    "jsonld": ".jsonld",
+    "trig": ".trig",
+    "nquads": ".nq",
+}
+
+# Format name -> IANA media type, for DCAT distributions.
+RDF_MEDIA_TYPES: dict[str, str] = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "trig": "application/trig",
+    "nquads": "application/n-quads",
+}
 
 
 class KG(DefinedNamespace):
@@ -120,6 +143,7 @@ class KG(DefinedNamespace):
     Statement: URIRef  # The evidence of one direct triple.
     Concept: URIRef  # A kind of artifact, such as "framework".
     Result: URIRef  # One number that a paper reports.
+    Alias: URIRef  # One other name of an entity, with the reason for the merge.
 
     # Object properties
     mentions: URIRef  # The paper names the entity.
@@ -127,16 +151,17 @@ class KG(DefinedNamespace):
     evaluatedOn: URIRef  # The subject reports results on the object.
     hasCode: URIRef  # The code repository belongs to the subject.
     linksTo: URIRef  # The paper gives the URL of a non-code link.
-    variantOf: URIRef  # The entity belongs to the object's family.
     uses: URIRef  # The subject applies the object.
     builtOn: URIRef  # The subject extends the object.
     comparedWith: URIRef  # The paper compares the subject with the object.
-    outperforms: URIRef  # The subject has better results than the object.
-    addresses: URIRef  # The subject solves or improves the task.
+    outperforms: URIRef  # The subject does better than the object.
+    addresses: URIRef  # The subject is applied to the object (a task).
     isA: URIRef  # The entity is a kind of the concept.
+    variantOf: URIRef  # The entity belongs to the object's family.
     hasResult: URIRef  # The paper or entity reports the result.
-    onDataset: URIRef  # The result is measured on the dataset.
-    hasMetric: URIRef  # The result is measured in the metric.
+    onDataset: URIRef  # The benchmark of a result.
+    hasMetric: URIRef  # The metric of a result.
+    hasAlias: URIRef  # One other name of the entity.
     subject: URIRef  # Subject of the triple that a statement supports.
     predicate: URIRef  # Property of the triple that a statement supports.
     object: URIRef  # Object of the triple that a statement supports.
@@ -153,9 +178,10 @@ class KG(DefinedNamespace):
     authorName: URIRef  # One author's name.
     sourceFile: URIRef  # The input file of a paper record.
     recordNumber: URIRef  # 1-based position of the record in its file.
-    value: URIRef  # The number of a result.
-    unit: URIRef  # The unit of a result.
-    spread: URIRef  # The number after "±" in a result.
+    value: URIRef  # The number of a result (xsd:decimal).
+    unit: URIRef  # "percent", "points" or "x".
+    spread: URIRef  # The plus-minus number of a result (xsd:decimal).
+    mergeReason: URIRef  # The reason for merging an alias into its entity.
 
 
 _ENTITY_CLASSES: dict[str, URIRef] = {
@@ -174,23 +200,31 @@ _LINK_CLASSES: dict[str, URIRef] = {
     LinkKind.PROJECT: KG.ProjectPage,
 }
 
+CONCEPT_TYPE = "concept"
+RESULT_TYPE = "result"
+
+# Edge type -> property. The string keys equal the constants USES, BUILT_ON,
+# ..., HAS_METRIC of kg.graph, which name the relation types of kg.model.
 _EDGE_PROPERTIES: dict[str, URIRef] = {
     PROPOSES: KG.proposes,
     MENTIONS: KG.mentions,
     EVALUATED_ON: KG.evaluatedOn,
     HAS_CODE: KG.hasCode,
     LINKS_TO: KG.linksTo,
-    VARIANT_OF: KG.variantOf,
-    USES: KG.uses,
-    BUILT_ON: KG.builtOn,
-    COMPARED_WITH: KG.comparedWith,
-    OUTPERFORMS: KG.outperforms,
-    ADDRESSES: KG.addresses,
-    IS_A: KG.isA,
-    HAS_RESULT: KG.hasResult,
-    ON_DATASET: KG.onDataset,
-    HAS_METRIC: KG.hasMetric,
+    "uses": KG.uses,
+    "built_on": KG.builtOn,
+    "compared_with": KG.comparedWith,
+    "outperforms": KG.outperforms,
+    "addresses": KG.addresses,
+    "is_a": KG.isA,
+    "variant_of": KG.variantOf,
+    "has_result": KG.hasResult,
+    "on_dataset": KG.onDataset,
+    "has_metric": KG.hasMetric,
 }
+
+# Values of `merge_reasons[i]["reason"]` on entity nodes.
+MERGE_REASONS: tuple[str, ...] = ("variant", "abbreviation", "vocabulary", "title")
 
 _PREFIXES: dict[str, str] = {
     "dcterms": str(DCTERMS),
@@ -200,6 +234,7 @@ _PREFIXES: dict[str, str] = {
     "rdfs": str(RDFS),
     "schema": str(SDO),
     "skos": str(SKOS),
+    "skosxl": str(SKOSXL),
     "xsd": str(XSD),
 }
 
@@ -214,6 +249,13 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\ud
 # single spaces. Such keys contain no "-", so replacing spaces by "-" cannot
 # merge two keys, and no segment can be "." or "..".
 _SLUG_KEY = re.compile(r"[a-z0-9][a-z0-9.]*(?: [a-z0-9][a-z0-9.]*)*")
+
+# The lexical space of xsd:decimal (XML Schema 1.1 Part 2, section 3.3.3):
+# ASCII digits with an optional sign and point, no exponent.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+# A result node id: "result:<paper id>:<1-based number>".
+_RESULT_ID = re.compile(r"(.*):([0-9]+)", re.DOTALL)
 
 
 def clean_literal(text: str) -> str:
@@ -264,6 +306,37 @@ def validate_base_iri(base_iri: str) -> str:
     return base_iri
 
 
+def canonical_decimal(text: str) -> str | None:
+    """Return the canonical xsd:decimal form of `text`, or None if it is not a decimal.
+
+    The canonical form (XML Schema 1.0 Part 2, section 3.2.3.2) has no "+",
+    no leading or trailing zeros, and at least one digit on each side of the
+    point. Every serializer then writes the same lexical form, so exports in
+    different formats contain equal literals.
+
+    Examples
+    --------
+    >>> canonical_decimal("94.10"), canonical_decimal("-3"), canonical_decimal(".5")
+    ('94.1', '-3.0', '0.5')
+    >>> canonical_decimal("1e5") is None
+    True
+    """
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        return None
+    number = Decimal(text)
+    if number.is_zero():
+        return "0.0"
+    digits = format(number, "f")
+    if "." in digits:
+        digits = digits.rstrip("0")
+    if digits.endswith("."):
+        return digits + "0"
+    if "." not in digits:
+        return digits + ".0"
+    return digits
+
+
 def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_LENGTH]
 
@@ -287,18 +360,29 @@ def _entity_segment(key: str) -> str:
     return f"_{_sha1(key)}"
 
 
+def _result_segment(value: str) -> str:
+    # "<paper id>:<n>" -> "<paper segment>/<n>". Paper segments never
+    # contain "/", so the split is unambiguous; any other value is hashed.
+    match = _RESULT_ID.fullmatch(value)
+    if match is None:
+        return f"_{_sha1(value)}"
+    return f"{_paper_segment(match[1])}/{match[2]}"
+
+
 def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
-    """Mint the IRI of a paper, entity, link or statement.
+    """Mint the IRI of a paper, entity, link, statement, concept, result, alias or named graph.
 
     This is the only place where kg builds data IRIs.
 
     Parameters
     ----------
-    kind : {"paper", "entity", "link", "statement"}
+    kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph"}
         What the IRI names.
     value : str
-        The paper id, the entity key, the link URL, or for a statement any
-        string that identifies it (kg uses its subject, predicate and object).
+        The paper id (for "paper" and for "graph", the named graph of that
+        paper's claims), the entity or concept key, the link URL, for a
+        result ``"<paper id>:<n>"``, or for a statement or alias any string
+        that identifies it (kg uses its parts as a JSON array).
     base_iri : str
         Namespace of the minted IRIs; checked by `validate_base_iri`.
 
@@ -307,7 +391,9 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
     rdflib.URIRef
         ``{base}paper/{percent-encoded id}``, ``{base}entity/{slug}`` (or
         ``entity/_{hash}`` for keys that are not plain ASCII words),
-        ``{base}link/{hash}`` and ``{base}statement/{hash}``, where hash is
+        ``{base}concept/{slug}`` likewise, ``{base}result/{paper}/{n}``,
+        ``{base}graph/{paper}``, and ``{base}link/{hash}``,
+        ``{base}statement/{hash}`` and ``{base}alias/{hash}``, where hash is
         the first `HASH_LENGTH` hex digits of SHA-1 over the UTF-8 value.
 
     Raises
@@ -323,13 +409,13 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
     'https://w3id.org/kg-papers/id/entity/group-relative-policy-optimization'
     """
     validate_base_iri(base_iri)
-    if kind == "paper":
+    if kind in ("paper", "graph"):
         segment = _paper_segment(value)
-    elif kind == "entity":
+    elif kind in ("entity", "concept"):
         segment = _entity_segment(value)
-    elif kind == "concept":
-        segment = _entity_segment(value)
-    elif kind in ("link", "statement", "result"):
+    elif kind == "result":
+        segment = _result_segment(value)
+    elif kind in ("link", "statement", "alias"):
         segment = _sha1(value)
     else:
         raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
@@ -377,19 +463,53 @@ def _integer(value: Any) -> Literal | None:
         return None
 
 
+def _decimal_literal(value: Any, *, node: str, name: str) -> Literal:
+    text = _text(value)
+    canonical = canonical_decimal(text)
+    if canonical is None:
+        # Kept as a plain string so nothing is lost; the shapes flag it.
+        logger.warning("Node %r has %s %r, which is not a decimal number; exported as a plain string", node, name, text)
+        return Literal(text)
+    return Literal(canonical, datatype=XSD.decimal)
+
+
+def _language(node: str, data: Mapping[str, Any]) -> str | None:
+    tag = _text(data.get("language", "")).strip()
+    if not tag:
+        return None
+    try:
+        return normalize_language_tag(tag)
+    except ValueError as err:
+        logger.warning("Paper %r: %s; its title and abstract are exported without a language tag", node, err)
+        return None
+
+
+def _list(value: Any) -> list[Any]:
+    # GraphML files of other tools may keep list attributes as JSON text.
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value else []
+        except json.JSONDecodeError:
+            return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [] if value is None else [value]
+
+
+_NODE_TYPES: tuple[str, ...] = (PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE, *map(str, EntityType))
+
+
 def _node_type(node: str, data: Mapping[str, Any]) -> str:
     node_type = data.get("type")
-    if node_type in (PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE) or node_type in _ENTITY_CLASSES:
+    if node_type in _NODE_TYPES:
         return str(node_type)
-    expected = ", ".join([PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE, *map(str, _ENTITY_CLASSES)])
     raise KgError(
-        f"Node {node!r} has type {node_type!r}; expected one of {expected}. "
+        f"Node {node!r} has type {node_type!r}; expected one of {', '.join(_NODE_TYPES)}. "
         "Build the graph with kg.graph.build_graph or read it with kg.graph.read_graphml."
     )
 
 
-def _node_iri(node: str, data: Mapping[str, Any], base_iri: str) -> URIRef:
-    node_type = _node_type(node, data)
+def _node_iri(node: str, node_type: str, data: Mapping[str, Any], base_iri: str) -> URIRef:
     if node_type == PAPER_TYPE:
         return mint_iri("paper", str(data.get("paper_id", node.removeprefix("paper:"))), base_iri=base_iri)
     if node_type == LINK_TYPE:
@@ -397,21 +517,37 @@ def _node_iri(node: str, data: Mapping[str, Any], base_iri: str) -> URIRef:
     if node_type == CONCEPT_TYPE:
         return mint_iri("concept", str(data.get("key", node.removeprefix("concept:"))), base_iri=base_iri)
     if node_type == RESULT_TYPE:
-        return mint_iri("result", node, base_iri=base_iri)
+        return mint_iri("result", node.removeprefix("result:"), base_iri=base_iri)
     return mint_iri("entity", str(data.get("key", node.removeprefix("entity:"))), base_iri=base_iri)
 
 
-def _add_paper(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
+Triple = tuple[URIRef, URIRef, Any]
+Quad = tuple[URIRef, URIRef, Any, "URIRef | None"]
+
+
+class _QuadSink:
+    """Collect triples, each with the named graph that is current when it is added."""
+
+    def __init__(self) -> None:
+        self.quads: list[Quad] = []
+        self.context: URIRef | None = None
+
+    def add(self, triple: Triple) -> None:
+        self.quads.append((*triple, self.context))
+
+
+def _add_paper(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]) -> None:
+    language = _language(node, data)
     rdf.add((iri, RDF.type, KG.Paper))
     rdf.add((iri, DCTERMS.identifier, Literal(_text(data.get("paper_id", "")))))
-    rdf.add((iri, DCTERMS.title, Literal(_text(data.get("title", "")))))
+    rdf.add((iri, DCTERMS.title, Literal(_text(data.get("title", "")), lang=language)))
     if data.get("abstract"):
-        rdf.add((iri, DCTERMS.abstract, Literal(_text(data["abstract"]))))
+        rdf.add((iri, DCTERMS.abstract, Literal(_text(data["abstract"]), lang=language)))
     if data.get("url"):
         rdf.add((iri, SDO.url, _url_literal(data["url"])))
     if data.get("date"):
-        rdf.add((iri, DCTERMS.date, _date_literal(data["date"])))
-    for author in data.get("authors") or ():
+        rdf.add((iri, DCTERMS.issued, _date_literal(data["date"])))
+    for author in _list(data.get("authors")):
         rdf.add((iri, KG.authorName, Literal(_text(author))))
     if data.get("source"):
         rdf.add((iri, KG.sourceFile, Literal(_text(data["source"]))))
@@ -420,47 +556,44 @@ def _add_paper(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
         rdf.add((iri, KG.recordNumber, record))
 
 
-def _add_entity(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
+def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
+    key = _text(data.get("key", ""))
+    for reason in _list(data.get("merge_reasons")):
+        if not isinstance(reason, Mapping) or not reason.get("form"):
+            logger.warning("Entity %r has a merge reason %r without a 'form'; it is not exported", node, reason)
+            continue
+        form = _text(reason["form"])
+        merge_reason = _text(reason.get("reason", ""))
+        paper = _text(reason.get("paper", ""))
+        alias = mint_iri("alias", json.dumps([key, form, merge_reason, paper], ensure_ascii=False), base_iri=base_iri)
+        rdf.add((iri, KG.hasAlias, alias))
+        rdf.add((alias, RDF.type, KG.Alias))
+        rdf.add((alias, SKOSXL.literalForm, Literal(form)))
+        if merge_reason:
+            rdf.add((alias, KG.mergeReason, Literal(merge_reason)))
+        if paper:
+            rdf.add((alias, PROV.wasDerivedFrom, mint_iri("paper", paper, base_iri=base_iri)))
+
+
+def _add_entity(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
     # Both the subclass and kg:Entity are stated, so `?e a kg:Entity` works
     # without a reasoner.
     rdf.add((iri, RDF.type, KG.Entity))
     rdf.add((iri, RDF.type, _ENTITY_CLASSES[data["type"]]))
     rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
-    for alias in data.get("aliases") or ():
+    for alias in _list(data.get("aliases")):
         rdf.add((iri, SKOS.altLabel, Literal(_text(alias))))
     rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+    _add_aliases(rdf, iri, node, data, base_iri)
 
 
-def _add_concept(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
+def _add_concept(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
     rdf.add((iri, RDF.type, KG.Concept))
     rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
     rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
 
 
-def _decimal(value: Any) -> Literal:
-    # A value that is not a plain decimal (possible only in a hand-edited graph) stays a string.
-    text = _text(value)
-    if re.fullmatch(r"-?\d+(?:\.\d+)?", text):
-        return Literal(text, datatype=XSD.decimal)
-    return Literal(text)
-
-
-def _add_result(rdf: Graph, iri: URIRef, data: Mapping[str, Any], base_iri: str) -> None:
-    # Subject, metric and benchmark are edges, exported with the other edges.
-    rdf.add((iri, RDF.type, KG.Result))
-    rdf.add((iri, RDFS.label, Literal(_text(data.get("label", "")))))
-    rdf.add((iri, KG.value, _decimal(data.get("value", ""))))
-    if data.get("unit"):
-        rdf.add((iri, KG.unit, Literal(_text(data["unit"]))))
-    if data.get("spread"):
-        rdf.add((iri, KG.spread, _decimal(data["spread"])))
-    if data.get("paper"):
-        rdf.add((iri, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
-    if data.get("text"):
-        rdf.add((iri, KG.evidenceText, Literal(_text(data["text"]))))
-
-
-def _add_link(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
+def _add_link(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
     kind = str(data.get("kind", LinkKind.PROJECT))
     rdf.add((iri, RDF.type, KG.Link))
     if kind in _LINK_CLASSES:
@@ -471,8 +604,36 @@ def _add_link(rdf: Graph, iri: URIRef, data: Mapping[str, Any]) -> None:
     rdf.add((iri, KG.linkKind, Literal(_text(kind))))
 
 
+def _add_evidence(rdf: _QuadSink, subject: URIRef, data: Mapping[str, Any]) -> None:
+    if data.get("field"):
+        rdf.add((subject, KG.field, Literal(_text(data["field"]))))
+    for name, term in (("start", KG.startOffset), ("end", KG.endOffset), ("count", KG.mentionCount)):
+        number = _integer(data.get(name))
+        if number is not None:
+            rdf.add((subject, term, number))
+    if data.get("text"):
+        rdf.add((subject, KG.evidenceText, Literal(_text(data["text"]))))
+    if data.get("sentence"):
+        rdf.add((subject, KG.sentence, Literal(_text(data["sentence"]))))
+
+
+def _add_result(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
+    # The subject, metric and benchmark are edges (has_result, has_metric,
+    # on_dataset), so they are exported with the edges, not here.
+    rdf.add((iri, RDF.type, KG.Result))
+    rdf.add((iri, RDFS.label, Literal(_text(data.get("label", "")))))
+    rdf.add((iri, KG.value, _decimal_literal(data.get("value", ""), node=node, name="value")))
+    if data.get("unit"):
+        rdf.add((iri, KG.unit, Literal(_text(data["unit"]))))
+    if data.get("spread"):
+        rdf.add((iri, KG.spread, _decimal_literal(data["spread"], node=node, name="spread")))
+    if data.get("paper") is not None:
+        rdf.add((iri, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
+    _add_evidence(rdf, iri, {name: value for name, value in data.items() if name != "count"})
+
+
 def _add_edge(
-    rdf: Graph,
+    rdf: _QuadSink,
     subject: URIRef,
     predicate: URIRef,
     target: URIRef,
@@ -488,16 +649,77 @@ def _add_edge(
     rdf.add((statement, KG.object, target))
     if data.get("paper") is not None:
         rdf.add((statement, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
-    if data.get("field"):
-        rdf.add((statement, KG.field, Literal(_text(data["field"]))))
-    for name, term in (("start", KG.startOffset), ("end", KG.endOffset), ("count", KG.mentionCount)):
-        number = _integer(data.get(name))
-        if number is not None:
-            rdf.add((statement, term, number))
-    if data.get("text"):
-        rdf.add((statement, KG.evidenceText, Literal(_text(data["text"]))))
-    if data.get("sentence"):
-        rdf.add((statement, KG.sentence, Literal(_text(data["sentence"]))))
+    _add_evidence(rdf, statement, data)
+
+
+def _paper_graph(data: Mapping[str, Any], base_iri: str) -> URIRef | None:
+    paper = data.get("paper")
+    return None if paper is None else mint_iri("graph", str(paper), base_iri=base_iri)
+
+
+def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
+    """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
+    validate_base_iri(base_iri)
+    sink = _QuadSink()
+
+    # Nodes first: every edge endpoint needs its IRI.
+    iris: dict[str, URIRef] = {}
+    for node, data in graph.nodes(data=True):
+        node_type = _node_type(node, data)
+        iri = _node_iri(node, node_type, data, base_iri)
+        iris[node] = iri
+        sink.context = None
+        if node_type == PAPER_TYPE:
+            _add_paper(sink, iri, node, data)
+        elif node_type == LINK_TYPE:
+            _add_link(sink, iri, data)
+        elif node_type == CONCEPT_TYPE:
+            _add_concept(sink, iri, data)
+        elif node_type == RESULT_TYPE:
+            sink.context = _paper_graph(data, base_iri)
+            _add_result(sink, iri, node, data, base_iri)
+        else:
+            _add_entity(sink, iri, node, data, base_iri)
+
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        edge_type = data.get("type", key)
+        predicate = _EDGE_PROPERTIES.get(edge_type)
+        if predicate is None:
+            raise KgError(
+                f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
+                f"expected one of {', '.join(_EDGE_PROPERTIES)}."
+            )
+        sink.context = _paper_graph(data, base_iri)
+        _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+
+    logger.debug(
+        "Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(sink.quads)
+    )
+    return sink.quads
+
+
+def _bind_prefixes(rdf: Graph) -> None:
+    for prefix, namespace in _PREFIXES.items():
+        rdf.bind(prefix, Namespace(namespace))
+
+
+def _triples_graph(quads: Iterable[Quad]) -> Graph:
+    rdf = Graph(bind_namespaces="none")
+    _bind_prefixes(rdf)
+    for subject, predicate, target, _ in quads:
+        rdf.add((subject, predicate, target))
+    return rdf
+
+
+def _dataset(quads: Iterable[Quad]) -> Dataset:
+    dataset = Dataset()
+    _bind_prefixes(dataset)
+    for subject, predicate, target, context in quads:
+        if context is None:
+            dataset.add((subject, predicate, target))
+        else:
+            dataset.graph(context).add((subject, predicate, target))
+    return dataset
 
 
 def graph_to_rdf(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Graph:
@@ -516,8 +738,9 @@ def graph_to_rdf(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) ->
     Returns
     -------
     rdflib.Graph
-        A new graph with the prefixes dcterms, kg, prov, rdf, schema, skos
-        and xsd bound. It has no blank nodes, so serializations sort stably.
+        A new graph with the prefixes of `_PREFIXES` bound (dcterms, kg,
+        prov, rdf, rdfs, schema, skos, skosxl, xsd). It has no blank nodes,
+        so serializations sort stably.
 
     Raises
     ------
@@ -536,49 +759,213 @@ def graph_to_rdf(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) ->
 
     Notes
     -----
-    Optional values that are empty (abstract, url, date, source, sentence)
-    produce no triple. Control characters other than tab and line breaks are
-    removed from every literal (see `clean_literal`). Paper and link URLs are
-    typed ``xsd:anyURI`` only when they are valid IRIs.
+    Optional values that are empty (abstract, url, date, source, sentence,
+    unit, spread) produce no triple. Control characters other than tab and
+    line breaks are removed from every literal (see `clean_literal`). Paper
+    and link URLs are typed ``xsd:anyURI`` only when they are valid IRIs,
+    result values ``xsd:decimal`` only when they are decimal numbers, and
+    titles and abstracts get a language tag only when the paper's
+    ``language`` attribute gives one.
     """
-    validate_base_iri(base_iri)
-    rdf = Graph(bind_namespaces="none")
-    for prefix, namespace in _PREFIXES.items():
-        rdf.bind(prefix, Namespace(namespace))
+    return _triples_graph(_collect_quads(graph, base_iri))
 
-    # Nodes first: every edge endpoint needs its IRI.
-    iris: dict[str, URIRef] = {}
-    for node, data in graph.nodes(data=True):
-        iri = _node_iri(node, data, base_iri)
-        iris[node] = iri
-        node_type = _node_type(node, data)
-        if node_type == PAPER_TYPE:
-            _add_paper(rdf, iri, data)
-        elif node_type == LINK_TYPE:
-            _add_link(rdf, iri, data)
-        elif node_type == CONCEPT_TYPE:
-            _add_concept(rdf, iri, data)
-        elif node_type == RESULT_TYPE:
-            _add_result(rdf, iri, data, base_iri)
-        else:
-            _add_entity(rdf, iri, data)
 
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        edge_type = data.get("type", key)
-        predicate = _EDGE_PROPERTIES.get(edge_type)
-        if predicate is None:
-            raise KgError(
-                f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
-                f"expected one of {', '.join(_EDGE_PROPERTIES)}."
-            )
-        _add_edge(rdf, iris[source], predicate, iris[target], data, base_iri)
+def graph_to_dataset(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
+    """Convert a kg graph to an RDF dataset with one named graph per paper.
 
-    logger.debug("Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(rdf))
-    return rdf
+    The named graph ``{base}graph/{paper}`` holds the claims of that paper:
+    the direct triple and `KG.Statement` of every edge whose ``paper``
+    attribute is the paper, and the paper's results. The default graph contains
+    the descriptions of papers, entities, concepts, links and aliases. The
+    union of all graphs equals `graph_to_rdf` of the same graph.
+    """
+    return _dataset(_collect_quads(graph, base_iri))
+
+
+@functools.cache
+def jsonld_context() -> dict[str, Any]:
+    """Return the JSON-LD context of kg's exports, read from ``ontology/context.jsonld``.
+
+    Raises
+    ------
+    KgError
+        If the file is missing or is not a JSON object with an ``@context``.
+    """
+    path = ONTOLOGY_DIR / CONTEXT_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise KgError(f"{path}: file not found; reinstall kg from a source checkout with 'pip install -e .'") from err
+    except json.JSONDecodeError as err:
+        raise KgError(f"{path}: invalid JSON ({err}); restore the file from the kg repository") from err
+    if not isinstance(document, dict) or not isinstance(document.get("@context"), dict):
+        raise KgError(f"{path}: expected a JSON object with an '@context' object; restore the file from the kg repository")
+    return document["@context"]
+
+
+def _sorted_lines(data: bytes) -> bytes:
+    # One triple or quad per line, so sorting the lines sorts the statements.
+    lines = sorted(line for line in data.splitlines() if line.strip())
+    return b"".join(line + b"\n" for line in lines)
+
+
+def _json_sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _jsonld(rdf: Graph) -> bytes:
+    context = jsonld_context()
+    document = json.loads(rdf.serialize(format="json-ld", context=context, auto_compact=False))
+    if isinstance(document, list):
+        nodes = document
+    else:
+        document.pop("@context", None)
+        nodes = document.pop("@graph", None) or ([document] if document else [])
+
+    # RDF has no order, and kg writes no @list, so sorting nodes and values
+    # changes nothing but makes the bytes independent of insertion order.
+    for node in nodes:
+        for name, value in node.items():
+            if isinstance(value, list):
+                node[name] = sorted(value, key=_json_sort_key)
+    nodes.sort(key=lambda node: (str(node.get("@id", "")), _json_sort_key(node)))
+    text = json.dumps({"@context": context, "@graph": nodes}, indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _trig(quads: list[Quad]) -> bytes:
+    # rdflib's TriG writer orders named graphs by hash, which changes between
+    # processes; this writes each graph as sorted Turtle, graphs sorted by name.
+    groups: dict[URIRef | None, list[Quad]] = {}
+    for quad in quads:
+        groups.setdefault(quad[3], []).append(quad)
+
+    blocks = []
+    for context in sorted(groups, key=lambda name: "" if name is None else str(name)):
+        text = _triples_graph(groups[context]).serialize(format="turtle")
+        # rdflib writes the @prefix lines, a blank line, then the triples.
+        # Prefixes stay outside the graph block, where TriG allows them.
+        lines = text.splitlines(keepends=True)
+        split = next(index for index, line in enumerate(lines) if not line.startswith("@prefix "))
+        prefixes, body = "".join(lines[:split]), "".join(lines[split:]).strip("\n")
+        name = "" if context is None else f"{context.n3()} "
+        blocks.append(f"{prefixes}\n{name}{{\n{body}\n}}\n")
+    return "\n".join(blocks).encode("utf-8")
+
+
+def _serialize_quads(quads: list[Quad], rdf_format: str) -> bytes:
+    if rdf_format == "turtle":
+        return _triples_graph(quads).serialize(format="turtle", encoding="utf-8")
+    if rdf_format == "ntriples":
+        return _sorted_lines(_triples_graph(quads).serialize(format="nt11", encoding="utf-8"))
+    if rdf_format == "jsonld":
+        return _jsonld(_triples_graph(quads))
+    if rdf_format == "trig":
+        return _trig(quads)
+    if rdf_format == "nquads":
+        return _sorted_lines(_dataset(quads).serialize(format="nquads", encoding="utf-8"))
+    raise ConfigError(f"Unknown RDF format {rdf_format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+
+
+def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAULT_BASE_IRI) -> bytes:
+    """Serialize a kg graph in one of `RDF_FORMATS` as UTF-8 bytes.
+
+    The same graph gives the same bytes on every run and machine, whatever
+    the order in which its nodes and edges were added. rdflib's Turtle
+    writer sorts Turtle and TriG (graph by graph). N-Triples and N-Quads are
+    sorted line by line, and JSON-LD node by node and value by value.
+
+    Raises
+    ------
+    ConfigError
+        If `format` is not in `RDF_FORMATS` or `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export.
+    """
+    if format not in RDF_FORMATS:
+        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    return _serialize_quads(_collect_quads(graph, base_iri), format)
+
+
+_OXIGRAPH_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+}
+
+
+def _count_bytes_with_oxigraph(data: bytes, rdf_format: str) -> int:
+    return sum(1 for _ in pyoxigraph.parse(data, format=_OXIGRAPH_FORMATS[RDF_FORMATS[rdf_format]]))
+
+
+def write_rdf(
+    graph: nx.MultiDiGraph,
+    path: str | Path,
+    *,
+    format: str,
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> int:
+    """Write a kg graph as RDF and return its number of triples.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A graph from `kg.graph.build_graph` or `kg.graph.read_graphml`.
+    path : path
+        The output file; by convention ``graph`` plus the format's suffix
+        from `RDF_FORMATS`. It is written to a temporary name and renamed,
+        so a failure never leaves a partial file.
+    format : {"turtle", "ntriples", "jsonld", "trig", "nquads"}
+        The serialization. TriG and N-Quads put each paper's claims in a
+        named graph (see `graph_to_dataset`). Their number of quads equals
+        the number of triples of the other formats.
+    base_iri : str
+        Namespace of the minted IRIs.
+
+    Returns
+    -------
+    int
+        The number of triples (quads for TriG and N-Quads) written.
+
+    Raises
+    ------
+    ConfigError
+        If `format` or `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export, or pyoxigraph
+        reads a different number of triples from the serialized bytes than
+        rdflib wrote (a bug in one of the two).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.graph import build_graph
+    >>> from kg.model import Paper, PaperExtraction
+    >>> graph = build_graph([PaperExtraction(paper=Paper(id="p1", title="A title"))])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_rdf(graph, Path(folder) / "graph.nt", format="ntriples")
+    3
+    """
+    if format not in RDF_FORMATS:
+        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    quads = _collect_quads(graph, base_iri)
+    data = _serialize_quads(quads, format)
+    reparsed = _count_bytes_with_oxigraph(data, format)
+    if reparsed != len(quads):
+        raise KgError(
+            f"{path}: rdflib wrote {len(quads)} triples as {format} but pyoxigraph reads {reparsed}; "
+            "the export is inconsistent, please report this as a bug"
+        )
+    with atomic_write(path, "wb") as handle:
+        handle.write(data)
+    logger.info("Wrote %d triples to %s", len(quads), path)
+    return len(quads)
 
 
 def write_turtle(rdf_graph: Graph, path: str | Path) -> int:
-    """Write `rdf_graph` as UTF-8 Turtle and return its number of triples.
+    """Write an rdflib graph as UTF-8 Turtle and return its number of triples.
 
     The file is written to a temporary name and renamed, so a failure never
     leaves a partial file. rdflib's Turtle writer sorts prefixes, subjects,
@@ -593,14 +980,8 @@ def write_turtle(rdf_graph: Graph, path: str | Path) -> int:
     return count
 
 
-_RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
-    ".ttl": pyoxigraph.RdfFormat.TURTLE,
-    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-}
-
-
 def count_triples_with_oxigraph(path: str | Path) -> int:
-    """Count the triples of a Turtle or N-Triples file with pyoxigraph's parser.
+    """Count the triples (or quads) of an RDF file with pyoxigraph's parser.
 
     pyoxigraph parses independently of rdflib, so agreeing counts show that
     the file is valid for other tools too.
@@ -608,13 +989,14 @@ def count_triples_with_oxigraph(path: str | Path) -> int:
     Raises
     ------
     InputError
-        If the file is missing, its suffix is neither ``.ttl`` nor ``.nt``,
-        or its content is not valid RDF in that format.
+        If the file is missing, its suffix is not one of `RDF_FORMATS`, or
+        its content is not valid RDF in that format.
     """
     path = Path(path)
-    rdf_format = _RDF_FORMATS.get(path.suffix.lower())
+    rdf_format = _OXIGRAPH_FORMATS.get(path.suffix.lower())
     if rdf_format is None:
-        raise InputError(str(path), f"unsupported suffix {path.suffix!r}; expected .ttl (Turtle) or .nt (N-Triples)")
+        expected = ", ".join(RDF_FORMATS.values())
+        raise InputError(str(path), f"unsupported suffix {path.suffix!r}; expected one of {expected}")
     if not path.is_file():
         raise InputError(str(path), "file not found")
     try:

@@ -9,8 +9,9 @@ Three formats are read, chosen by file name (or forced with `input_format`):
 - CSV (``.csv``) with a header row.
 
 JSON Lines and CSV records have the fields ``title`` (required), ``id``,
-``abstract``, ``url``, ``date`` and ``authors`` (a list, or one string with
-names separated by ";" or ","). A file may be gzip-compressed (``.gz`` after
+``abstract``, ``url``, ``date``, ``language`` (a language tag such as "en" or
+"en_US", normalised to BCP 47 form "en-US") and ``authors`` (a list, or one
+string with names separated by ";" or ","). A file may be gzip-compressed (``.gz`` after
 the format suffix). All readers stream: memory use does not grow with the
 number of records.
 
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from kg.errors import InputError
+from kg.language import normalize_language_tag
 from kg.model import Paper
 
 __all__ = [
@@ -393,6 +395,16 @@ def _optional_string(record_data: dict[str, Any], name: str, path: Path, record:
     return clean_text(value) or None
 
 
+def _language(record_data: dict[str, Any], path: Path, record: int) -> str:
+    tag = _optional_string(record_data, "language", path, record)
+    if tag is None:
+        return ""
+    try:
+        return normalize_language_tag(tag)
+    except ValueError as err:
+        raise InputError(str(path), f"field 'language': {err}", record=record) from err
+
+
 def _paper_from_record(record_data: Any, path: Path, record: int, derived_ids: _DerivedIds) -> Paper:
     if not isinstance(record_data, dict):
         raise InputError(str(path), f"expected a JSON object, got {_json_type(record_data)}", record=record)
@@ -415,6 +427,7 @@ def _paper_from_record(record_data: Any, path: Path, record: int, derived_ids: _
         abstract=abstract,
         url=url,
         date=_optional_string(record_data, "date", path, record),
+        language=_language(record_data, path, record),
         authors=_authors(record_data.get("authors"), path, record),
         source=str(path),
         record=record,

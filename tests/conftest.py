@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,3 +21,19 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present beside the repository")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def check_shapes() -> Callable[[Any], None]:
+    """Return a function that asserts a kg graph (NetworkX or rdflib) conforms to ontology/shapes.ttl."""
+    from rdflib import Graph
+
+    from kg.rdf import graph_to_rdf
+    from kg.validate import validate_rdf
+
+    def check(graph: Any) -> None:
+        rdf = graph if isinstance(graph, Graph) else graph_to_rdf(graph)
+        report = validate_rdf(rdf)
+        assert report.conforms, "SHACL violations:\n" + "\n".join(v.line() for v in report.violations)
+
+    return check

@@ -227,8 +227,8 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, proces
         assert (out / "graph.ttl").read_text(encoding="utf-8") == "previous"
     else:
         # The signal landed while workers were forked, where Python ignores
-        # the exception: the build then finishes all four outputs.
-        assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl"]
+        # the exception: the build then finishes all five outputs.
+        assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl", "void.ttl"]
         assert b"Aborted after the build had finished" in error
 
 

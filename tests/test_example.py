@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -18,7 +20,7 @@ from kg.sources import read_daily_papers
 @pytest.fixture(scope="module")
 def example_build(tmp_path_factory: pytest.TempPathFactory, example_page: Path) -> tuple[nx.MultiDiGraph, Path]:
     out = tmp_path_factory.mktemp("example")
-    graph, _ = build([example_page], out)
+    graph, _ = build([example_page], out, rdf_formats=("turtle", "ntriples"))
     return graph, out
 
 
@@ -142,3 +144,18 @@ def test_example_every_edge_has_evidence(example_build: tuple[nx.MultiDiGraph, P
         field_text = paper[data["field"]]
         assert field_text[data["start"]:data["end"]] == data["text"], (source, target, key)
         assert data["text"] in data["sentence"] or data["sentence"] in data["text"], (source, target, key)
+
+
+def test_example_conforms_to_shapes(example_build: tuple[nx.MultiDiGraph, Path], check_shapes: Callable[[Any], None]) -> None:
+    graph, _ = example_build
+    check_shapes(graph)
+
+
+def test_example_ntriples_identical_across_builds(
+    example_build: tuple[nx.MultiDiGraph, Path], example_page: Path, tmp_path: Path
+) -> None:
+    _, out = example_build
+    build([example_page], tmp_path, rdf_formats=("ntriples",))
+    first = (out / "graph.nt").read_bytes()
+    assert first == (tmp_path / "graph.nt").read_bytes()
+    assert first.splitlines() == sorted(first.splitlines())

@@ -4,7 +4,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 import pytest
@@ -72,6 +74,7 @@ KNOWN_NAMESPACES = (
     str(DCTERMS),
     str(namespace.SDO),
     "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/2008/05/skos-xl#",
 )
 
 
@@ -216,7 +219,7 @@ def test_valid_url_any_uri() -> None:
 
 def test_date_typed_when_iso() -> None:
     rdf = export(make_extraction())
-    assert set(rdf.objects(None, DCTERMS.date)) == {Literal("2025-09-11", datatype=namespace.XSD.date)}
+    assert set(rdf.objects(None, DCTERMS.issued)) == {Literal("2025-09-11", datatype=namespace.XSD.date)}
 
 
 def test_output_byte_identical(tmp_path: Path) -> None:
@@ -406,3 +409,21 @@ def test_count_invalid_turtle(tmp_path: Path) -> None:
     path.write_text("<a> <b> .", encoding="utf-8")
     with pytest.raises(InputError, match="invalid"):
         count_triples_with_oxigraph(path)
+
+
+def test_export_conforms_to_shapes(check_shapes: Callable[[Any], None]) -> None:
+    check_shapes(export(make_extraction(), make_extraction(paper_id="p2", url="https://huggingface.co/datasets/a/b")))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_export_conforms(text: str, check_shapes: Callable[[Any], None]) -> None:
+    check_shapes(export(hostile_extraction(text)))
+
+
+def test_empty_strings_conform(check_shapes: Callable[[Any], None]) -> None:
+    extraction = PaperExtraction(
+        paper=Paper(id="", title=""),
+        entities=(ExtractedEntity("", "", EntityType.TASK, False, (Mention("", 0, 0, Field.TITLE),)),),
+        links=(Link("", LinkKind.PROJECT, Mention("", 0, 0, Field.TITLE)),),
+    )
+    check_shapes(export(extraction))
