@@ -163,6 +163,92 @@ def query(graph: Path, sparql: str | None, query_file: Path | None, output_forma
     click.echo(text + "\r\n" if output_format == "csv" else text + "\n", nl=False)
 
 
+@cli.command(name="eval")
+@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format", "corpus_format", type=click.Choice(["gold", "scierc", "conll", "scirex"]), default=None,
+    help="Format of GOLD: kg's gold JSON Lines, SciERC JSON, CoNLL BIO/BIOES, or SciREX JSON Lines. [default: from the suffix and content]",
+)
+@click.option(
+    "--input", "input_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Papers to extract and compare with a gold-format GOLD (page text, JSON Lines or CSV); required for --format gold.",
+)
+@click.option(
+    "--match", "match_mode", type=click.Choice(["exact", "partial", "both"]), default="both", show_default=True,
+    help="Span match: exact boundaries, any overlap, or both tables.",
+)
+@click.option(
+    "--map", "gold_map", multiple=True, metavar="LABEL=TYPE",
+    help="Score the corpus label LABEL as kg type TYPE, or ignore it with LABEL=; repeatable.",
+)
+@click.option(
+    "--map-predicted", "predicted_map", multiple=True, metavar="TYPE=TYPE",
+    help="Score kg's predicted type as another type (e.g. model=method), or ignore it with TYPE=; repeatable.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Also write the scores to this JSON file.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N documents or papers.")
+@click.option("--encoding", default=None, help="Encoding of a CoNLL file. [default: UTF-8, then Windows-1252]")
+@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm). [default: rule-based, no model]")
+@click.option(
+    "--vocabulary", "vocabulary_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
+)
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+def eval_command(
+    gold: Path,
+    corpus_format: str | None,
+    input_path: Path | None,
+    match_mode: str,
+    gold_map: tuple[str, ...],
+    predicted_map: tuple[str, ...],
+    json_path: Path | None,
+    limit: int | None,
+    encoding: str | None,
+    model: str | None,
+    vocabulary_paths: tuple[Path, ...],
+    progress: bool | None,
+) -> None:
+    """Score kg's extraction against the annotations in GOLD.
+
+    Prints precision, recall and F1 per entity type. Span corpora (SciERC,
+    CoNLL, SciREX) are scored by exact and partial span match and by names
+    per document. kg's gold format is scored by names per paper, with
+    proposed artifacts, links and abbreviations.
+    """
+    from kg.evaluation.corpora import detect_corpus_format
+    from kg.evaluation.report import format_result, write_json
+    from kg.evaluation.runner import run_evaluation
+
+    if not gold.is_file():
+        raise click.BadParameter(f"{gold}: file not found", param_hint="GOLD")
+    if corpus_format is None:
+        corpus_format = detect_corpus_format(gold)
+    if corpus_format == "gold" and input_path is None:
+        raise click.UsageError("--input is required for the gold format: give the page or papers file the gold file describes")
+    if corpus_format != "gold" and input_path is not None:
+        raise click.UsageError(f"--input applies to the gold format only; {gold} is {corpus_format}, which contains its text")
+    if input_path is not None and not input_path.is_file():
+        raise click.BadParameter(f"{input_path}: file not found", param_hint="--input")
+
+    modes = ("exact", "partial") if match_mode == "both" else (match_mode,)
+    result = run_evaluation(
+        gold,
+        corpus_format=corpus_format,
+        input_path=input_path,
+        modes=modes,  # type: ignore[arg-type]  # click.Choice limits the values
+        gold_map=gold_map,
+        predicted_map=predicted_map,
+        limit=limit,
+        encoding=encoding,
+        model=model,
+        vocabulary_paths=vocabulary_paths,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    click.echo(format_result(result))
+    if json_path is not None:
+        write_json(result, json_path)
+
+
 _terminated = threading.Event()
 
 

@@ -1,0 +1,222 @@
+"""Run `kg eval` on every available gold set and write docs/quality.md.
+
+Each run is the `kg eval` command shown in the document, executed in this
+process with ``--json`` so that the tables come from its JSON output. Gold
+sets that are absent are listed as skipped: the example page's gold file
+(tests/gold/daily-papers-sep-11.jsonl) and the development corpora under
+../shared/eval, which are not part of the repository.
+
+Usage::
+
+    python bench/quality.py                     # writes docs/quality.md
+    python bench/quality.py --out /tmp/q.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spacy
+
+from kg.cli import main as kg_main
+from kg.io import atomic_write
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+# Error texts shown per type and kind in the document; the JSON has more.
+ERROR_EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class Run:
+    """One `kg eval` invocation: a heading, what the gold set is, and the arguments."""
+
+    heading: str
+    description: str
+    arguments: tuple[str, ...]
+    required: tuple[str, ...]
+    # Target F1 per (table, row), for the example page's gold file.
+    targets: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+RUNS = (
+    Run(
+        "Example page (kg gold format)",
+        "The 71 papers of examples/daily-papers-sep-11.txt, annotated by hand in kg's gold format "
+        "(paper-level names per type, proposed artifacts, links, abbreviations).",
+        ("tests/gold/daily-papers-sep-11.jsonl", "--input", "examples/daily-papers-sep-11.txt"),
+        ("tests/gold/daily-papers-sep-11.jsonl",),
+        targets={
+            ("artifacts", "links"): 1.00,
+            ("artifacts", "abbreviations"): 0.90,
+            ("entities", "dataset"): 0.90,
+            ("artifacts", "proposed"): 0.85,
+            ("entities", "model"): 0.85,
+            ("entities", "method"): 0.70,
+        },
+    ),
+    Run(
+        "SciERC dev",
+        "SciERC (Luan et al., EMNLP 2018), 50 development abstracts from AI conference papers. Method, Material, "
+        "Task and Metric are mapped to method (kg's model counts as method), dataset, task and metric; "
+        "OtherScientificTerm and Generic are ignored.",
+        ("../shared/eval/scierc/dev.json",),
+        ("../shared/eval/scierc/dev.json",),
+    ),
+    Run(
+        "TDMSci",
+        "TDMSci (Hou et al., EACL 2021), sentences from NLP papers tagged DATASET, METRIC and TASK; "
+        "each sentence is one document.",
+        ("../shared/eval/tdmsci/train_1500_v2.conll",),
+        ("../shared/eval/tdmsci/train_1500_v2.conll",),
+    ),
+    Run(
+        "SciREX abstracts",
+        "SciREX (Jain et al., ACL 2020) training documents cut to their abstracts, with mention-level Method, "
+        "Material, Task and Metric. The paper-level table scores the salient entities that occur in the abstract.",
+        ("../shared/eval/scirex/train_abstracts.jsonl",),
+        ("../shared/eval/scirex/train_abstracts.jsonl",),
+    ),
+    Run(
+        "CS-NER dev abstracts",
+        "CS-NER (D'Souza and Auer, 2022), Papers-with-Code abstracts tagged RESEARCH_PROBLEM (scored as task) and "
+        "METHOD, BIOES in Windows-1252. The labels come from Papers-with-Code tags and many mentions are "
+        "untagged, so precision here is a lower bound. Tokens keep attached punctuation (a tagged token reads "
+        "\"(GAN\"), which no kg span includes, so partial match is the fairer score.",
+        ("../shared/eval/cs_ner/dev-abs.data", "--format", "conll", "--encoding", "cp1252"),
+        ("../shared/eval/cs_ner/dev-abs.data",),
+    ),
+)
+
+
+def run_eval(arguments: tuple[str, ...]) -> tuple[dict[str, Any], str]:
+    """Run `kg eval` with `arguments` and return its JSON scores and printed table."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "scores.json"
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            status = kg_main(["-q", "eval", *arguments, "--no-progress", "--json", str(out)])
+        if status != 0:
+            raise SystemExit(f"kg eval {' '.join(arguments)} failed with exit status {status}")
+        return json.loads(out.read_text(encoding="utf-8")), printed.getvalue()
+
+
+def markdown_table(table: dict[str, Any], targets: dict[str, float]) -> list[str]:
+    header = "| | gold | pred | tp | P | R | F1 |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if targets:
+        header += " target F1 |"
+        rule += "---|"
+    lines = [header, rule]
+    for name, row in table["rows"].items():
+        line = f"| {name} | {row['gold']} | {row['predicted']} | {row['tp']} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1']:.2f} |"
+        if targets:
+            target = targets.get(name)
+            line += "" if target is None else f" {'met' if row['f1'] >= target else 'not met'} (>= {target:.2f}) |"
+            if target is None:
+                line += " |"
+        lines.append(line)
+    return lines
+
+
+def error_lines(errors: dict[str, Any]) -> list[str]:
+    lines = ["Most frequent errors (lower-cased text, count; spans under exact match):", ""]
+    for entity_type, kinds in errors.items():
+        for kind in ("missed", "spurious"):
+            pairs = kinds[kind][:ERROR_EXAMPLES]
+            listed = ", ".join(f"`{text}` {count}" for text, count in pairs) or "none"
+            lines.append(f"- {entity_type}, {kind}: {listed}")
+    return lines
+
+
+def section(run: Run) -> list[str]:
+    lines = [f"## {run.heading}", "", run.description, ""]
+    missing = [path for path in run.required if not (REPOSITORY / path).is_file()]
+    command = "kg eval " + " ".join(run.arguments)
+    if missing:
+        return lines + [f"Skipped: {', '.join(missing)} is not present. Command, once it is:", "", "```", command, "```", ""]
+    result, _ = run_eval(run.arguments)
+    lines += ["```", command, "```", "", f"{result['documents']} {'papers' if result['format'] == 'gold' else 'documents'}.", ""]
+    for name, table in result["scores"].items():
+        targets = {row: value for (table_name, row), value in run.targets.items() if table_name == name}
+        lines += [f"**{table['title']}**", "", *markdown_table(table, targets), ""]
+    if result.get("errors"):
+        lines += [*error_lines(result["errors"]), ""]
+    return lines
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPOSITORY, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPOSITORY, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit} with uncommitted changes" if dirty else commit
+
+
+NOTES = """## How to read these tables
+
+- **Exact** span match needs the same start, end and type as a gold span.
+  **Partial** match needs an overlap with a gold span of the same type; the
+  pairing is one-to-one, so one long prediction over two gold spans counts once.
+- **Distinct names per document** compares, per document and type, the set of
+  gold span texts with kg's entities (name, aliases), by `kg.resolve.entity_key`.
+- Token corpora are read as their tokens joined by single spaces, and kg's
+  pipeline runs on that text, so tokenisation artefacts (" - ", " ( ") are in
+  what kg sees.
+- `micro` sums the counts of all rows above it. `any type` (gold format)
+  matches names with the type ignored.
+- Scores are on development or training splits that were available while kg's
+  rules were written; the held-out test splits are expected to score lower.
+- For scale: SciBERT, fine-tuned on SciERC's training split, reports 67.57 span
+  F1 on SciERC's test split over all six entity types (Beltagy et al., 2019, as
+  listed on Papers with Code). kg's rules are not trained on SciERC and score
+  four of its types.
+"""
+
+
+def build_document() -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Extraction quality",
+        "",
+        "<!-- Generated by bench/quality.py; edit that script, not this file. -->",
+        "",
+        f"Generated by `python bench/quality.py` on {now}, at commit {git_commit()}, with Python "
+        f"{sys.version.split()[0]} and spaCy {spacy.__version__}. Every `kg eval` command below runs from the "
+        "repository root with the rule-based pipeline (no `--model`) and the starter vocabulary. The corpora under "
+        "`../shared/eval` are not part of the repository.",
+        "",
+    ]
+    for run in RUNS:
+        lines += section(run)
+    lines += [NOTES]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "docs" / "quality.md", help="Markdown file to write.")
+    arguments = parser.parse_args()
+    text = build_document()
+    with atomic_write(arguments.out) as handle:
+        handle.write(text)
+    print(f"Wrote {arguments.out}")
+
+
+if __name__ == "__main__":
+    main()
