@@ -111,3 +111,29 @@ def test_later_mentions_not_proposed(nlp):
 
 def test_lowercase_description_proposes_nothing(nlp):
     assert proposed(nlp, "We propose a method to measure the strength of preferences.") == []
+
+
+def test_two_names_after_cue_noun(nlp):
+    names = proposed(nlp, "We propose two techniques MixFlow and RankFuse, which help training.")
+    assert "MixFlow" in names
+    assert "RankFuse" in names
+
+
+def test_our_proposed_cue_apposition(nlp):
+    names = proposed(nlp, 'Our proposed scoring mechanism, "Answer Echo Reward" (AER), is cheap.')
+    assert "AER" in names
+
+
+def test_acronym_then_novel_apposition(nlp):
+    names = proposed(nlp, "We lay out Planning with Language Models (PLaM), a novel approach to control.")
+    assert "Planning with Language Models" in names
+
+
+def test_new_dataset_apposition(nlp):
+    names = proposed(nlp, "The data form a new preference dataset, Chatterly-V2, of 9K pairs.")
+    assert "Chatterly-V2" in names
+
+
+def test_apposition_without_novelty_not_proposed(nlp):
+    names = proposed(nlp, "We test on a standard dataset, Chatterly-V2, of 9K pairs.")
+    assert "Chatterly-V2" not in names

@@ -8,12 +8,14 @@ sources, resolves overlaps with `resolve_overlaps`, and writes the result to
 2. name shape: coined names such as "ProcessBench", "Q-Insight" or
    "Qwen2.5-Math-7B", typed by their form (`shape_type`);
 3. context: names that the text introduces or types itself ("we propose X",
-   "X, a novel framework", "the X dataset", a title "X: ...");
+   "X, a novel framework", "the X dataset", "a new dataset, X,", "X (7B)",
+   "the Donor Game", a title "X: ...");
 4. abbreviations: a short form defined in the text ("... (GRPO)") gets the
    type of its long form, and the other way round.
 
 Every name found once is then looked up in the rest of the Doc, so later
-mentions ("Tango achieves ...") are spans too. The component needs no
+mentions ("Tango achieves ...") are spans too, and a dataset name joined to a
+word by a hyphen ("Sotopia-hard") is a dataset too. The component needs no
 statistical model: sentence boundaries and tokens are all it reads.
 
 Vocabulary matching is case-sensitive for one-token names that are letters
@@ -124,12 +126,20 @@ MAX_NAME_CONNECTORS = 2
 # unsupervised reinforcement learning framework": 7 tokens).
 CUE_WINDOW = 12
 
+# Lower-case words allowed between the determiners and a cue noun that a comma
+# closes, after an intro verb ("our proposed reward mechanism, X").
+MAX_CUE_MODIFIERS = 2
+
 # How many tokens before "propose"/"introduce" the subject "we" may stand
 # ("we further propose", "In this paper we also introduce").
 TRIGGER_SUBJECT_WINDOW = 4
 
 # A title's "Name: subtitle" prefix longer than this is a phrase, not a name.
 MAX_TITLE_NAME_CHUNKS = 4
+
+# Maximum chunks of a name taken from "<cue noun>, X," without an acronym after it
+# ("a new dataset, Anyprefer-V1,"), because a longer capitalised run after a comma is usually prose.
+MAX_APPOSITION_CHUNKS = 4
 
 # ---------------------------------------------------------------------------
 # Word lists. All are lower case and compared with token.lower_.
@@ -152,7 +162,7 @@ _INTRO_VERBS = frozenset(
         "propose", "proposes", "proposing", "introduce", "introduces", "introducing", "present",
         "presents", "presenting", "develop", "develops", "developing", "design", "designs",
         "release", "releases", "releasing", "build", "builds", "create", "creates", "contribute",
-        "construct", "constructs", "curate", "curates", "offer", "offers",
+        "construct", "constructs", "curate", "curates", "offer", "offers", "proposed",
     }
 )  # fmt: skip
 
@@ -168,7 +178,7 @@ CUE_NOUNS: dict[str, EntityType] = {
         (
             "benchmark", "benchmarks", "dataset", "datasets", "corpus", "corpora", "suite", "suites",
             "environment", "environments", "testbed", "leaderboard", "simulator", "treebank", "gym",
-            "database",
+            "database", "game", "games",
         ),
         EntityType.DATASET,
     ),
@@ -177,8 +187,8 @@ CUE_NOUNS: dict[str, EntityType] = {
     **dict.fromkeys(("task", "problem", "setting"), EntityType.TASK),
     **dict.fromkeys(
         (
-            "framework", "method", "methods", "approach", "algorithm", "algorithms", "technique",
-            "strategy", "mechanism", "paradigm", "architecture", "pipeline", "system", "objective",
+            "framework", "frameworks", "method", "methods", "approach", "approaches", "algorithm",
+            "algorithms", "technique", "techniques", "strategy", "strategies", "mechanism", "paradigm", "architecture", "pipeline", "system", "objective",
             "loss", "module", "procedure", "protocol", "scheme", "toolkit", "library", "tool",
             "recipe", "regularizer", "estimator", "attack", "defense", "optimizer", "variant",
             "extension", "formulation", "network", "agent", "policy", "planner", "learner",
@@ -190,7 +200,7 @@ CUE_NOUNS: dict[str, EntityType] = {
 # Cue nouns that, right after a name, make it a dataset ("the ProcessBench dataset").
 _DATASET_AFTER_NAME = frozenset(
     {"benchmark", "benchmarks", "dataset", "datasets", "corpus", "suite", "environment", "environments",
-     "testbed", "leaderboard", "simulator", "treebank"}
+     "testbed", "leaderboard", "simulator", "treebank", "game"}
 )  # fmt: skip
 
 # Tokens that end the description of a name ("X, a framework that ...").
@@ -210,8 +220,10 @@ _HEAD_TYPES: dict[str, EntityType] = {
         ),
         EntityType.METHOD,
     ),
-    **dict.fromkeys(("model", "models"), EntityType.MODEL),
-    **dict.fromkeys(("dataset", "benchmark", "corpus", "environment", "suite"), EntityType.DATASET),
+    # A long form ending in "models" names a class of models or a technique ("hidden Markov
+    # models (HMMs)"). Trained checkpoints get their type from their shape ("Qwen2.5-7B") or a cue.
+    **dict.fromkeys(("model", "models"), EntityType.METHOD),
+    **dict.fromkeys(("dataset", "benchmark", "corpus", "environment", "suite", "game"), EntityType.DATASET),
     **dict.fromkeys(
         ("accuracy", "score", "rate", "error", "ratio", "precision", "recall", "distance", "divergence"),
         EntityType.METRIC,
@@ -250,9 +262,12 @@ GENERIC_TERMS = frozenset(
         "neural network", "deep neural network", "DNN", "artificial neural network", "ANN",
         "artificial intelligence", "machine learning", "deep learning", "natural language processing",
         "computer vision", "Markov decision process", "MDP", "partially observable Markov decision process",
-        "POMDP", "agent", "foundation model", "pretrained language model", "PLM", "PLMs",
+        "POMDP", "Markov game", "stochastic game", "agent", "foundation model", "pretrained language model", "PLM", "PLMs",
     )
 )  # fmt: skip
+
+# Last words of a capitalised run that name a game ("Donor Game", "Public Goods Games").
+_GAME_HEADS = frozenset({"Game", "Games"})
 
 # Closed list of words that continue a model name ("Claude 3.5 Sonnet").
 _MODEL_VARIANTS = frozenset(
@@ -407,7 +422,7 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
         while begin < end and edges[begin]:
             begin += 1
         trimmed_end = end
-        while trimmed_end > begin and edges[trimmed_end - 1]:
+        while trimmed_end > begin and edges[trimmed_end - 1] and not _closes_inner_bracket(texts, begin, trimmed_end):
             trimmed_end -= 1
         if begin >= trimmed_end:
             if chunks:
@@ -425,6 +440,18 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
             )
         )
     return chunks
+
+
+_BRACKET_PAIRS = {")": "(", "]": "["}
+
+
+def _closes_inner_bracket(texts: Sequence[str], begin: int, end: int) -> bool:
+    """True when texts[end - 1] closes a bracket opened inside texts[begin:end - 1] ("P[Love]")."""
+    opener = _BRACKET_PAIRS.get(texts[end - 1])
+    if opener is None:
+        return False
+    inner = "".join(texts[begin : end - 1])
+    return inner.count(opener) > inner.count(texts[end - 1])
 
 
 def _close(chunk: Chunk) -> Chunk:
@@ -459,6 +486,8 @@ def _name_run(chunks: Sequence[Chunk], index: int) -> int:
             position += 1
             end = position + 1
             continue
+        if following.text == "and" and _is_marked(chunks[position].text) and position + 2 < len(chunks) and _is_marked(chunks[position + 2].text):
+            break  # "ConvexDA and RewardFusion" are two names, "Hide and Seek" is one
         if following.text.lower() in _CONNECTORS and connectors < MAX_NAME_CONNECTORS and not following.closed:
             connectors += 1
             position += 1
@@ -534,6 +563,12 @@ def _names_from(doc: Doc, chunks: Sequence[Chunk], position: int) -> list[Introd
             label = _cue_type(doc, chunks[acronym].end) or label
             names.append(IntroducedName(chunks[acronym].start, chunks[acronym].end, label))
         names.insert(0, IntroducedName(chunks[position].start, chunks[end - 1].end, label))
+        # "ConvexDA and RewardFusion": a second name joined by "and"
+        if acronym is None and not chunks[end - 1].closed and end + 1 < len(chunks) and chunks[end].text == "and":
+            second_end = _name_run(chunks, end + 1)
+            if second_end > end + 1:
+                second = _type_name(doc, chunks, end + 1, second_end)
+                names.append(IntroducedName(chunks[end + 1].start, chunks[second_end - 1].end, second))
         return names
     # A lower-case phrase with a defined acronym: "the dichotomy of control (DoC)".
     for ahead in range(position, min(position + 6, len(chunks))):
@@ -554,9 +589,20 @@ def _skip_modifiers(chunks: Sequence[Chunk], position: int) -> int:
             position += 1
             continue
         break
+    # "reward mechanism, X": lower-case modifiers before a cue noun that a comma closes
+    for ahead in range(position, min(position + MAX_CUE_MODIFIERS + 1, len(chunks) - 1)):
+        candidate = chunks[ahead]
+        if candidate.text.lower() in CUE_NOUNS and candidate.closed:
+            position = ahead
+            break
+        if candidate.closed or not candidate.text.islower():
+            break
     if position + 1 < len(chunks):
         word = chunks[position].text.lower()
-        if word in CUE_NOUNS and (chunks[position].closed or chunks[position + 1].text.lower() in _NAMING_VERBS):
+        following = chunks[position + 1]
+        # "<cue>, X", "<cue> named X", and "two techniques ConvexDA and RewardFusion"
+        names_follow = not chunks[position].closed and _is_name_chunk(following) and not following.opened
+        if word in CUE_NOUNS and (chunks[position].closed or following.text.lower() in _NAMING_VERBS or names_follow):
             position += 1
             if chunks[position].text.lower() in _NAMING_VERBS:
                 position += 1
@@ -568,6 +614,8 @@ def _skip_modifiers(chunks: Sequence[Chunk], position: int) -> int:
 def _has_intro_subject(doc: Doc, verb: int) -> bool:
     if doc[verb].lower_.endswith("ing"):
         return True
+    if doc[verb].lower_ == "proposed":
+        return verb > 0 and doc[verb - 1].lower_ == "our"  # "our proposed method, X"
     sentence_start = _sentence_bounds(doc, verb)[0]
     window = doc[max(sentence_start, verb - TRIGGER_SUBJECT_WINDOW) : verb]
     return any(token.lower_ in _INTRO_SUBJECTS for token in window)
@@ -629,13 +677,21 @@ def find_title_name(doc: Doc, chunks: Sequence[Chunk] | None = None) -> Introduc
                 return None
             continue
         name_chunks = title_chunks[:count]
-        if any(c.text.lower() in _CONNECTORS or c.text.lower() in _NOT_ENTITIES for c in name_chunks):
+        if any(c.text.lower() in _CONNECTORS for c in name_chunks):
+            return None
+        # "AI Mother Tongue" is a name, "OpenAI:" or "AI:" alone is not.
+        if all(c.text.lower() in _NOT_ENTITIES for c in name_chunks):
             return None
         start, end = name_chunks[0].start, name_chunks[-1].end
         text = doc[start:end].text
         coined = any(_is_marked(c.text) for c in name_chunks)
         repeated = re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", doc.text[title_end:]) is not None
-        if not (coined or repeated) or not all(c.text[:1].isupper() or _is_marked(c.text) for c in name_chunks):
+        # A version number may follow the first word ("Skywork UniPic 2.0").
+        written_as_name = all(
+            c.text[:1].isupper() or _is_marked(c.text) or (index > 0 and _VERSION.fullmatch(c.text) is not None)
+            for index, c in enumerate(name_chunks)
+        )
+        if not (coined or repeated) or not written_as_name:
             return None
         return IntroducedName(start, end, _title_type(doc, text, title_end, end))
     return None
@@ -671,6 +727,15 @@ def _context_candidates(doc: Doc, chunks: Sequence[Chunk], introductions: Sequen
                 cue = _cue_type(doc, chunks[end].start)
                 if cue is not None:
                     found.append(Candidate(chunk.start, last.end, cue, Source.CONTEXT))
+            # "Credit Assignment with Language Models (CALM), a novel approach"
+            elif (acronym := _acronym_after(doc, chunks, end)) is not None and _apposition_follows(doc, chunks, acronym):
+                cue = _cue_type(doc, chunks[acronym + 1].start)
+                if cue is not None:
+                    found.append(Candidate(chunk.start, last.end, cue, Source.CONTEXT))
+                    found.append(Candidate(chunks[acronym].start, chunks[acronym].end, cue, Source.CONTEXT))
+            # "the iterated Donor Game", "the Ultimatum Game": a named game is an evaluation environment
+            if end - position >= 2 and last.text in _GAME_HEADS and not chunk.sentence_start:
+                found.append(Candidate(chunk.start, last.end, EntityType.DATASET, Source.CONTEXT))
         # "an optimistic ... algorithm, Dynamical Linear Upper Confidence Bound (DynLin-UCB)"
         word = chunk.text.lower()
         if word in CUE_NOUNS and chunk.closed and chunk.end < len(doc) and doc[chunk.end].text == ",":
@@ -683,6 +748,51 @@ def _context_candidates(doc: Doc, chunks: Sequence[Chunk], introductions: Sequen
                 label = CUE_NOUNS[word]
                 found.append(Candidate(chunks[target].start, chunks[run_end - 1].end, label, Source.CONTEXT))
                 found.append(Candidate(chunks[acronym].start, chunks[acronym].end, label, Source.CONTEXT))
+            # "a new preference dataset, Anyprefer-V1,", "a reward model, P[Love],"
+            elif run_end > target and run_end - target <= MAX_APPOSITION_CHUNKS and chunks[run_end - 1].closed:
+                found.append(Candidate(chunks[target].start, chunks[run_end - 1].end, CUE_NOUNS[word], Source.CONTEXT))
+    # "BAGEL (7B)": a name followed by a parenthesised parameter count is a model
+    for chunk, following in zip(chunks, chunks[1:]):
+        size_in_brackets = following.opened and doc[following.start - 1].text == "(" and _SIZE.fullmatch(following.text)
+        if size_in_brackets and _is_name_chunk(chunk) and shape_type(chunk.text) != EntityType.DATASET:
+            found.append(Candidate(chunk.start, chunk.end, EntityType.MODEL, Source.CONTEXT))
+    return found
+
+
+def _apposition_follows(doc: Doc, chunks: Sequence[Chunk], position: int) -> bool:
+    """True when chunks[position] is followed by ", a" or ", an" ("(CALM), a novel approach")."""
+    chunk = chunks[position]
+    after = chunk.end + 1 if chunk.end < len(doc) and doc[chunk.end].text == ")" else chunk.end
+    return (
+        after < len(doc)
+        and doc[after].text == ","
+        and position + 1 < len(chunks)
+        and chunks[position + 1].text.lower() in {"a", "an"}
+    )
+
+
+def _derived_dataset_candidates(doc: Doc, kept: Sequence[Candidate]) -> list[Candidate]:
+    """Dataset candidates for "X-hard", "X-Preference": a dataset name joined to a word by a hyphen.
+
+    A split or variant of a dataset that the same text names ("Sotopia" and
+    "Sotopia-hard") is a dataset too. The word must be lower case or
+    capitalised, so that "Sotopia-RL", a method built for the dataset, and
+    compounds such as "GSM8K-style" stay what they are.
+    """
+    found = []
+    seen: set[str] = set()
+    for candidate in kept:
+        text = doc[candidate.start : candidate.end].text
+        if candidate.label != EntityType.DATASET or text in seen:
+            continue
+        seen.add(text)
+        for match in re.finditer(rf"(?<![\w-]){re.escape(text)}-([A-Za-z][a-z]+)(?![\w-])", doc.text):
+            word = match.group(1).lower()
+            if word in _COMPOUND_SUFFIXES or word.endswith(("ed", "ing")):
+                continue
+            span = doc.char_span(match.start(), match.end())
+            if span is not None:
+                found.append(Candidate(span.start, span.end, EntityType.DATASET, Source.CONTEXT))
     return found
 
 
@@ -732,15 +842,18 @@ def _abbreviation_candidates(doc: Doc, typed: Sequence[Candidate]) -> list[Candi
         if entity_key(long.text) in GENERIC_TERMS or entity_key(short.text) in GENERIC_TERMS:
             continue
         label = None
+        source = None
         for candidate in typed:
             overlaps_short = candidate.start < short.end and short.start < candidate.end
             covers_long = candidate.start <= long.start and long.end <= candidate.end
             matches_long = candidate.start >= long.start and candidate.end == long.end
             if overlaps_short or covers_long or matches_long:
-                label = candidate.label
+                label, source = candidate.label, candidate.source
                 if candidate.source >= Source.VOCABULARY:
                     break
-        label = label or _long_form_type(long.text)
+        # The head of a long form ("... hidden Markov models (HMM-GLMs)") beats a guess from the short form's shape.
+        if label is None or source == Source.SHAPE:
+            label = _long_form_type(long.text) or label
         if label is None:
             continue
         found.append(Candidate(short.start, short.end, label, Source.ABBREVIATION))
@@ -842,6 +955,8 @@ def _is_junk(doc: Doc, candidate: Candidate) -> bool:
         return True
     if entity_key(text) in GENERIC_TERMS:
         return True
+    if span[-1].text in _BRACKET_PAIRS and _closes_inner_bracket([token.text for token in span], 0, len(span)):
+        return False  # "P[Love]"
     return span[0].is_punct or span[-1].is_punct and span[-1].text not in {"+", "'"}
 
 
@@ -976,6 +1091,10 @@ class EntityRecognizer:
         # Resolve overlaps, find later mentions, resolve again.
         kept = resolve_overlaps(candidates)
         kept = resolve_overlaps([*kept, *_propagate(doc, kept)])
+        derived = _derived_dataset_candidates(doc, kept)
+        derived_bounds = {(c.start, c.end) for c in derived}
+        kept = [c if (c.start, c.end) not in derived_bounds else Candidate(c.start, c.end, EntityType.DATASET, c.source) for c in kept]
+        kept = resolve_overlaps([*kept, *derived])
         kept = _unify_types(doc, kept)
 
         spans = []

@@ -5,7 +5,8 @@
 
 - the name after "we propose/introduce/present ..." or "this paper presents";
 - the name after "named", "called", "dubbed" or "termed";
-- "X, a novel ..." and "X, a new ...";
+- "X, a novel ...", "X (Y), a new ..." and "a new <noun>, X";
+- "we propose two techniques X and Y" and "our proposed <noun>, X";
 - the "X" of a title "X: subtitle" when X looks like a name;
 - the other form of a defined abbreviation whose one form is introduced
   ("Adversarial Minority Influence (AMI)").
@@ -50,12 +51,21 @@ def _contains(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
 
 
 def _is_novel_apposition(doc: Doc, span: Span) -> bool:
-    """True for "X, a novel ..." and "X, a new ..."."""
+    """True for "X, a novel ...", "X (Y), a new ..." and "a new <noun>, X"."""
     end = span.end
-    if end + 2 >= len(doc) or doc[end].text != "," or doc[end + 1].lower_ not in {"a", "an"}:
-        return False
-    window = doc[end + 2 : min(end + 2 + NOVELTY_WINDOW, len(doc))]
-    return any(token.lower_ in _NOVELTY_WORDS for token in window)
+    # Skip a parenthesised short form: "Credit Assignment with Language Models (CALM), a novel approach".
+    if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")":
+        end += 3
+    if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in {"a", "an"}:
+        window = doc[end + 2 : min(end + 2 + NOVELTY_WINDOW, len(doc))]
+        if any(token.lower_ in _NOVELTY_WORDS for token in window):
+            return True
+    # "compiled into a new preference dataset, Anyprefer-V1"
+    start = span.start
+    if start >= 2 and doc[start - 1].text == ",":
+        window = doc[max(0, start - 1 - NOVELTY_WINDOW) : start - 1]
+        return any(token.lower_ in _NOVELTY_WORDS for token in window) and not any(token.is_sent_start for token in doc[start - 1 : start])
+    return False
 
 
 class ProposalDetector:
