@@ -1,10 +1,10 @@
 """Time how long the viewer page takes to become interactive in headless Chromium.
 
 Time to interactive is measured from navigation start to the moment the page
-sets its own ready flag (``window.kgReadyAt``, read with `performance.now()`),
-which happens after the first frame drawn with the final layout: after
-vis-network's stabilisation below `kg.viewer.PYTHON_LAYOUT_MIN_NODES` nodes,
-or after the first drawing of the positions computed in Python above it.
+sets its own ready flag (``window.kgReadyAt``, read with `performance.now()`).
+The page sets it after the first frame drawn with the final layout. Below
+`kg.viewer.PYTHON_LAYOUT_MIN_NODES` nodes that frame follows vis-network's
+stabilisation; above it, the frame draws the positions computed in Python.
 Python time (layout and HTML) is measured separately.
 
 The graphs are synthetic but shaped like paper graphs: 40 % papers, 40 %
@@ -48,6 +48,7 @@ def synthetic_graph(nodes: int, *, seed: int = 0) -> nx.MultiDiGraph:
     links = nodes - papers - entities - results
     graph = nx.MultiDiGraph()
     weights = [1.0 / (rank + 1) for rank in range(entities)]
+
     for index in range(entities):
         graph.add_node(f"entity:e{index}", type=ENTITY_TYPES[index % 5], label=f"entity {index}", name=f"entity {index}",
                        key=f"e{index}", aliases=[f"E{index}"], papers=[])
@@ -66,10 +67,12 @@ def synthetic_graph(nodes: int, *, seed: int = 0) -> nx.MultiDiGraph:
         for other in rest[:1]:
             relation = RELATION_TYPES[index % len(RELATION_TYPES)]
             graph.add_edge(f"entity:e{first}", f"entity:e{other}", key=relation, type=relation, paper=f"p{index}")
+
     for index in range(links):
         graph.add_node(f"link:l{index}", type="link", label=f"https://github.com/x/{index}", url=f"https://github.com/x/{index}",
                        kind="code", papers=[f"p{index % papers}"])
         graph.add_edge(f"paper:p{index % papers}", f"link:l{index}", key="has_code", type="has_code", paper=f"p{index % papers}")
+
     for index in range(results):
         node = f"result:p{index % papers}:{index}"
         graph.add_node(node, type="result", label=f"{index % 90}.5 % accuracy", value=f"{index % 90}.5", unit="percent",

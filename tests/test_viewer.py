@@ -699,7 +699,7 @@ def test_min_papers_filter() -> None:
 
 
 def test_select_rejects_unknown_type() -> None:
-    with pytest.raises(ConfigError, match="unknown node type 'foo'"):
+    with pytest.raises(ConfigError, match="invalid node type 'foo'"):
         select_subgraph(realistic_graph(), types=["foo"])
 
 
