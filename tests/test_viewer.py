@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from viewer_samples import (
     NEW_EDGE_TYPES,
@@ -775,3 +776,16 @@ def test_cli_view_top_and_focus(build_folder: Path) -> None:
 def test_cli_view_pagerank_legend(build_folder: Path) -> None:
     assert main(["view", str(build_folder), "--size", "pagerank"]) == 0
     assert "grows with PageRank" in (build_folder / "view.html").read_text(encoding="utf-8")
+
+
+def test_grid_repulsion_matches_exact() -> None:
+    from kg.viewer import _exact_repulsion, _grid_repulsion
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(-0.5, 0.5, size=(40, 2))
+    positions = centres[rng.integers(0, 40, 2000)] + rng.normal(0, 0.02, size=(2000, 2))
+    k = 1 / math.sqrt(len(positions))
+    exact = _exact_repulsion(positions, k, (0.01 * k) ** 2)
+    approximate = _grid_repulsion(positions, k, (0.01 * k) ** 2)
+    relative = np.linalg.norm(exact - approximate, axis=1) / np.linalg.norm(exact, axis=1)
+    assert np.percentile(relative, 95) < 0.01
