@@ -3,7 +3,8 @@
 Without /usr/bin/chromium or the playwright package these tests skip, except
 when the CI environment variable is set, where they fail.
 Set KG_SCREENSHOT to a path to keep the screenshot of the realistic sample,
-for example ``KG_SCREENSHOT=docs/images/graph.png pytest -q tests/test_viewer_browser.py -k screenshot``.
+for example ``KG_SCREENSHOT=/tmp/sample.png pytest -q tests/test_viewer_browser.py -k screenshot``.
+The docs' screenshot of the example input comes from ``python bench/screenshot.py``.
 """
 
 from __future__ import annotations

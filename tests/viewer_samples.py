@@ -249,7 +249,20 @@ def hostile_graph() -> nx.MultiDiGraph:
         paper=Paper(id="plain", title=HOSTILE_NAMES[2]),
         entities=(_entity(HOSTILE_NAMES[0], EntityType.METHOD),),
     )
-    return build_graph([hostile, plain])
+    graph = build_graph([hostile, plain])
+
+    # A concept, a result and a relation edge whose text is hostile too.
+    method = entity_node_id(entity_key(HOSTILE_NAMES[0]))
+    concept = "concept:" + HOSTILE_NAMES[1]
+    graph.add_node(concept, type="concept", name=HOSTILE_NAMES[1], label=HOSTILE_NAMES[1], key=HOSTILE_NAMES[1])
+    _add_relation(graph, method, concept, "is_a", "plain", HOSTILE_ABSTRACT)
+    result = "result:plain:1"
+    graph.add_node(
+        result, type="result", label=HOSTILE_TITLE, value="<b>1</b>", unit=HOSTILE_NAMES[3], spread="",
+        paper="plain", subject=entity_key(HOSTILE_NAMES[0]), metric=HOSTILE_NAMES[0], benchmark="", sentence=HOSTILE_ABSTRACT,
+    )
+    _add_relation(graph, paper_node_id("plain"), result, "has_result", "plain", HOSTILE_NAMES[2])
+    return graph
 
 
 def synthetic_graph(papers: int, *, entities_per_paper: int = 4) -> nx.MultiDiGraph:
