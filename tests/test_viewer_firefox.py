@@ -43,14 +43,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def firefox() -> Iterator[Any]:
+def firefox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not FIREFOX.exists():
         _unavailable(f"{FIREFOX} not found")
     try:
         from marionette_driver.marionette import Marionette
     except ImportError:
         _unavailable("the marionette-driver package is not installed")
-    client = Marionette(bin=str(FIREFOX), headless=True, host="127.0.0.1", port=_free_port(), startup_timeout=STARTUP_TIMEOUT_S)
+    # Firefox's own log goes to a temporary folder instead of the working directory.
+    log = tmp_path_factory.mktemp("firefox-log") / "gecko.log"
+    client = Marionette(
+        bin=str(FIREFOX), headless=True, host="127.0.0.1", port=_free_port(),
+        startup_timeout=STARTUP_TIMEOUT_S, gecko_log=str(log),
+    )
     client.start_session()
     yield client
     client.delete_session()
