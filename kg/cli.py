@@ -311,6 +311,56 @@ def export(graph: Path, rdf_format: str, out_path: Path | None, base_iri: str | 
         license_iri=license_iri,
     )
     click.echo(f"wrote       {path} ({count} triples)")
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="HTML file to write. [default: view.html beside the GraphML file]",
+)
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show the N entities mentioned in most papers, with those papers.")
+@click.option("--focus", default=None, help="Show the neighbourhood of the entity with this name or alias (or of the paper with this title).")
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Steps around --focus, ignoring edge direction.")
+@click.option("--types", default=None, help="Comma-separated node types to keep, e.g. paper,method,dataset. [default: all]")
+@click.option("--min-papers", type=click.IntRange(min=0), default=0, show_default=True, help="Drop entities mentioned in fewer papers.")
+@click.option(
+    "--size", type=click.Choice(["degree", "pagerank"]), default="degree", show_default=True,
+    help="What sets the node size: number of neighbours or PageRank.",
+)
+@click.option("--max-nodes", type=click.IntRange(min=1), default=VIEW_MAX_NODES, show_default=True, help="Largest number of nodes drawn.")
+@click.option("--title", default=None, help="Heading of the page. [default: the GRAPH path and the selection]")
+def view(
+    graph: Path,
+    out: Path | None,
+    top: int | None,
+    focus: str | None,
+    depth: int,
+    types: str | None,
+    min_papers: int,
+    size: str,
+    max_nodes: int,
+    title: str | None,
+) -> None:
+    """Write an HTML view of GRAPH (a build folder or a .graphml file).
+
+    The page is one self-contained file that opens from disk without network.
+    --top, --focus, --types and --min-papers cut a big graph to a readable view.
+    """
+    from kg.viewer import read_graph, select_subgraph, write_html
+
+    if top is not None and focus is not None:
+        raise click.UsageError("give either --top or --focus, not both")
+    graphml, full = read_graph(graph)
+    type_list = None if types is None else [name.strip() for name in types.split(",")]
+    subgraph = select_subgraph(full, top=top, focus=focus, depth=depth, types=type_list, min_papers=min_papers, max_nodes=max_nodes)
+
+    if title is None:
+        parts = [f"top {top}" if top else "", f"around {focus!r}, depth {depth}" if focus else "",
+                 f"types {types}" if types else "", f"at least {min_papers} papers" if min_papers else ""]
+        selection = "; ".join(part for part in parts if part)
+        title = f"kg: {graph}" + (f" ({selection})" if selection else "")
+    out = out if out is not None else graphml.parent / "view.html"
+    write_html(subgraph, out, title=title, size=size)
+    click.echo(f"Wrote {out} ({subgraph.number_of_nodes()} of {full.number_of_nodes()} nodes)")
 
 
 _terminated = threading.Event()

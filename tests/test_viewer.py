@@ -10,26 +10,36 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from viewer_samples import (
+    NEW_EDGE_TYPES,
     HOSTILE_HEADING,
     HOSTILE_NAMES,
     HOSTILE_TITLE,
     hostile_graph,
     realistic_graph,
+    rich_graph,
     synthetic_graph,
 )
 
 from kg.graph import build_graph, entity_node_id, link_node_id, paper_node_id
 from kg.model import EntityType, ExtractedEntity, Field, Mention, Paper, PaperExtraction
 from kg.resolve import entity_key
+from kg.cli import main
+from kg.errors import ConfigError, InputError
+from kg.graph import write_graphml
 from kg.viewer import (
     EDGE_STYLES,
     NODE_STYLES,
     PYTHON_LAYOUT_MIN_NODES,
     build_payload,
+    find_node,
+    pagerank,
+    read_graph,
     render_html,
     script_json,
+    select_subgraph,
     select_view,
     write_html,
 )
@@ -328,7 +338,8 @@ def test_node_styles_distinct_shapes() -> None:
 
 
 def test_node_styles_cover_graph_types() -> None:
-    assert set(NODE_STYLES) == {"paper", "link", "method", "model", "dataset", "task", "metric"}
+    expected = {"paper", "link", "method", "model", "dataset", "task", "metric", "concept", "result"}
+    assert set(NODE_STYLES) == expected
 
 
 def test_edge_styles_distinct() -> None:
@@ -413,7 +424,7 @@ def test_render_csp_hashes_scripts(graph: nx.MultiDiGraph) -> None:
 
 def test_render_legend_lists_types(graph: nx.MultiDiGraph) -> None:
     html = render_html(graph)
-    legend = html[html.index('id="kg-legend"') : html.index('id="kg-details"')]
+    legend = html[html.index('id="kg-legend"') : html.index("</aside>")]
     for style in [*NODE_STYLES.values(), *EDGE_STYLES.values()]:
         assert f"<span>{style.label}</span>" in legend
 
@@ -550,3 +561,231 @@ def test_select_view_tiny_limit_keeps_top_entity() -> None:
     entity = ExtractedEntity(name="X", key="x", type=EntityType.METHOD, mentions=(Mention("X", 0, 1, Field.ABSTRACT, "X"),))
     graph = build_graph([PaperExtraction(paper=Paper(id=f"p{i}", title="T"), entities=(entity,)) for i in range(3)])
     assert list(select_view(graph, max_nodes=1).nodes) == ["entity:x"]
+
+
+# Concepts, results and relation edges
+
+
+def test_edge_styles_cover_schema() -> None:
+    assert set(NEW_EDGE_TYPES) <= set(EDGE_STYLES)
+
+
+def test_rich_payload_no_other_types() -> None:
+    payload = build_payload(rich_graph())
+    assert payload["hasOtherNodes"] is False
+    assert payload["hasOtherEdges"] is False
+
+
+def test_rich_result_caption() -> None:
+    node = _node(build_payload(rich_graph()), "result:rl-tango:1")
+    assert node["label"] == "25.5 % \u00b1 0.4"
+    assert node["text"] == "25.5 % accuracy on MATH"
+
+
+def test_rich_result_details() -> None:
+    details = _node(build_payload(rich_graph()), "result:rl-tango:1")["details"]
+    assert (details["value"], details["unit"], details["spread"]) == ("25.5", "percent", "0.4")
+    assert (details["metric"], details["benchmark"]) == ("accuracy", "math")
+    assert details["sentence"].startswith("Tango reaches 25.5 %")
+
+
+def test_rich_uses_hides_mentions() -> None:
+    payload = build_payload(rich_graph())
+    paper = _index(payload, paper_node_id("rl-tango"))
+    rl = _index(payload, entity_node_id(entity_key("reinforcement learning")))
+    types = {edge["type"] for edge in payload["edges"] if (edge["from"], edge["to"]) == (paper, rl)}
+    assert types == {"uses"}
+
+
+def test_rich_merge_reasons() -> None:
+    details = _node(build_payload(rich_graph()), "entity:qwen2-5-7b")["details"]
+    assert details["mergeReasons"] == [{"form": "Qwen2.5 7B", "reason": "variant"}]
+
+
+def test_merge_reasons_from_json_text() -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_node("entity:x", type="method", label="X", merge_reasons='[{"form": "x", "reason": "variant", "paper": ""}]')
+    assert _node(build_payload(graph), "entity:x")["details"]["mergeReasons"] == [{"form": "x", "reason": "variant"}]
+
+
+def test_render_legend_new_types() -> None:
+    html = render_html(rich_graph())
+    for name in ("concept", "result", *NEW_EDGE_TYPES):
+        assert f'value="{name}"' in html, name
+
+
+# Node size
+
+
+def test_pagerank_matches_networkx() -> None:
+    from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+
+    graph = nx.karate_club_graph()
+    ours = pagerank(graph)
+    reference = _pagerank_python(graph, weight=None)
+    assert max(abs(ours[node] - reference[node]) for node in graph) < 1e-6
+
+
+def test_pagerank_sums_to_one() -> None:
+    graph = rich_graph()
+    assert math.isclose(sum(pagerank(graph).values()), 1.0)
+
+
+def test_pagerank_empty_graph() -> None:
+    assert pagerank(nx.Graph()) == {}
+
+
+def test_payload_size_pagerank() -> None:
+    graph = nx.MultiDiGraph([("hub", "a"), ("hub", "b"), ("hub", "c"), ("a", "b")])
+    sizes = {node["nodeId"]: node["size"] for node in build_payload(graph, size="pagerank")["nodes"]}
+    assert sizes["hub"] > sizes["a"] > sizes["c"]
+    assert build_payload(graph, size="pagerank")["sizeMeasure"] == "pagerank"
+
+
+def test_payload_size_rejects_unknown() -> None:
+    with pytest.raises(ValueError, match="pagerank"):
+        build_payload(realistic_graph(), size="betweenness")
+
+
+# Selection
+
+
+def test_find_node_by_alias() -> None:
+    assert find_node(realistic_graph(), "grpo") == entity_node_id(entity_key("Group Relative Policy Optimization"))
+
+
+def test_find_node_by_paper_title() -> None:
+    assert find_node(realistic_graph(), "adversarial cheap talk") == entity_node_id(entity_key("Adversarial Cheap Talk"))
+    assert find_node(realistic_graph(), "One Token to Fool LLM-as-a-Judge") == paper_node_id("master-rm")
+
+
+def test_find_node_suggests_close_matches() -> None:
+    with pytest.raises(ConfigError, match="close matches: 'Master-RM'"):
+        find_node(realistic_graph(), "Mastr-RM")
+
+
+def test_focus_depth_one() -> None:
+    view = select_subgraph(realistic_graph(), focus="MATH", depth=1)
+    assert set(view) == {entity_node_id("math"), paper_node_id("rl-tango"), paper_node_id("master-rm")}
+
+
+def test_focus_depth_two_reaches_entities() -> None:
+    view = select_subgraph(realistic_graph(), focus="MATH", depth=2)
+    assert entity_node_id(entity_key("Master-RM")) in view
+    assert paper_node_id("q-insight") not in view
+
+
+def test_focus_respects_max_nodes() -> None:
+    view = select_subgraph(realistic_graph(), focus="reinforcement learning", depth=2, max_nodes=3)
+    assert view.number_of_nodes() == 3
+    assert entity_node_id(entity_key("reinforcement learning")) in view
+
+
+def test_top_keeps_entities_and_papers() -> None:
+    view = select_subgraph(realistic_graph(), top=1)
+    assert set(view) == {entity_node_id(entity_key("reinforcement learning"))} | {
+        paper_node_id(paper) for paper in ("rl-tango", "q-insight", "master-rm", "cheap-talk")
+    }
+
+
+def test_types_filter_drops_isolated() -> None:
+    view = select_subgraph(realistic_graph(), types=["paper", "dataset"])
+    assert set(view) == {entity_node_id("math"), paper_node_id("rl-tango"), paper_node_id("master-rm")}
+
+
+def test_min_papers_filter() -> None:
+    view = select_subgraph(realistic_graph(), min_papers=2)
+    entities = {node for node, data in view.nodes(data=True) if data["type"] not in {"paper", "link"}}
+    assert entities == {entity_node_id(entity_key(name)) for name in ("reinforcement learning", "large language models", "MATH", "accuracy")}
+
+
+def test_select_rejects_unknown_type() -> None:
+    with pytest.raises(ConfigError, match="invalid node type 'foo'"):
+        select_subgraph(realistic_graph(), types=["foo"])
+
+
+def test_select_rejects_top_and_focus() -> None:
+    with pytest.raises(ConfigError):
+        select_subgraph(realistic_graph(), top=2, focus="MATH")
+
+
+def test_focus_filtered_out() -> None:
+    with pytest.raises(ConfigError, match="filters"):
+        select_subgraph(realistic_graph(), focus="MATH", types=["paper", "method"])
+
+
+def test_select_no_options_unchanged() -> None:
+    graph = realistic_graph()
+    assert select_subgraph(graph) is graph
+
+
+# kg view
+
+
+@pytest.fixture()
+def build_folder(tmp_path: Path) -> Path:
+    write_graphml(rich_graph(), tmp_path / "graph.graphml")
+    return tmp_path
+
+
+def test_read_graph_folder(build_folder: Path) -> None:
+    graphml, graph = read_graph(build_folder)
+    assert graphml == build_folder / "graph.graphml"
+    assert graph.number_of_nodes() == rich_graph().number_of_nodes()
+
+
+def test_read_graph_missing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="graph.graphml: not found"):
+        read_graph(tmp_path)
+
+
+def test_read_graph_not_graphml(tmp_path: Path) -> None:
+    path = tmp_path / "broken.graphml"
+    path.write_text("not xml", encoding="utf-8")
+    with pytest.raises(InputError, match="not a GraphML file"):
+        read_graph(path)
+
+
+def test_cli_view_default_out(build_folder: Path) -> None:
+    assert main(["view", str(build_folder)]) == 0
+    assert (build_folder / "view.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cli_view_focus(build_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "focus.html"
+    assert main(["view", str(build_folder), "--focus", "MATH", "--depth", "1", "--out", str(out)]) == 0
+    data = json.loads(_parse(out.read_text(encoding="utf-8")).scripts[0][1])
+    assert {node["nodeId"] for node in data["nodes"]} >= {"entity:math", "result:rl-tango:1", "concept:benchmark"}
+    assert len(data["nodes"]) < rich_graph().number_of_nodes()
+
+
+def test_cli_view_unknown_focus(build_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["view", str(build_folder), "--focus", "Tang0"]) == 2
+    assert "close matches: 'Tango'" in capsys.readouterr().err
+
+
+def test_cli_view_missing_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["view", str(tmp_path / "nowhere")]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_cli_view_top_and_focus(build_folder: Path) -> None:
+    assert main(["view", str(build_folder), "--top", "2", "--focus", "MATH"]) == 2
+
+
+def test_cli_view_pagerank_legend(build_folder: Path) -> None:
+    assert main(["view", str(build_folder), "--size", "pagerank"]) == 0
+    assert "grows with PageRank" in (build_folder / "view.html").read_text(encoding="utf-8")
+
+
+def test_grid_repulsion_matches_exact() -> None:
+    from kg.viewer import _exact_repulsion, _grid_repulsion
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(-0.5, 0.5, size=(40, 2))
+    positions = centres[rng.integers(0, 40, 2000)] + rng.normal(0, 0.02, size=(2000, 2))
+    k = 1 / math.sqrt(len(positions))
+    exact = _exact_repulsion(positions, k, (0.01 * k) ** 2)
+    approximate = _grid_repulsion(positions, k, (0.01 * k) ** 2)
+    relative = np.linalg.norm(exact - approximate, axis=1) / np.linalg.norm(exact, axis=1)
+    assert np.percentile(relative, 95) < 0.01

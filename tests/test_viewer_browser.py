@@ -3,7 +3,8 @@
 Without /usr/bin/chromium or the playwright package these tests skip, except
 when the CI environment variable is set, where they fail.
 Set KG_SCREENSHOT to a path to keep the screenshot of the realistic sample,
-for example ``KG_SCREENSHOT=docs/images/graph.png pytest -q tests/test_viewer_browser.py -k screenshot``.
+for example ``KG_SCREENSHOT=/tmp/sample.png pytest -q tests/test_viewer_browser.py -k screenshot``.
+The docs' screenshot of the example input comes from ``python bench/screenshot.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from viewer_samples import (
     hostile_graph,
     launch_chromium,
     realistic_graph,
+    rich_graph,
     screenshot,
     synthetic_graph,
 )
@@ -32,7 +34,9 @@ from viewer_samples import (
 from kg.build import build
 from kg.graph import entity_node_id, link_node_id, paper_node_id
 from kg.resolve import entity_key
-from kg.viewer import PYTHON_LAYOUT_MIN_NODES, build_payload, write_html
+from kg.cli import main
+from kg.graph import write_graphml
+from kg.viewer import EDGE_STYLES, NODE_STYLES, PYTHON_LAYOUT_MIN_NODES, build_payload, write_html
 
 pytestmark = pytest.mark.browser
 
@@ -115,6 +119,16 @@ def hostile(browser: Any, tmp_path: Path) -> Iterator[tuple[LoadedPage, dict]]:
     loaded.page.close()
 
 
+@pytest.fixture()
+def rich(browser: Any, tmp_path: Path) -> Iterator[tuple[LoadedPage, dict]]:
+    graph = rich_graph()
+    path = tmp_path / "rich.html"
+    write_html(graph, path, title="Daily Papers, Sep 11")
+    loaded = _open(browser, path)
+    yield loaded, build_payload(graph)
+    loaded.page.close()
+
+
 def _index(payload: dict, node_id: str) -> int:
     return next(node["id"] for node in payload["nodes"] if node["nodeId"] == node_id)
 
@@ -135,7 +149,7 @@ def test_browser_file_requests_only(realistic: tuple[LoadedPage, dict]) -> None:
 def test_browser_legend_visible(realistic: tuple[LoadedPage, dict]) -> None:
     loaded, _ = realistic
     assert loaded.page.locator("#kg-legend").is_visible()
-    assert loaded.page.locator("#kg-legend li").count() == 12
+    assert loaded.page.locator("#kg-legend li").count() == len(NODE_STYLES) + len(EDGE_STYLES)
 
 
 def test_browser_network_exists(realistic: tuple[LoadedPage, dict]) -> None:
@@ -355,4 +369,139 @@ def test_browser_example_page_loads(browser: Any, tmp_path: Path, example_page: 
     loaded.page.fill("#kg-search", "ProcessBench")
     loaded.page.press("#kg-search", "Enter")
     assert loaded.page.locator("#kg-details .kg-name").text_content() == "ProcessBench"
+    loaded.page.close()
+
+
+# Concepts, results, relations and filters
+
+
+def test_browser_rich_no_errors(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    assert loaded.errors == []
+    assert loaded.page.evaluate("window.kgNetwork.body.data.nodes.length") == len(payload["nodes"])
+
+
+def test_browser_ready_after_drawing(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, _ = rich
+    assert loaded.page.evaluate("window.kgReadyAt") > 0
+    assert loaded.page.evaluate("window.kgNetwork.physics.options.enabled") is False
+
+
+def test_browser_result_panel(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.click(_index(payload, "result:rl-tango:1"))
+    text = loaded.page.locator("#kg-details").text_content()
+    assert "25.5 % accuracy on MATH" in text
+    assert "Value: 25.5" in text
+    assert "Unit: percent" in text
+    assert "Metric: accuracy" in text
+    assert "Benchmark: MATH" in text
+
+
+def test_browser_panel_evidence(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.click(_index(payload, entity_node_id(entity_key("Tango"))))
+    relations = loaded.page.locator("#kg-details .kg-relation").all_text_contents()
+    sentences = loaded.page.locator("#kg-details .kg-sentence").all_text_contents()
+    assert "uses \u2192 reinforcement learning" in relations
+    assert "is a \u2192 framework" in relations
+    assert "Tango uses reinforcement learning to train the generator and the verifier together." in sentences
+
+
+def test_browser_panel_paper_links(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.click(_index(payload, entity_node_id(entity_key("MATH"))))
+    links = loaded.page.locator("#kg-details a.kg-paper")
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert hrefs == {"https://huggingface.co/papers/2505.15034", "https://huggingface.co/papers/2507.08794"}
+    assert links.first.get_attribute("rel") == "noopener noreferrer"
+
+
+def test_browser_edge_hover_label(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    tango = _index(payload, entity_node_id(entity_key("Tango")))
+    concept = _index(payload, "concept:framework")
+    (x1, y1), (x2, y2) = loaded.node_point(tango), loaded.node_point(concept)
+    loaded.page.mouse.move(1, 1)
+    loaded.page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2)
+    tooltip = loaded.page.locator("#kg-tooltip")
+    tooltip.wait_for(state="visible")
+    assert tooltip.text_content().startswith("is a")
+    assert "Tango is a framework for co-training." in tooltip.text_content()
+
+
+def test_browser_node_type_filter(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.page.uncheck('#kg-legend input[data-kind="node"][value="paper"]')
+    hidden = loaded.page.evaluate("window.kgNetwork.body.data.nodes.get({filter: (node) => node.hidden}).map((node) => node.id)")
+    papers = [node["id"] for node in payload["nodes"] if node["type"] == "paper"]
+    assert sorted(hidden) == sorted(papers)
+    assert loaded.page.evaluate("(id) => window.kgNetwork.body.nodes[id].options.hidden", papers[0]) is True
+
+
+def test_browser_node_filter_hides_edges(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.page.uncheck('#kg-legend input[data-kind="node"][value="paper"]')
+    hidden = loaded.page.evaluate("window.kgNetwork.body.data.edges.get({filter: (edge) => edge.hidden}).length")
+    papers = {node["id"] for node in payload["nodes"] if node["type"] == "paper"}
+    assert hidden == sum(1 for edge in payload["edges"] if edge["from"] in papers or edge["to"] in papers)
+
+
+def test_browser_edge_type_filter(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.page.uncheck('#kg-legend input[data-kind="edge"][value="mentions"]')
+    hidden = loaded.page.evaluate("window.kgNetwork.body.data.edges.get({filter: (edge) => edge.hidden}).map((edge) => edge.id)")
+    assert sorted(hidden) == [index for index, edge in enumerate(payload["edges"]) if edge["type"] == "mentions"]
+    assert loaded.page.evaluate("window.kgNetwork.body.data.nodes.get({filter: (node) => node.hidden}).length") == 0
+
+
+def test_browser_filter_restores(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, _ = rich
+    before = loaded.page.evaluate("window.kgNetwork.getPositions()")
+    box = '#kg-legend input[data-kind="node"][value="method"]'
+    loaded.page.uncheck(box)
+    loaded.page.check(box)
+    assert loaded.page.evaluate("window.kgNetwork.body.data.nodes.get({filter: (node) => node.hidden}).length") == 0
+    assert loaded.page.evaluate("window.kgNetwork.getPositions()") == before
+
+
+def test_browser_search_reveals_type(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.page.uncheck('#kg-legend input[data-kind="node"][value="dataset"]')
+    loaded.page.fill("#kg-search", "MATH")
+    loaded.page.press("#kg-search", "Enter")
+    assert loaded.page.evaluate("window.kgNetwork.getSelectedNodes()") == [_index(payload, entity_node_id("math"))]
+    assert loaded.page.is_checked('#kg-legend input[data-kind="node"][value="dataset"]')
+
+
+def test_browser_search_focuses_node(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.page.fill("#kg-search", "framework")
+    loaded.page.press("#kg-search", "Enter")
+    loaded.page.wait_for_timeout(700)
+    x, y = loaded.node_point(_index(payload, "concept:framework"))
+    box = loaded.page.locator("#kg-network").bounding_box()
+    assert abs(x - (box["x"] + box["width"] / 2)) < 5
+    assert abs(y - (box["y"] + box["height"] / 2)) < 5
+
+
+# Views written by kg view
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--focus", "MATH", "--depth", "1"], {"entity:math", "result:rl-tango:1", "concept:benchmark"}),
+        (["--top", "2"], {entity_node_id(entity_key("reinforcement learning"))}),
+    ],
+)
+def test_browser_cli_view(browser: Any, tmp_path: Path, options: list[str], expected: set[str]) -> None:
+    write_graphml(rich_graph(), tmp_path / "graph.graphml")
+    assert main(["view", str(tmp_path), *options]) == 0
+    loaded = _open(browser, tmp_path / "view.html")
+    assert loaded.errors == []
+    drawn = set(loaded.page.evaluate("JSON.parse(document.getElementById('kg-data').textContent).nodes.map((n) => n.nodeId)"))
+    assert expected <= drawn
+    assert len(drawn) < rich_graph().number_of_nodes()
+    assert loaded.page.evaluate("window.kgNetwork.body.data.nodes.length") == len(drawn)
     loaded.page.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.graph import build_graph
+from kg.graph import build_graph, entity_node_id, paper_node_id
 from kg.model import (
     Abbreviation,
     EntityType,
@@ -38,6 +38,7 @@ __all__ = [
     "hostile_graph",
     "launch_chromium",
     "realistic_graph",
+    "rich_graph",
     "screenshot",
     "synthetic_graph",
 ]
@@ -157,6 +158,79 @@ def realistic_graph() -> nx.MultiDiGraph:
     return build_graph(realistic_extractions())
 
 
+# Edge types of the graph schema that build_graph does not create yet; rich_graph adds them by hand.
+NEW_EDGE_TYPES = (
+    "uses", "built_on", "compared_with", "outperforms", "addresses",
+    "is_a", "variant_of", "has_result", "on_dataset", "has_metric",
+)
+
+
+def _evidence(paper: str, text: str, sentence: str) -> dict:
+    return {"paper": paper, "field": "abstract", "start": 0, "end": len(text), "text": text, "sentence": sentence, "count": 1}
+
+
+def _add_relation(graph: nx.MultiDiGraph, source: str, target: str, edge_type: str, paper: str, sentence: str) -> None:
+    graph.add_edge(source, target, key=edge_type, type=edge_type, **_evidence(paper, target.split(":", 1)[1], sentence))
+
+
+def rich_graph() -> nx.MultiDiGraph:
+    """Return the realistic sample plus concept and result nodes and every newer edge type.
+
+    The nodes and edges follow the graph schema for relations, concepts and
+    results, and are added by hand with their evidence sentences.
+    """
+    graph = realistic_graph()
+    tango, q_insight, master = paper_node_id("rl-tango"), paper_node_id("q-insight"), paper_node_id("master-rm")
+    rl = entity_node_id(entity_key("reinforcement learning"))
+    grpo = entity_node_id(entity_key("Group Relative Policy Optimization"))
+    tango_method = entity_node_id(entity_key("Tango"))
+    math = entity_node_id(entity_key("MATH"))
+    accuracy = entity_node_id(entity_key("accuracy"))
+    reasoning = entity_node_id(entity_key("mathematical reasoning"))
+    llms = entity_node_id(entity_key("large language models"))
+    master_rm = entity_node_id(entity_key("Master-RM"))
+    quality = entity_node_id(entity_key("image quality assessment"))
+    q_method = entity_node_id(entity_key("Q-Insight"))
+
+    graph.nodes[tango]["url"] = "https://huggingface.co/papers/2505.15034"
+    graph.nodes[master]["url"] = "https://huggingface.co/papers/2507.08794"
+    graph.add_node("entity:qwen2-5", type="model", name="Qwen2.5", label="Qwen2.5", key="qwen2-5",
+                   aliases=[], papers=["master-rm"], proposed_by=[], merge_reasons=[])
+    graph.add_node("entity:qwen2-5-7b", type="model", name="Qwen2.5-7B", label="Qwen2.5-7B", key="qwen2-5-7b",
+                   aliases=["Qwen2.5 7B"], papers=["master-rm"], proposed_by=[],
+                   merge_reasons=[{"form": "Qwen2.5 7B", "reason": "variant", "paper": "master-rm"}])
+    _add_relation(graph, master, "entity:qwen2-5-7b", "mentions", "master-rm", "We fine-tune Qwen2.5-7B.")
+    _add_relation(graph, master, "entity:qwen2-5", "mentions", "master-rm", "We fine-tune Qwen2.5-7B.")
+    graph.add_node("concept:framework", type="concept", name="framework", label="framework", key="framework")
+    graph.add_node("concept:benchmark", type="concept", name="benchmark", label="benchmark", key="benchmark")
+
+    sentence = "Tango uses reinforcement learning to train the generator and the verifier together."
+    _add_relation(graph, tango_method, rl, "uses", "rl-tango", sentence)
+    _add_relation(graph, tango, rl, "uses", "rl-tango", sentence)
+    _add_relation(graph, q_method, grpo, "built_on", "q-insight", "Q-Insight is built on Group Relative Policy Optimization.")
+    _add_relation(graph, tango_method, llms, "compared_with", "rl-tango", "We compare Tango with large language models trained by SFT.")
+    _add_relation(graph, tango_method, llms, "outperforms", "rl-tango", "Tango outperforms strong baselines on MATH.")
+    _add_relation(graph, q_method, quality, "addresses", "q-insight", "Q-Insight addresses image quality assessment.")
+    _add_relation(graph, tango_method, "concept:framework", "is_a", "rl-tango", "Tango is a framework for co-training.")
+    _add_relation(graph, math, "concept:benchmark", "is_a", "rl-tango", "MATH is a benchmark of competition problems.")
+    _add_relation(graph, "entity:qwen2-5-7b", "entity:qwen2-5", "variant_of", "master-rm", "We fine-tune Qwen2.5-7B.")
+
+    result = "result:rl-tango:1"
+    result_sentence = "Tango reaches 25.5 % accuracy on MATH, 3.2 points above the best baseline."
+    graph.add_node(
+        result, type="result", label="25.5 % accuracy on MATH", value="25.5", unit="percent", spread="0.4",
+        paper="rl-tango", subject="tango", metric="accuracy", benchmark="math",
+        **{key: value for key, value in _evidence("rl-tango", "25.5 %", result_sentence).items() if key not in {"paper", "count"}},
+    )
+    _add_relation(graph, tango, result, "has_result", "rl-tango", result_sentence)
+    _add_relation(graph, tango_method, result, "has_result", "rl-tango", result_sentence)
+    _add_relation(graph, result, math, "on_dataset", "rl-tango", result_sentence)
+    _add_relation(graph, result, accuracy, "has_metric", "rl-tango", result_sentence)
+    assert {key for _, _, key in graph.edges(keys=True)} >= set(NEW_EDGE_TYPES)
+    assert reasoning in graph
+    return graph
+
+
 def hostile_graph() -> nx.MultiDiGraph:
     """Return a graph whose corpus text tries to run script in the viewer."""
     entities = tuple(
@@ -175,7 +249,20 @@ def hostile_graph() -> nx.MultiDiGraph:
         paper=Paper(id="plain", title=HOSTILE_NAMES[2]),
         entities=(_entity(HOSTILE_NAMES[0], EntityType.METHOD),),
     )
-    return build_graph([hostile, plain])
+    graph = build_graph([hostile, plain])
+
+    # A concept, a result and a relation edge whose text is hostile too.
+    method = entity_node_id(entity_key(HOSTILE_NAMES[0]))
+    concept = "concept:" + HOSTILE_NAMES[1]
+    graph.add_node(concept, type="concept", name=HOSTILE_NAMES[1], label=HOSTILE_NAMES[1], key=HOSTILE_NAMES[1])
+    _add_relation(graph, method, concept, "is_a", "plain", HOSTILE_ABSTRACT)
+    result = "result:plain:1"
+    graph.add_node(
+        result, type="result", label=HOSTILE_TITLE, value="<b>1</b>", unit=HOSTILE_NAMES[3], spread="",
+        paper="plain", subject=entity_key(HOSTILE_NAMES[0]), metric=HOSTILE_NAMES[0], benchmark="", sentence=HOSTILE_ABSTRACT,
+    )
+    _add_relation(graph, paper_node_id("plain"), result, "has_result", "plain", HOSTILE_NAMES[2])
+    return graph
 
 
 def synthetic_graph(papers: int, *, entities_per_paper: int = 4) -> nx.MultiDiGraph:
