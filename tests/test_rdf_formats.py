@@ -314,7 +314,7 @@ def test_named_graph_per_paper() -> None:
 
 def test_named_graph_entities_in_default() -> None:
     dataset = graph_to_dataset(two_paper_graph())
-    default = dataset.default_context
+    default = dataset.default_graph
     assert (mint_iri("entity", "processbench"), RDF.type, KG.Entity) in default
     assert (mint_iri("paper", "rl-tango"), RDF.type, KG.Paper) in default
     assert not list(default.triples((None, RDF.type, KG.Statement)))
