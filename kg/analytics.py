@@ -50,12 +50,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Exact betweenness (Brandes 2001) costs O(nm) on n nodes and m edges. Above
-# this many nodes, `BETWEENNESS_SAMPLES` random sources estimate it instead:
-# at 2,000 nodes the exact run takes a few seconds (bench/analyze.py).
+# Exact betweenness (Brandes 2001) costs O(nm) on n nodes and m edges, so it
+# runs only on projections up to this many nodes: a few days of papers (the
+# example page's projection has 155). Larger ones sample sources instead.
 BETWEENNESS_EXACT_MAX_NODES = 2000
-# Sources sampled above that size: the sampled estimate's ranking of the top
-# nodes is stable from about this many sources, and the cost stays linear in m.
+# Sources sampled above that size. The cost is that many breadth-first
+# searches, O(km), which keeps 100,000 papers within minutes (bench/analyze.py).
+# NOTE: how stable the top ranks are at this sample size was not measured.
 BETWEENNESS_SAMPLES = 100
 
 # Damping factor of Page et al. (1999), also NetworkX's default.
@@ -65,8 +66,8 @@ PAGERANK_ALPHA = 0.85
 # larger or smaller communities).
 LOUVAIN_RESOLUTION = 1.0
 
-# Co-usage pairs grow with the square of the datasets per paper; the report
-# keeps this many, enough for a spreadsheet, and the API returns them all.
+# Co-usage pairs grow with the square of the datasets per paper. The report
+# keeps this many rows, enough for a spreadsheet; `cousage_pairs` returns all.
 COUSAGE_MAX_ROWS = 10_000
 
 # Dates spanning more days than this are counted per month, not per day, so a

@@ -235,7 +235,7 @@ def _read_build_graphml(path: Path) -> nx.MultiDiGraph:
     try:
         return read_graphml(path)
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError) as err:
-        raise InputError(str(path), f"not a valid kg GraphML file ({err}); rebuild it with kg build") from err
+        raise InputError(str(path), f"invalid kg GraphML file ({err}); rebuild it with kg build") from err
 
 
 def _selected_types(types: Collection[str] | None) -> frozenset[str]:

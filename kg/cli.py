@@ -186,6 +186,7 @@ def analyze(
     """
     from kg.analytics import analyze as run_analysis
     from kg.api import load
+    from kg.errors import InputError
     from kg.report import REPORT_FILES, write_report
 
     if not graph.exists():
@@ -201,6 +202,10 @@ def analyze(
         progress = sys.stderr.isatty()
 
     loaded = load(graph)
+    if not loaded.is_directed():
+        raise InputError(
+            str(graph), "holds an undirected graph, such as an exported view; kg analyze expects the directed graph of a build"
+        )
     bar = None
     if progress:
         from tqdm import tqdm

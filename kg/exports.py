@@ -420,7 +420,7 @@ def write_network(graph: nx.Graph, path: str | Path, *, format: str | None = Non
     with atomic_write(path, "wb") as handle:
         handle.write(content)
     if clean.removed:
-        logger.warning("%s: removed %d XML-illegal characters from attribute values", path, clean.removed)
+        logger.info("%s: removed %d XML-illegal characters from attribute values", path, clean.removed)
         warnings.warn(f"{path}: removed {clean.removed} characters that XML 1.0 does not allow", UserWarning, stacklevel=2)
     return clean.removed
 
@@ -481,7 +481,7 @@ def read_network(path: str | Path, *, format: str | None = None) -> nx.Graph:
             stored = nx.read_gexf(path)
             schema_text = _gexf_schema(path)
     except (ElementTree.ParseError, json.JSONDecodeError, UnicodeDecodeError, KeyError, nx.NetworkXError) as err:
-        raise InputError(str(path), f"not a valid {format} network file ({err})") from err
+        raise InputError(str(path), f"invalid {format} network file ({err}); expected a file written by kg or by NetworkX") from err
     if schema_text is None:
         logger.info("%s has no kg schema; returning the graph as NetworkX reads it", path)
         return stored

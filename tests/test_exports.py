@@ -180,5 +180,5 @@ def test_missing_file_rejected(tmp_path: Path) -> None:
 def test_invalid_xml_rejected(tmp_path: Path) -> None:
     path = tmp_path / "broken.graphml"
     path.write_text("<graphml><graph>", encoding="utf-8")
-    with pytest.raises(InputError, match="not a valid graphml"):
+    with pytest.raises(InputError, match="invalid graphml network file"):
         read_network(path)

@@ -131,3 +131,12 @@ def test_analyze_invalid_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str
     path.write_text("<graphml>", encoding="utf-8")
     assert main(["analyze", str(path)]) == 1
     assert "graph.graphml" in capsys.readouterr().err
+
+
+def test_analyze_rejects_undirected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import kg
+
+    path = tmp_path / "projection.json"
+    write_network(kg.cooccurrence(small_graph()), path)
+    assert main(["analyze", str(path)]) == 1
+    assert "undirected graph" in capsys.readouterr().err
