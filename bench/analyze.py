@@ -7,7 +7,7 @@ spread over a year. The graph is written as graph.graphml, then the same steps
 as `kg analyze` run on it: load, every analysis of `kg.analytics.analyze`,
 and the report with plots. The last column compares the time per paper with
 the smallest size: a ratio near 1.0 means the step scales linearly. Times
-are wall-clock per step; the CPU time of the whole run is printed too, because
+are wall-clock per step. The CPU time of the whole run is printed too, because
 on a shared machine the wall time includes waiting for the CPU.
 
 Usage::
