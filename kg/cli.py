@@ -361,6 +361,72 @@ def view(
     out = out if out is not None else graphml.parent / "view.html"
     write_html(subgraph, out, title=title, size=size)
     click.echo(f"Wrote {out} ({subgraph.number_of_nodes()} of {full.number_of_nodes()} nodes)")
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--out", "out_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for report.md, report.html, plots/ and tables/. [default: GRAPH's folder/report]",
+)
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="Rows per ranking in the report.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for Louvain communities and sampled betweenness.")
+@click.option("--title", default=None, help="Heading of the report. [default: 'kg analysis of GRAPH']")
+@click.option("--force", is_flag=True, help="Replace the files of an earlier report in the output folder.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+def analyze(
+    graph: Path, out_dir: Path | None, top: int, seed: int, title: str | None, force: bool, progress: bool | None
+) -> None:
+    """Write an analytics report of GRAPH (a build folder or a .graphml/.gexf/.json file).
+
+    The report answers the common questions: counts per type, top datasets
+    and benchmarks, top methods by PageRank and betweenness, communities,
+    benchmark co-usage, code availability, degrees, most connected papers and
+    counts over time. Every ranking is also written in full as CSV.
+    """
+    from kg.analytics import analyze as run_analysis
+    from kg.api import load
+    from kg.errors import InputError
+    from kg.report import REPORT_FILES, write_report
+
+    if not graph.exists():
+        raise click.BadParameter(f"{graph}: file or folder not found", param_hint="GRAPH")
+    if out_dir is None:
+        out_dir = (graph if graph.is_dir() else graph.parent) / "report"
+    existing = [name for name in REPORT_FILES if (out_dir / name).exists()]
+    if existing and not force:
+        raise click.UsageError(
+            f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
+        )
+    if progress is None:
+        progress = sys.stderr.isatty()
+
+    loaded = load(graph)
+    if not loaded.is_directed():
+        raise InputError(
+            str(graph), "holds an undirected graph, such as an exported view; kg analyze expects the directed graph of a build"
+        )
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=10, desc="Analyzing", unit=" steps", leave=False)
+
+    def advance(step: str) -> None:
+        if bar is not None:
+            bar.set_postfix_str(step)
+            bar.update(1)
+
+    try:
+        analysis = run_analysis(loaded, top=top, seed=seed, progress=advance)
+    finally:
+        if bar is not None:
+            bar.close()
+    written = write_report(analysis, out_dir, title=title or f"kg analysis of {graph}")
+    click.echo(f"graph       {loaded.number_of_nodes()} nodes, {loaded.number_of_edges()} edges")
+    click.echo(f"communities {len(analysis.communities)}")
+    for path in written:
+        if path.suffix in {".md", ".html"}:
+            click.echo(f"wrote       {path}")
+    click.echo(f"wrote       {out_dir / 'tables'} ({sum(path.suffix == '.csv' for path in written)} CSV tables)")
 
 
 _terminated = threading.Event()

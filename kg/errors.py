@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ExportError",
     "InputError",
     "KgError",
     "QueryError",
@@ -50,3 +51,7 @@ class ConfigError(KgError):
 
 class QueryError(KgError):
     """A SPARQL query is invalid or failed to run."""
+
+
+class ExportError(KgError):
+    """A graph cannot be written in the requested format."""

@@ -1,0 +1,150 @@
+"""kg analyze: the report on the example build and on hand-built graphs."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from analytics_samples import small_graph
+from kg.analytics import analyze
+from kg.build import build
+from kg.cli import main
+from kg.exports import write_network
+from kg.graph import read_graphml
+from kg.report import write_report
+
+
+@pytest.fixture(scope="module")
+def example_report(tmp_path_factory: pytest.TempPathFactory, example_page: Path) -> Path:
+    out = tmp_path_factory.mktemp("example")
+    build([example_page], out)
+    assert main(["analyze", str(out)]) == 0
+    return out / "report"
+
+
+def _section(markdown: str, title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    assert match, f"section {title!r} missing"
+    return match.group(1)
+
+
+def test_example_report_files(example_report: Path) -> None:
+    for name in ("report.md", "report.html", "plots/degree_distribution.png", "tables/communities.csv"):
+        assert (example_report / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("benchmark", ["RewardBench", "ProcessBench", "MiniHack"])
+def test_example_report_names_benchmark(example_report: Path, benchmark: str) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    evaluated = _section(markdown, "Datasets and benchmarks that papers evaluate on")
+    assert f"| {benchmark} | dataset |" in evaluated
+
+
+def test_example_report_names_community(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| 1 \| (\d+) \| (.+) \|$", _section(markdown, "Communities"), re.M)
+    assert rows, "no community 1 row"
+    size, members = rows[0]
+    assert int(size) >= 2
+    assert "reinforcement learning" in members.split(", ")
+
+
+def test_example_report_says_no_dates(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    assert "None of the 71 papers has a date" in _section(markdown, "Counts over time")
+    assert not (example_report / "plots" / "timeline.png").exists()
+
+
+def test_example_html_embeds_plots(example_report: Path) -> None:
+    page = (example_report / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 3
+    assert not re.search(r"""(src|href)=["']?(https?:|plots/)""", page)
+
+
+def test_example_csv_complete(example_report: Path) -> None:
+    with (example_report / "tables" / "top_datasets.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    graph = read_graphml(example_report.parent / "graph.graphml")
+    datasets = [node for node, data in graph.nodes(data=True) if data["type"] == "dataset" and data["papers"]]
+    assert len(rows) == len(datasets)
+
+
+def test_example_csv_ranked(example_report: Path) -> None:
+    with (example_report / "tables" / "top_datasets.csv").open(encoding="utf-8", newline="") as handle:
+        scores = [int(row["score"]) for row in csv.DictReader(handle)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_report_escapes_html(tmp_path: Path) -> None:
+    write_report(analyze(small_graph()), tmp_path, title="<b>kg</b>")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "Vision &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<title>&lt;b&gt;kg&lt;/b&gt;</title>" in page
+
+
+def test_report_escapes_markdown(tmp_path: Path) -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["title"] = "A | B\nC"
+    write_report(analyze(graph), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| A \\| B C |" in markdown
+    assert "<script>" not in markdown
+
+
+def test_report_timeline_plot(tmp_path: Path) -> None:
+    write_report(analyze(small_graph()), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "![Counts over time](plots/timeline.png)" in markdown
+    assert "| group relative policy optimization | 1 | 1 |" in markdown
+
+
+def test_report_one_date(tmp_path: Path) -> None:
+    graph = small_graph()
+    for node in ("paper:p1", "paper:p2", "paper:p3", "paper:p4"):
+        graph.nodes[node]["date"] = "2025-09-11"
+    write_report(analyze(graph), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "All 4 dated papers have the same date (2025-09-11)" in markdown
+
+
+def test_analyze_network_file(tmp_path: Path) -> None:
+    path = tmp_path / "graph.gexf"
+    write_network(small_graph(), path)
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--top", "2"]) == 0
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| 2 | GSM8K | dataset | 2 | entity:gsm8k |" in markdown
+    assert "| 3 |" not in _section(markdown, "Top datasets and benchmarks by papers")
+
+
+def test_analyze_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "graph.json"
+    write_network(small_graph(), path)
+    assert main(["analyze", str(path)]) == 0
+    assert main(["analyze", str(path)]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["analyze", str(path), "--force"]) == 0
+
+
+def test_analyze_missing_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(tmp_path / "absent")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_analyze_invalid_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "graph.graphml"
+    path.write_text("<graphml>", encoding="utf-8")
+    assert main(["analyze", str(path)]) == 1
+    assert "graph.graphml" in capsys.readouterr().err
+
+
+def test_analyze_rejects_undirected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import kg
+
+    path = tmp_path / "projection.json"
+    write_network(kg.cooccurrence(small_graph()), path)
+    assert main(["analyze", str(path)]) == 1
+    assert "undirected graph" in capsys.readouterr().err
