@@ -21,6 +21,8 @@ from kg.viewer import VIEW_MAX_NODES
 # The RDF format names of kg.rdf.RDF_FORMATS, listed here so that `kg --help`
 # does not import rdflib; a test checks that the two lists agree.
 RDF_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "trig", "nquads")
+# The keys of `kg.exports.NETWORK_FORMATS`, repeated so that the command line starts without NetworkX I/O.
+NETWORK_FORMAT_NAMES: tuple[str, ...] = ("graphml", "gexf", "json")
 
 __all__ = ["main"]
 
@@ -287,25 +289,41 @@ def validate(graph: Path, base_iri: str | None) -> None:
 
 @cli.command()
 @click.argument("graph", type=click.Path(path_type=Path))
-@click.option("--format", "rdf_format", required=True, type=click.Choice(RDF_FORMAT_NAMES), help="RDF serialization to write.")
+@click.option(
+    "--format", "export_format", required=True, type=click.Choice(RDF_FORMAT_NAMES + NETWORK_FORMAT_NAMES),
+    help="An RDF serialization, or a network format for Gephi, Cytoscape and NetworkX (graphml, gexf, json node-link).",
+)
 @click.option(
     "-o", "--out", "out_path", default=None, type=click.Path(path_type=Path, dir_okay=False),
-    help="Output file; void.ttl is written beside it. [default: graph.<suffix> beside GRAPH's graph.graphml]",
+    help="Output file. [default: graph.<suffix> (RDF) or network.<suffix> (network formats) beside GRAPH's graph.graphml]",
 )
 @click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
 @click.option("--license", "license_iri", default=None, help="IRI of the data's license, stated in void.ttl. [default: none stated]")
-def export(graph: Path, rdf_format: str, out_path: Path | None, base_iri: str | None, license_iri: str | None) -> None:
-    """Export GRAPH (a build folder or a .graphml file) as RDF.
+def export(graph: Path, export_format: str, out_path: Path | None, base_iri: str | None, license_iri: str | None) -> None:
+    """Export GRAPH (a build folder or a .graphml file) as RDF or as a network file.
 
-    The output file is replaced if it exists. void.ttl beside it describes
-    the output and every other RDF file there with the same name stem.
+    The output file is replaced if it exists. For RDF, void.ttl beside it
+    describes the output and every other RDF file there with the same name
+    stem. Network files keep every attribute and read back unchanged with
+    `kg.load`.
     """
+    if export_format in NETWORK_FORMAT_NAMES:
+        from kg.api import load
+        from kg.exports import NETWORK_FORMATS, write_network
+
+        folder = graph if graph.is_dir() else graph.parent
+        target = out_path if out_path is not None else folder / f"network{NETWORK_FORMATS[export_format]}"
+        removed = write_network(load(graph), target, format=export_format)
+        note = f" ({removed} XML-illegal characters removed)" if removed else ""
+        click.echo(f"wrote       {target}{note}")
+        return
+
     from kg.rdf_export import export_rdf
     from kg.rdf import DEFAULT_BASE_IRI
 
     path, count = export_rdf(
         graph,
-        format=rdf_format,
+        format=export_format,
         out_path=out_path,
         base_iri=DEFAULT_BASE_IRI if base_iri is None else base_iri,
         license_iri=license_iri,

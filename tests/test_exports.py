@@ -182,3 +182,25 @@ def test_invalid_xml_rejected(tmp_path: Path) -> None:
     path.write_text("<graphml><graph>", encoding="utf-8")
     with pytest.raises(InputError, match="invalid graphml network file"):
         read_network(path)
+
+
+# `kg export` with a network format
+
+
+def test_cli_network_names_match() -> None:
+    from kg.cli import NETWORK_FORMAT_NAMES
+
+    assert NETWORK_FORMAT_NAMES == tuple(NETWORK_FORMATS)
+
+
+@pytest.mark.parametrize("format", list(NETWORK_FORMATS))
+def test_cli_export_network(tmp_path: Path, format: str) -> None:
+    from kg.api import load
+    from kg.cli import main
+    from kg.graph import write_graphml
+
+    graph = _sample()
+    write_graphml(graph, tmp_path / "graph.graphml")
+    assert main(["export", str(tmp_path), "--format", format]) == 0
+    exported = load(tmp_path / f"network{NETWORK_FORMATS[format]}")
+    assert sorted(exported.nodes) == sorted(load(tmp_path).nodes)
