@@ -815,6 +815,14 @@ def test_cli_view_filters_leave_nothing(build_folder: Path, capsys: pytest.Captu
     assert not (build_folder / "view.html").exists()
 
 
+def test_cli_view_keeps_input_graph(build_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graphml = build_folder / "graph.graphml"
+    before = graphml.read_bytes()
+    assert main(["view", str(build_folder), "--out", str(graphml)]) == 2
+    assert "input graph" in capsys.readouterr().err
+    assert graphml.read_bytes() == before
+
+
 def test_cli_view_pagerank_legend(build_folder: Path) -> None:
     assert main(["view", str(build_folder), "--size", "pagerank"]) == 0
     assert "grows with PageRank" in (build_folder / "view.html").read_text(encoding="utf-8")
