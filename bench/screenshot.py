@@ -1,8 +1,10 @@
 """Build the example input and save a screenshot of its graph.html for the docs.
 
 The page is opened from disk in Debian's headless Chromium through Playwright,
-after the layout is frozen. The example's Tango paper is searched for, so the
-details panel shows an entity with its papers, links and evidence sentences.
+after the layout is frozen. The result "94.1" (the RewardBench score reported by the
+HelpSteer2-Preference paper) is searched for, so the picture shows a result node with its
+benchmark and model, the short details panel of that result, and the legend
+below the panel.
 
 Usage::
 
@@ -31,7 +33,7 @@ ANIMATION_MS = 800
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "graph.png")
-    parser.add_argument("--search", default="GRPO", help="Name to search for before the screenshot; '' for none.")
+    parser.add_argument("--search", default="94.1", help="Name to search for before the screenshot; '' for none.")
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:

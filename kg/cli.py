@@ -377,6 +377,8 @@ def view(
         selection = "; ".join(part for part in parts if part)
         title = f"kg: {graph}" + (f" ({selection})" if selection else "")
     out = out if out is not None else graphml.parent / "view.html"
+    if out.resolve() == graphml.resolve():
+        raise click.UsageError(f"--out {out} is the input graph. Give another file name, such as view.html.")
     write_html(subgraph, out, title=title, size=size)
     click.echo(f"Wrote {out} ({subgraph.number_of_nodes()} of {full.number_of_nodes()} nodes)")
 @cli.command()

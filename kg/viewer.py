@@ -811,6 +811,7 @@ def _render_page(payload: Mapping[str, Any], *, title: str, graph_edge_count: in
         node_count=len(payload["nodes"]),
         edge_count=len(payload["edges"]),
         implied_edge_count=max(graph_edge_count - len(payload["edges"]), 0),
+        implying_edge_labels=[style.label for name, style in EDGE_STYLES.items() if name in _IMPLIES_MENTION],
         legend_nodes=legend_nodes,
         legend_edges=legend_edges,
         size_measure=payload["sizeMeasure"],
@@ -955,9 +956,10 @@ def _drop_isolated(graph: nx.MultiDiGraph, kept: set[Any]) -> set[Any]:
 def _filter_nodes(graph: nx.MultiDiGraph, *, types: Iterable[str] | None, min_papers: int) -> set[Any]:
     """Return the nodes that pass the type and paper-count filters.
 
-    Entities mentioned in fewer than `min_papers` papers are dropped, and
-    then every node left without neighbours, so that a filtered view of a big
-    corpus does not keep all of its papers.
+    Entities mentioned in fewer than `min_papers` papers are dropped, then
+    the papers that mention none of the remaining entities, and then every
+    node left without neighbours. So a filtered view of a big corpus does not
+    keep all of its papers with their links and results.
     """
     kept = set(graph.nodes)
     if types is not None:
@@ -968,6 +970,15 @@ def _filter_nodes(graph: nx.MultiDiGraph, *, types: Iterable[str] | None, min_pa
             node
             for node in kept
             if graph.nodes[node].get("type") not in ENTITY_TYPES or _paper_count(graph.nodes[node]) >= min_papers
+        }
+        kept -= {
+            node
+            for node in kept
+            if graph.nodes[node].get("type") == "paper"
+            and not any(
+                neighbour in kept and graph.nodes[neighbour].get("type") in ENTITY_TYPES
+                for neighbour in nx.all_neighbors(graph, node)
+            )
         }
     if types is not None or min_papers > 0:
         kept = _drop_isolated(graph, kept)
@@ -984,7 +995,8 @@ def find_node(graph: nx.Graph, name: str) -> Any:
     Raises
     ------
     ConfigError
-        If no node matches; the message lists up to `FOCUS_SUGGESTIONS` close matches.
+        If `name` normalises to an empty key, or if no node matches; the
+        message lists up to `FOCUS_SUGGESTIONS` close matches.
 
     Examples
     --------
@@ -994,6 +1006,8 @@ def find_node(graph: nx.Graph, name: str) -> Any:
     'entity:grpo'
     """
     wanted = entity_key(name)
+    if not wanted:
+        raise ConfigError(f"the focus name {name!r} is empty after normalisation. Give a node's name or alias.")
     titles: dict[str, Any] = {}
     forms: dict[str, str] = {}
     for node, data in graph.nodes(data=True):
@@ -1116,8 +1130,9 @@ def select_subgraph(
         Node types to keep, e.g. ``["paper", "method", "dataset"]``; nodes of
         other types are dropped.
     min_papers : int, default 0
-        Drop entities mentioned in fewer papers. Papers, links, concepts and
-        results are kept while they still have a neighbour.
+        Drop entities mentioned in fewer papers, and the papers that mention
+        none of the entities left. Links, concepts and results are kept while
+        they still have a neighbour.
     max_nodes : int, default VIEW_MAX_NODES
         Maximum number of nodes of the result.
 
@@ -1130,7 +1145,8 @@ def select_subgraph(
     ------
     ConfigError
         If `focus` matches no node or is removed by the filters, if `types`
-        names an unknown type, or if both `top` and `focus` are given.
+        names an unknown type, if the filters remove every node of a
+        non-empty graph, or if both `top` and `focus` are given.
     ValueError
         If a number is out of range.
 
@@ -1166,6 +1182,12 @@ def select_subgraph(
             )
 
     kept = _filter_nodes(graph, types=types, min_papers=min_papers)
+    if not kept and graph.number_of_nodes():
+        raise ConfigError(
+            f"the --types or --min-papers filters leave no nodes of {graph.number_of_nodes()}, because every "
+            "node they keep needs a neighbour that is kept too. Add a type such as method to --types, "
+            "or lower --min-papers."
+        )
     if focus is not None:
         centre = find_node(graph, focus)
         if centre not in kept:

@@ -449,6 +449,15 @@ def test_render_rejects_non_string_title(graph: nx.MultiDiGraph) -> None:
         render_html(graph, title=None)  # type: ignore[arg-type]
 
 
+def test_implied_mentions_note_names_types() -> None:
+    from kg.viewer import _IMPLIES_MENTION
+
+    note = re.search(r'<span title="([^"]*)">\(\+\d+ implied mentions\)', render_html(rich_graph()))
+    assert note is not None
+    for edge_type in _IMPLIES_MENTION:
+        assert EDGE_STYLES[edge_type].label in note.group(1)
+
+
 def test_render_empty_graph() -> None:
     html = render_html(nx.MultiDiGraph())
     assert "0 nodes, 0 edges" in html
@@ -699,6 +708,33 @@ def test_min_papers_filter() -> None:
     assert entities == {entity_node_id(entity_key(name)) for name in ("reinforcement learning", "large language models", "MATH", "accuracy")}
 
 
+def test_min_papers_drops_papers_without_entities() -> None:
+    graph = realistic_graph()
+    graph.add_node(paper_node_id("lonely"), type="paper", paper_id="lonely", title="A paper with a link only")
+    graph.add_node(link_node_id("https://github.com/lonely/code"), type="link", url="https://github.com/lonely/code")
+    graph.add_edge(paper_node_id("lonely"), link_node_id("https://github.com/lonely/code"), key="links_to", type="links_to")
+    view = select_subgraph(graph, min_papers=2)
+    assert paper_node_id("lonely") not in view
+    assert link_node_id("https://github.com/lonely/code") not in view
+
+
+def test_select_rejects_empty_view() -> None:
+    with pytest.raises(ConfigError, match="leave no nodes"):
+        select_subgraph(realistic_graph(), types=["paper"])
+
+
+def test_select_empty_graph_allowed() -> None:
+    assert select_subgraph(nx.MultiDiGraph(), types=["paper"]).number_of_nodes() == 0
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_find_node_rejects_empty_name(name: str) -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_node("entity:", type="method", name="", key="")
+    with pytest.raises(ConfigError, match="empty"):
+        find_node(graph, name)
+
+
 def test_select_rejects_unknown_type() -> None:
     with pytest.raises(ConfigError, match="invalid node type 'foo'"):
         select_subgraph(realistic_graph(), types=["foo"])
@@ -771,6 +807,20 @@ def test_cli_view_missing_graph(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_cli_view_top_and_focus(build_folder: Path) -> None:
     assert main(["view", str(build_folder), "--top", "2", "--focus", "MATH"]) == 2
+
+
+def test_cli_view_filters_leave_nothing(build_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["view", str(build_folder), "--types", "paper"]) == 2
+    assert "leave no nodes" in capsys.readouterr().err
+    assert not (build_folder / "view.html").exists()
+
+
+def test_cli_view_keeps_input_graph(build_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graphml = build_folder / "graph.graphml"
+    before = graphml.read_bytes()
+    assert main(["view", str(build_folder), "--out", str(graphml)]) == 2
+    assert "input graph" in capsys.readouterr().err
+    assert graphml.read_bytes() == before
 
 
 def test_cli_view_pagerank_legend(build_folder: Path) -> None:

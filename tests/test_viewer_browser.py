@@ -408,6 +408,13 @@ def test_browser_panel_evidence(rich: tuple[LoadedPage, dict]) -> None:
     assert "Tango uses reinforcement learning to train the generator and the verifier together." in sentences
 
 
+def test_browser_panel_incoming_names_node(rich: tuple[LoadedPage, dict]) -> None:
+    loaded, payload = rich
+    loaded.click(_index(payload, "concept:framework"))
+    relations = loaded.page.locator("#kg-details .kg-relation").all_text_contents()
+    assert "Tango is a framework" in relations
+
+
 def test_browser_panel_paper_links(rich: tuple[LoadedPage, dict]) -> None:
     loaded, payload = rich
     loaded.click(_index(payload, entity_node_id(entity_key("MATH"))))
