@@ -147,6 +147,18 @@ def test_proposed_name_typed_by_cue(nlp):
     assert found.get("Zorblax") == "dataset"
 
 
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212"])
+def test_unicode_dash_vocabulary_name(nlp, dash):
+    found = entities(nlp, "A study", f"We fine-tune BERT{dash}base on the data.")
+    assert found == {f"BERT{dash}base": "model"}
+
+
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212"])
+def test_unicode_dash_coined_name(nlp, dash):
+    found = entities(nlp, "A study", f"We compare against Qwen2.5{dash}Math{dash}7B and DynLin{dash}UCB.")
+    assert found == {f"Qwen2.5{dash}Math{dash}7B": "model", f"DynLin{dash}UCB": "method"}
+
+
 def test_later_mentions_found(nlp):
     doc = nlp(make_doc(nlp, Paper(id="t", title="A title", abstract="We propose Quokka, a framework. Quokka wins.")))
     assert [span.text for span in doc.spans[ENTITIES_KEY]] == ["Quokka", "Quokka"]

@@ -52,7 +52,7 @@ from spacy.tokens import Doc, Span
 from kg.model import EntityType
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
-from kg.resolve import entity_key, normalize_text
+from kg.resolve import entity_key, normalize_dashes, normalize_text
 
 __all__ = [
     "Candidate",
@@ -402,7 +402,9 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
 
     Tokens of one chunk have no whitespace between them, so "Qwen2.5-Math-7B"
     (three spaCy tokens) is one chunk. Chunks that are only punctuation are
-    dropped; a chunk before a sentence boundary is always `closed`.
+    dropped; a chunk before a sentence boundary is always `closed`. A chunk's
+    text has Unicode dashes replaced by "-", so the name shapes, which split
+    at "-", see "Qwen2.5\u2013Math\u20137B" as "Qwen2.5-Math-7B".
     """
     tokens = list(doc)
     texts = [token.text for token in tokens]
@@ -433,7 +435,7 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
             Chunk(
                 start=begin,
                 end=trimmed_end,
-                text=doc[begin:trimmed_end].text,
+                text=normalize_dashes(doc[begin:trimmed_end].text),
                 closed=trimmed_end < end or boundary or is_last,
                 sentence_start=first == 0 or any(starts[first : begin + 1]),
                 opened=begin > first,
@@ -964,6 +966,10 @@ def _is_junk(doc: Doc, candidate: Candidate) -> bool:
 # The component
 
 
+# Unicode dashes that writers put in names in place of "-": hyphen, non-breaking
+# hyphen, figure dash, en dash, em dash and minus sign.
+_PATTERN_DASHES = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212")
+
 # File of the vocabulary that `EntityRecognizer.to_disk` saves with a pipeline.
 _VOCABULARY_FILE = "vocabulary.tsv"
 
@@ -1043,6 +1049,10 @@ class EntityRecognizer:
             # Case-sensitive: one-token, letters-only names with a capital ("MATH", "Atari").
             case_sensitive = len(pattern) == 1 and form.isalpha() and not form.islower()
             (exact if case_sensitive else folded).setdefault(str(entity_type), []).append(pattern)
+            if "-" in form:
+                # Token attributes keep the dash as written, so "BERT-base" also
+                # needs a pattern per Unicode dash ("BERT\u2013base").
+                folded.setdefault(str(entity_type), []).extend(nlp.make_doc(form.replace("-", dash)) for dash in _PATTERN_DASHES)
             if case_sensitive:
                 self._exact_entries[normalize_text(form)] = (canonical_of[form], entity_type)
             else:
