@@ -386,7 +386,7 @@ class GraphBuilder:
             _add_edge_once(graph, source, target, relation, paper_id, result.evidence)
 
     def graph(self) -> nx.MultiDiGraph:
-        """Merge variants and short forms, set entity and result attributes, link families, return the graph."""
+        """Merge variants, add undefined short-form uses, merge short forms, set attributes, link families, return the graph."""
         if not self._finished:
             self._finished = True
             self._merge_variants()

@@ -363,3 +363,14 @@ def test_acronym_apposition_types_long_form(nlp):
 def test_title_name_with_version(nlp):
     found = entities(nlp, "Hexa FlowNet 2.0: Better Flows", "We describe Hexa FlowNet 2.0 here.")
     assert "Hexa FlowNet 2.0" in found
+
+
+def test_sentence_initial_apposition_name(nlp):
+    found = entities(nlp, "A study", "Tango, a novel framework, addresses mathematical reasoning.")
+    assert found.get("Tango") == "method"
+
+
+@pytest.mark.parametrize("word", ["Here", "Recently", "Overall", "Thus"])
+def test_sentence_initial_adverb_not_name(nlp, word):
+    found = entities(nlp, "A study", f"{word}, a novel framework addresses mathematical reasoning.")
+    assert word not in found

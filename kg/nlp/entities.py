@@ -146,6 +146,17 @@ MAX_APPOSITION_CHUNKS = 4
 
 _CONNECTORS = frozenset({"of", "for", "from", "with", "via", "and", "in", "on", "to", "as", "the", "a"})
 
+# Capitalised words that start sentences as adverbs, not names ("Here, a new
+# benchmark ..."); words ending in "-ly" are adverbs too.
+_SENTENCE_ADVERBS = frozenset(
+    {"here", "thus", "hence", "overall", "first", "second", "third", "then", "next", "instead", "further",
+     "also", "today", "now", "yet", "so", "still", "together", "therefore", "meanwhile", "besides",
+     "otherwise", "again", "later", "finally", "indeed", "nevertheless", "nonetheless", "consequently"}
+)  # fmt: skip
+
+# Words that may follow the cue noun of a sentence-initial apposition ("X, a novel framework for ...").
+_APPOSITION_ENDS = frozenset({",", ".", "for", "that", "which", "to", "designed", "built", "based"})
+
 _DETERMINERS = frozenset({"a", "an", "the", "our", "this", "its", "their", "two", "three", "several"})
 
 # Adjectives skipped between "we propose" and the name ("we propose a novel X").
@@ -753,12 +764,46 @@ def _context_candidates(doc: Doc, chunks: Sequence[Chunk], introductions: Sequen
             # "a new preference dataset, Anyprefer-V1,", "a reward model, P[Love],"
             elif run_end > target and run_end - target <= MAX_APPOSITION_CHUNKS and chunks[run_end - 1].closed:
                 found.append(Candidate(chunks[target].start, chunks[run_end - 1].end, CUE_NOUNS[word], Source.CONTEXT))
+        # "Tango, a novel framework, ...": at the start of a sentence, where a
+        # capital is no evidence of a name, the apposition is.
+        if chunk.sentence_start and end == position and chunk.closed:
+            cue = _sentence_initial_apposition(doc, chunks, position)
+            if cue is not None:
+                found.append(Candidate(chunk.start, chunk.end, cue, Source.CONTEXT))
     # "BAGEL (7B)": a name followed by a parenthesised parameter count is a model
     for chunk, following in zip(chunks, chunks[1:]):
         size_in_brackets = following.opened and doc[following.start - 1].text == "(" and _SIZE.fullmatch(following.text)
         if size_in_brackets and _is_name_chunk(chunk) and shape_type(chunk.text) != EntityType.DATASET:
             found.append(Candidate(chunk.start, chunk.end, EntityType.MODEL, Source.CONTEXT))
     return found
+
+
+def _sentence_initial_apposition(doc: Doc, chunks: Sequence[Chunk], position: int) -> EntityType | None:
+    """Return the cue type of "X, a [modifiers] <cue noun>," for a one-word X that starts a sentence, else None.
+
+    X must be a capitalised word of letters that is not a known non-entity
+    or a sentence adverb ("Here, a ...", "Recently, a ..."), and the cue noun
+    must close the apposition: a comma, "for", "that", "which", "to" or the
+    end of the sentence follows it.
+    """
+    text = chunks[position].text
+    word = text.lower()
+    if not _PLAIN_WORD.fullmatch(text) or word in _NOT_ENTITIES or word in _SENTENCE_ADVERBS or word.endswith("ly"):
+        return None
+    if not _apposition_follows(doc, chunks, position):
+        return None
+    index = chunks[position + 1].end  # the token after "a" or "an"
+    for _ in range(MAX_CUE_MODIFIERS + 1):
+        if index >= len(doc) or doc[index].is_sent_start:
+            return None
+        cue = CUE_NOUNS.get(doc[index].lower_)
+        if cue is not None:
+            closing = index + 1 >= len(doc) or doc[index + 1].is_sent_start or doc[index + 1].lower_ in _APPOSITION_ENDS
+            return cue if closing else None
+        if not doc[index].is_lower:
+            return None
+        index += 1
+    return None
 
 
 def _apposition_follows(doc: Doc, chunks: Sequence[Chunk], position: int) -> bool:
