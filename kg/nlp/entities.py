@@ -782,9 +782,9 @@ def _sentence_initial_apposition(doc: Doc, chunks: Sequence[Chunk], position: in
     """Return the cue type of "X, a [modifiers] <cue noun>," for a one-word X that starts a sentence, else None.
 
     X must be a capitalised word of letters that is not a known non-entity
-    or a sentence adverb ("Here, a ...", "Recently, a ..."), and the cue noun
-    must close the apposition: a comma, "for", "that", "which", "to" or the
-    end of the sentence follows it.
+    or a sentence adverb ("Here, a ...", "Recently, a ..."). The cue noun
+    must end the apposition, so a word of `_APPOSITION_ENDS` or the end of
+    the sentence follows it.
     """
     text = chunks[position].text
     word = text.lower()
