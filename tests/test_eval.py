@@ -418,3 +418,12 @@ def test_write_json_error_names_target(tmp_path: Path) -> None:
     result = EvaluationResult(corpus="c", corpus_format="conll", documents=0, tables=(), mapping=DEFAULT_MAPPINGS["conll"])
     with pytest.raises(KgError, match="scores.json"):
         write_json(result, target)
+
+
+def test_error_examples_ties_in_text_order() -> None:
+    from kg.evaluation.runner import _ErrorTally
+
+    tally = _ErrorTally(["method"])
+    gold = [(name, frozenset({name})) for name in ("zeta", "alpha", "beta")]
+    tally.add_items("method", gold, [])
+    assert tally.most_common()["method"]["missed"] == [("alpha", 1), ("beta", 1), ("zeta", 1)]
