@@ -7,6 +7,7 @@ as one line on standard error with exit status 1; usage errors exit with 2.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -245,6 +246,9 @@ def eval_command(
         raise click.UsageError(f"--input applies to the gold format only; {gold} is {corpus_format}, which contains its text")
     if input_path is not None and not input_path.is_file():
         raise click.BadParameter(f"{input_path}: file not found", param_hint="--input")
+    if json_path is not None:
+        # Checked before the run, which may take minutes, rather than after it.
+        _check_writable_folder(json_path, param_hint="--json")
 
     modes = ("exact", "partial") if match_mode == "both" else (match_mode,)
     result = run_evaluation(
@@ -263,6 +267,17 @@ def eval_command(
     click.echo(format_result(result))
     if json_path is not None:
         write_json(result, json_path)
+def _check_writable_folder(path: Path, *, param_hint: str) -> None:
+    """Raise click.BadParameter unless `path`'s folder exists or can be created, and is writable."""
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{path}: cannot write the file because {folder} is not a folder", param_hint=param_hint)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{path}: cannot write the file because the folder {folder} is not writable", param_hint=param_hint)
+
+
 @cli.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--base-iri", default=None, help="Namespace for the IRIs when GRAPH is a build folder or .graphml file; ends with '/' or '#'.")

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -238,6 +239,8 @@ class GraphBuilder:
         self._long_names: dict[str, Counter[str]] = defaultdict(Counter)
         # Short key -> long key -> the first paper, in input order, that defines the pair.
         self._definer: dict[str, dict[str, str]] = defaultdict(dict)
+        # Short key -> the short form as papers write it in their definitions ("ZQPO").
+        self._short_spellings: dict[str, set[str]] = defaultdict(set)
         # Per entity key: the first paper of each surface form, the reason
         # recorded for each alias that is no spelling variant, and the first
         # mention as (paper id, mention).
@@ -290,6 +293,7 @@ class GraphBuilder:
             self._long_forms[short_key].add(long_key)
             self._long_names[long_key][name_of_key.get(long_key, abbreviation.long)] += 1
             self._definer[short_key][long_key] = min(self._definer[short_key].get(long_key, paper.id), paper.id)
+            self._short_spellings[short_key].add(abbreviation.short)
 
         for entity in extraction.entities:
             self._add_entity(paper.id, entity)
@@ -382,10 +386,11 @@ class GraphBuilder:
             _add_edge_once(graph, source, target, relation, paper_id, result.evidence)
 
     def graph(self) -> nx.MultiDiGraph:
-        """Merge variants and short forms, set entity and result attributes, link families, return the graph."""
+        """Merge variants, add undefined short-form uses, merge short forms, set attributes, link families, return the graph."""
         if not self._finished:
             self._finished = True
             self._merge_variants()
+            self._add_short_form_uses()
             self._merge_short_forms()
             self._set_entity_attributes()
             self._link_families()
@@ -445,6 +450,39 @@ class GraphBuilder:
             metric = graph.nodes[names["metric"]].get("name", "") if names["metric"] else ""
             benchmark = graph.nodes[names["benchmark"]].get("name", "") if names["benchmark"] else ""
             data["label"] = result_label(data["value"], data["unit"], metric, benchmark)
+
+    def _add_short_form_uses(self) -> None:
+        """Add the short forms that papers use without defining them ("RLHF" here, its definition there).
+
+        Each paper's title and abstract are searched for the short forms
+        that another paper defines, written as the definition writes them,
+        as whole words, and with at least `MIN_UNDEFINED_SHORT_FORM_CAPITALS`
+        capitals. A match becomes an entity of the paper with the long form's
+        type, which `_merge_short_forms` then joins to the long form.
+        """
+        papers = sorted(
+            (data["paper_id"], data) for _, data in self._graph.nodes(data=True) if data.get("type") == PAPER_TYPE
+        )
+        for short, spellings in sorted(self._short_spellings.items()):
+            longs = {self._resolve(long) for long in self._long_forms[short]}
+            types = self._types[next(iter(longs))] if len(longs) == 1 else Counter()
+            if not types:
+                continue  # several long forms (the uses stay ambiguous) or an untyped long form
+            entity_type = EntityType(types.most_common(1)[0][0])
+            forms = sorted(form for form in spellings if sum(c.isupper() for c in form) >= MIN_UNDEFINED_SHORT_FORM_CAPITALS)
+            for paper_id, data in papers:
+                if paper_id in self._papers[short] or paper_id in self._papers[next(iter(longs))]:
+                    continue
+                mentions = [
+                    mention
+                    for form in forms
+                    for field in (Field.TITLE, Field.ABSTRACT)
+                    for mention in _whole_word_mentions(data.get(str(field), ""), form, field)
+                ]
+                if mentions:
+                    mentions.sort(key=lambda mention: (mention.field != Field.TITLE, mention.start))
+                    name = mentions[0].text
+                    self._add_entity(paper_id, ExtractedEntity(name=name, key=short, type=entity_type, mentions=tuple(mentions)))
 
     def _merge_short_forms(self) -> None:
         for short, longs in sorted(self._long_forms.items()):
@@ -639,6 +677,28 @@ def build_graph(extractions: Iterable[PaperExtraction]) -> nx.MultiDiGraph:
 # GraphML edge attribute that carries the unique edge id ("e0", "e1", ...).
 # Edge keys repeat ("mentions" on many edges) and GraphML readers such as
 # Gephi treat edges with one id as one edge, so keys cannot be the ids.
+# Minimum capitals of a short form that is linked where no paper defines it:
+# two-letter forms such as "MM" or "RL" mean different things in other fields.
+MIN_UNDEFINED_SHORT_FORM_CAPITALS = 3
+
+# End of a sentence for the evidence of an undefined short form: ".", "!" or "?" and a space.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def _whole_word_mentions(text: str, form: str, field: Field) -> list[Mention]:
+    """Return the mentions of `form` in `text` that are whole words, not part of "ZQPO-style"."""
+    mentions = []
+    for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+        # NOTE: a full stop and a space end a sentence here, which is coarser than
+        # the pipeline's sentencizer ("e.g. RLHF" starts a new sentence after "e.g.").
+        before = [end.end() for end in _SENTENCE_END.finditer(text, 0, match.start())]
+        start = before[-1] if before else 0
+        after = _SENTENCE_END.search(text, match.end())
+        end = after.end() if after else len(text)
+        mentions.append(Mention(form, match.start(), match.end(), field, text[start:end].strip()))
+    return mentions
+
+
 _EDGE_ID = "edge_id"
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "entity_key",
     "is_title_name_of",
     "model_family",
+    "normalize_dashes",
     "normalize_text",
     "preferred_name",
     "variant_key",
@@ -50,6 +51,19 @@ _LETTER_DIGIT_SEPARATOR = re.compile(r"(?<=[^\W\d_]) (?=\d)(?!\d+(?:\.\d+)?[bmkt
 # "is" (analysis).
 _KEEP_S = ("ss", "us", "is")
 
+# Plural endings that add "es" to the singular: "losses", "boxes", "meshes".
+# "-ches" is left out because it is ambiguous ("approaches", but "caches").
+_ES_PLURALS = ("sses", "xes", "shes")
+
+
+def normalize_dashes(text: str) -> str:
+    """Return `text` with every Unicode hyphen and dash replaced by an ASCII hyphen.
+
+    Unlike `normalize_text`, the result has the length of `text`, so character
+    offsets into it are offsets into `text`.
+    """
+    return _DASHES.sub("-", text)
+
 
 def normalize_text(text: str) -> str:
     """Return `text` in NFKC form with ASCII hyphens and single spaces."""
@@ -73,6 +87,8 @@ def _singular(word: str, *, in_phrase: bool) -> str:
     if len(lower) > 3 and lower.endswith("s") and not lower.endswith(_KEEP_S) and lower.isalpha():
         if lower.endswith("ies") and len(lower) > 4:
             return word[:-3] + ("Y" if word[-3:].isupper() else "y")
+        if lower.endswith(_ES_PLURALS):
+            return word[:-2]
         return word[:-1]
     return word
 

@@ -147,6 +147,18 @@ def test_proposed_name_typed_by_cue(nlp):
     assert found.get("Zorblax") == "dataset"
 
 
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212"])
+def test_unicode_dash_vocabulary_name(nlp, dash):
+    found = entities(nlp, "A study", f"We fine-tune BERT{dash}base on the data.")
+    assert found == {f"BERT{dash}base": "model"}
+
+
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212"])
+def test_unicode_dash_coined_name(nlp, dash):
+    found = entities(nlp, "A study", f"We compare against Qwen2.5{dash}Math{dash}7B and DynLin{dash}UCB.")
+    assert found == {f"Qwen2.5{dash}Math{dash}7B": "model", f"DynLin{dash}UCB": "method"}
+
+
 def test_later_mentions_found(nlp):
     doc = nlp(make_doc(nlp, Paper(id="t", title="A title", abstract="We propose Quokka, a framework. Quokka wins.")))
     assert [span.text for span in doc.spans[ENTITIES_KEY]] == ["Quokka", "Quokka"]
@@ -351,3 +363,14 @@ def test_acronym_apposition_types_long_form(nlp):
 def test_title_name_with_version(nlp):
     found = entities(nlp, "Hexa FlowNet 2.0: Better Flows", "We describe Hexa FlowNet 2.0 here.")
     assert "Hexa FlowNet 2.0" in found
+
+
+def test_sentence_initial_apposition_name(nlp):
+    found = entities(nlp, "A study", "Tango, a novel framework, addresses mathematical reasoning.")
+    assert found.get("Tango") == "method"
+
+
+@pytest.mark.parametrize("word", ["Here", "Recently", "Overall", "Thus"])
+def test_sentence_initial_adverb_not_name(nlp, word):
+    found = entities(nlp, "A study", f"{word}, a novel framework addresses mathematical reasoning.")
+    assert word not in found

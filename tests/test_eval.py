@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kg.cli import main
-from kg.errors import ConfigError, InputError
+from kg.errors import ConfigError, InputError, KgError
 from kg.evaluation.corpora import (
     Document,
     GoldSpan,
@@ -18,7 +18,8 @@ from kg.evaluation.corpora import (
     read_scirex,
 )
 from kg.evaluation.mappings import DEFAULT_MAPPINGS, parse_overrides
-from kg.evaluation.runner import evaluate_documents
+from kg.evaluation.report import write_json
+from kg.evaluation.runner import EvaluationResult, evaluate_documents
 from kg.evaluation.scoring import Counts, item_keys, micro_total, score_items, score_spans
 from kg.nlp.pipeline import create_pipeline
 
@@ -395,3 +396,34 @@ def test_cli_scierc_dev(shared_dir: Path, tmp_path: Path) -> None:
         for row in rows.values():
             assert 0.0 <= row["precision"] <= 1.0
             assert 0.0 <= row["recall"] <= 1.0
+
+
+def test_cli_json_unwritable_fails_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gold = tmp_path / "tags.conll"
+    gold.write_text("We O\nuse O\nBERT S-Method\n", encoding="utf-8")
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "scores.json"
+    assert main(["eval", str(gold), "--map", "Method=method", "--json", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert str(out) in captured.err
+    assert "Spans" not in captured.out
+
+
+def test_write_json_error_names_target(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "scores.json"
+    target.mkdir()  # a folder where the file should go makes the final rename fail
+    result = EvaluationResult(corpus="c", corpus_format="conll", documents=0, tables=(), mapping=DEFAULT_MAPPINGS["conll"])
+    with pytest.raises(KgError, match="scores.json"):
+        write_json(result, target)
+
+
+def test_error_examples_ties_in_text_order() -> None:
+    from kg.evaluation.runner import _ErrorTally
+
+    tally = _ErrorTally(["method"])
+    gold = [(name, frozenset({name})) for name in ("zeta", "alpha", "beta")]
+    tally.add_items("method", gold, [])
+    assert tally.most_common()["method"]["missed"] == [("alpha", 1), ("beta", 1), ("zeta", 1)]

@@ -393,3 +393,34 @@ def test_title_name_joins_abstract_name(nlp: Language, example_page: Path) -> No
     (node,) = _node_with_form(graph, "LaRe")
     assert graph.nodes[node]["aliases"] == ["Latent Reward"]
     assert graph.nodes[node]["merge_reasons"] == [{"form": "Latent Reward", "reason": "title", "paper": papers[0].id}]
+
+
+def test_short_form_used_before_definer_paper(nlp: Language) -> None:
+    graph = _build(
+        nlp,
+        ("Scaling agents", "We apply ZQPO to web agents. ZQPO improves the success rate."),
+        ("Zeta quantile policy optimization", "We propose zeta quantile policy optimization (ZQPO), a new algorithm."),
+    )
+    node = entity_node_id(entity_key("zeta quantile policy optimization"))
+    assert graph.nodes[node]["papers"] == ["p1", "p2"]
+    assert graph.has_edge(paper_node_id("p1"), node, key=MENTIONS)
+    assert {"form": "ZQPO", "reason": "abbreviation", "paper": "p2"} in graph.nodes[node]["merge_reasons"]
+
+
+def test_short_form_use_has_evidence(nlp: Language) -> None:
+    abstract = "We apply ZQPO to web agents. ZQPO improves the success rate."
+    graph = _build(nlp, ("Scaling agents", abstract), ("Zeta quantile policy optimization", "We propose zeta quantile policy optimization (ZQPO)."))
+    data = graph.edges[paper_node_id("p1"), entity_node_id(entity_key("zeta quantile policy optimization")), MENTIONS]
+    assert abstract[data["start"] : data["end"]] == "ZQPO"
+    assert data["field"] == "abstract"
+    assert data["sentence"] == "We apply ZQPO to web agents."
+    assert data["count"] == 2
+
+
+def test_short_form_inside_word_not_linked(nlp: Language) -> None:
+    graph = _build(
+        nlp,
+        ("Scaling agents", "We apply ZQPO-style updates and AZQPO."),
+        ("Zeta quantile policy optimization", "We propose zeta quantile policy optimization (ZQPO)."),
+    )
+    assert graph.nodes[entity_node_id(entity_key("zeta quantile policy optimization"))]["papers"] == ["p2"]

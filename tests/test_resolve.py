@@ -22,6 +22,12 @@ from kg.resolve import entity_key, is_title_name_of, model_family, normalize_tex
         ("reward  models", "reward model"),
         ("policies", "policy"),
         ("multi_agent", "multi-agent"),
+        ("policy losses", "policy loss"),
+        ("Bellman processes", "Bellman process"),
+        ("bounding boxes", "bounding box"),
+        ("triangle meshes", "triangle mesh"),
+        ("vector databases", "vector database"),
+        ("KV caches", "KV cache"),
     ],
 )
 def test_entity_key_merges_variants(left: str, right: str) -> None:

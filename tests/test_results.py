@@ -138,6 +138,11 @@ def test_ignored_numbers(nlp, abstract):
     assert results(nlp, abstract) == []
 
 
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"])
+def test_unicode_dash_range_ignored(nlp, dash):
+    assert results(nlp, f"Gains of 12{dash}15% are common.") == []
+
+
 def test_from_to_gives_two(nlp):
     assert [result.value for result in results(nlp, "Accuracy rises from 40% to 60%.")] == ["40", "60"]
 

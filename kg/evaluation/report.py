@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from kg.errors import KgError
 from kg.evaluation.runner import EvaluationResult, ScoreTable
 from kg.io import atomic_write
 
@@ -51,8 +52,18 @@ def format_result(result: EvaluationResult) -> str:
 
 
 def write_json(result: EvaluationResult, path: str | Path) -> None:
-    """Write the scores as a JSON object (written atomically)."""
-    with atomic_write(path) as handle:
-        json.dump(result.to_json(), handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    """Write the scores as a JSON object (written atomically).
+
+    Raises
+    ------
+    KgError
+        If the file cannot be written; the message names `path`, not the
+        temporary file beside it.
+    """
+    try:
+        with atomic_write(path) as handle:
+            json.dump(result.to_json(), handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+    except OSError as err:
+        raise KgError(f"Cannot write the scores to {path}: {err.strerror or err}; choose a path in a writable folder") from err
     logger.info("Wrote %s", path)

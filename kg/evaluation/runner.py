@@ -160,11 +160,20 @@ class _ErrorTally:
     def most_common(self) -> dict[str, dict[str, list[tuple[str, int]]]]:
         return {
             entity_type: {
-                "missed": self.missed[entity_type].most_common(ERROR_EXAMPLES),
-                "spurious": self.spurious[entity_type].most_common(ERROR_EXAMPLES),
+                "missed": _most_common(self.missed[entity_type]),
+                "spurious": _most_common(self.spurious[entity_type]),
             }
             for entity_type in self.missed
         }
+
+
+def _most_common(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Return the `ERROR_EXAMPLES` most frequent texts, ties in text order.
+
+    `Counter.most_common` keeps ties in insertion order, which follows set
+    iteration and so changes with the string hash seed from run to run.
+    """
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:ERROR_EXAMPLES]
 
 
 def _predicted_spans(extraction: PaperExtraction, mapping: LabelMapping) -> Iterator[tuple[int, int, str]]:

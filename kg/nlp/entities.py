@@ -52,7 +52,7 @@ from spacy.tokens import Doc, Span
 from kg.model import EntityType
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
-from kg.resolve import entity_key, normalize_text
+from kg.resolve import entity_key, normalize_dashes, normalize_text
 
 __all__ = [
     "Candidate",
@@ -145,6 +145,17 @@ MAX_APPOSITION_CHUNKS = 4
 # Word lists. All are lower case and compared with token.lower_.
 
 _CONNECTORS = frozenset({"of", "for", "from", "with", "via", "and", "in", "on", "to", "as", "the", "a"})
+
+# Capitalised words that start sentences as adverbs, not names ("Here, a new
+# benchmark ..."); words ending in "-ly" are adverbs too.
+_SENTENCE_ADVERBS = frozenset(
+    {"here", "thus", "hence", "overall", "first", "second", "third", "then", "next", "instead", "further",
+     "also", "today", "now", "yet", "so", "still", "together", "therefore", "meanwhile", "besides",
+     "otherwise", "again", "later", "finally", "indeed", "nevertheless", "nonetheless", "consequently"}
+)  # fmt: skip
+
+# Words that may follow the cue noun of a sentence-initial apposition ("X, a novel framework for ...").
+_APPOSITION_ENDS = frozenset({",", ".", "for", "that", "which", "to", "designed", "built", "based"})
 
 _DETERMINERS = frozenset({"a", "an", "the", "our", "this", "its", "their", "two", "three", "several"})
 
@@ -402,7 +413,9 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
 
     Tokens of one chunk have no whitespace between them, so "Qwen2.5-Math-7B"
     (three spaCy tokens) is one chunk. Chunks that are only punctuation are
-    dropped; a chunk before a sentence boundary is always `closed`.
+    dropped; a chunk before a sentence boundary is always `closed`. A chunk's
+    text has Unicode dashes replaced by "-", so the name shapes, which split
+    at "-", see "Qwen2.5\u2013Math\u20137B" as "Qwen2.5-Math-7B".
     """
     tokens = list(doc)
     texts = [token.text for token in tokens]
@@ -433,7 +446,7 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
             Chunk(
                 start=begin,
                 end=trimmed_end,
-                text=doc[begin:trimmed_end].text,
+                text=normalize_dashes(doc[begin:trimmed_end].text),
                 closed=trimmed_end < end or boundary or is_last,
                 sentence_start=first == 0 or any(starts[first : begin + 1]),
                 opened=begin > first,
@@ -751,12 +764,46 @@ def _context_candidates(doc: Doc, chunks: Sequence[Chunk], introductions: Sequen
             # "a new preference dataset, Anyprefer-V1,", "a reward model, P[Love],"
             elif run_end > target and run_end - target <= MAX_APPOSITION_CHUNKS and chunks[run_end - 1].closed:
                 found.append(Candidate(chunks[target].start, chunks[run_end - 1].end, CUE_NOUNS[word], Source.CONTEXT))
+        # "Tango, a novel framework, ...": at the start of a sentence, where a
+        # capital is no evidence of a name, the apposition is.
+        if chunk.sentence_start and end == position and chunk.closed:
+            cue = _sentence_initial_apposition(doc, chunks, position)
+            if cue is not None:
+                found.append(Candidate(chunk.start, chunk.end, cue, Source.CONTEXT))
     # "BAGEL (7B)": a name followed by a parenthesised parameter count is a model
     for chunk, following in zip(chunks, chunks[1:]):
         size_in_brackets = following.opened and doc[following.start - 1].text == "(" and _SIZE.fullmatch(following.text)
         if size_in_brackets and _is_name_chunk(chunk) and shape_type(chunk.text) != EntityType.DATASET:
             found.append(Candidate(chunk.start, chunk.end, EntityType.MODEL, Source.CONTEXT))
     return found
+
+
+def _sentence_initial_apposition(doc: Doc, chunks: Sequence[Chunk], position: int) -> EntityType | None:
+    """Return the cue type of "X, a [modifiers] <cue noun>," for a one-word X that starts a sentence, else None.
+
+    X must be a capitalised word of letters that is not a known non-entity
+    or a sentence adverb ("Here, a ...", "Recently, a ..."). The cue noun
+    must end the apposition, so a word of `_APPOSITION_ENDS` or the end of
+    the sentence follows it.
+    """
+    text = chunks[position].text
+    word = text.lower()
+    if not _PLAIN_WORD.fullmatch(text) or word in _NOT_ENTITIES or word in _SENTENCE_ADVERBS or word.endswith("ly"):
+        return None
+    if not _apposition_follows(doc, chunks, position):
+        return None
+    index = chunks[position + 1].end  # the token after "a" or "an"
+    for _ in range(MAX_CUE_MODIFIERS + 1):
+        if index >= len(doc) or doc[index].is_sent_start:
+            return None
+        cue = CUE_NOUNS.get(doc[index].lower_)
+        if cue is not None:
+            closing = index + 1 >= len(doc) or doc[index + 1].is_sent_start or doc[index + 1].lower_ in _APPOSITION_ENDS
+            return cue if closing else None
+        if not doc[index].is_lower:
+            return None
+        index += 1
+    return None
 
 
 def _apposition_follows(doc: Doc, chunks: Sequence[Chunk], position: int) -> bool:
@@ -964,6 +1011,10 @@ def _is_junk(doc: Doc, candidate: Candidate) -> bool:
 # The component
 
 
+# Unicode dashes that writers put in names in place of "-": hyphen, non-breaking
+# hyphen, figure dash, en dash, em dash and minus sign.
+_PATTERN_DASHES = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212")
+
 # File of the vocabulary that `EntityRecognizer.to_disk` saves with a pipeline.
 _VOCABULARY_FILE = "vocabulary.tsv"
 
@@ -1043,6 +1094,10 @@ class EntityRecognizer:
             # Case-sensitive: one-token, letters-only names with a capital ("MATH", "Atari").
             case_sensitive = len(pattern) == 1 and form.isalpha() and not form.islower()
             (exact if case_sensitive else folded).setdefault(str(entity_type), []).append(pattern)
+            if "-" in form:
+                # Token attributes keep the dash as written, so "BERT-base" also
+                # needs a pattern per Unicode dash ("BERT\u2013base").
+                folded.setdefault(str(entity_type), []).extend(nlp.make_doc(form.replace("-", dash)) for dash in _PATTERN_DASHES)
             if case_sensitive:
                 self._exact_entries[normalize_text(form)] = (canonical_of[form], entity_type)
             else:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import spacy
+from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
 
 from kg.errors import ConfigError
@@ -44,6 +45,24 @@ def _split_period_after_versions(nlp: Language) -> None:
         logger.warning("The tokenizer's suffix rules are not a regular expression; names such as 'GSM8K.' may keep their period")
         return
     nlp.tokenizer.suffix_search = re.compile(f"{pattern.pattern}|{_PERIOD_AFTER_VERSION}").search
+
+
+# spaCy's English infix rules split a word at "-", an en dash or an em dash
+# before a letter ("BERT-base" is three tokens) but not at the Unicode hyphen
+# (U+2010), the non-breaking hyphen (U+2011) or the minus sign (U+2212), so
+# "BERT\u2010base" stayed one token that no vocabulary pattern matched. This
+# infix splits those three where spaCy splits "-".
+_UNICODE_HYPHEN_INFIX = rf"(?<=[{ALPHA}0-9])[\u2010\u2011\u2212](?=[{ALPHA}])"
+
+
+def _split_unicode_hyphens(nlp: Language) -> None:
+    """Add `_UNICODE_HYPHEN_INFIX` to the tokenizer's infix rules."""
+    infix_finditer = nlp.tokenizer.infix_finditer
+    pattern = getattr(infix_finditer, "__self__", None)
+    if not isinstance(pattern, re.Pattern):
+        logger.warning("The tokenizer's infix rules are not a regular expression; names with Unicode hyphens such as 'BERT\u2010base' may stay one token")
+        return
+    nlp.tokenizer.infix_finditer = re.compile(f"{pattern.pattern}|{_UNICODE_HYPHEN_INFIX}").finditer
 
 
 def create_pipeline(
@@ -105,6 +124,7 @@ def create_pipeline(
         return nlp
 
     _split_period_after_versions(nlp)
+    _split_unicode_hyphens(nlp)
 
     has_sentences = any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer"))
     if not has_sentences:

@@ -62,9 +62,10 @@ _UNIT = r"%|percentage\s+points?\b|percent\b|points?\b|pts?\b|pp\b|p\.p\.|(?<=\d
 
 # The text left of a number must not be a letter, digit or one of these
 # symbols, which glue the number to something else ("v2.1", "pass@1",
-# "Top-1", "12-15", "p<0.01", "1/2").
+# "Top-1", "12-15", "12\u201315", "p<0.01", "1/2"). The dashes are "-" and
+# the Unicode hyphens and dashes U+2010 to U+2014 and the minus sign U+2212.
 RESULT_PATTERN = re.compile(
-    rf"(?<![\w.,/@<>≤≥^*-])(?P<value>{_NUMBER})"
+    rf"(?<![\w.,/@<>≤≥^*\u2010-\u2014\u2212-])(?P<value>{_NUMBER})"
     rf"(?:\s*{_PLUS_MINUS}\s*(?P<spread>{_UNSIGNED}))?"
     rf"(?:\s*(?P<unit>{_UNIT}))?"
     rf"(?:\s*\(?{_PLUS_MINUS}\s*(?P<spread_after>{_UNSIGNED})\s*(?:%|points?\b|pp\b)?\)?)?"
@@ -72,7 +73,7 @@ RESULT_PATTERN = re.compile(
 )
 
 # A number followed by this is the first end of a range ("12-15%", "3–5x").
-_RANGE_AFTER = re.compile(r"\s*[-–—]\s*[-−]?\.?\d")
+_RANGE_AFTER = re.compile(r"\s*[-\u2010-\u2014\u2212]\s*[-−]?\.?\d")
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
