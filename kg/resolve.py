@@ -214,22 +214,25 @@ def is_title_name_of(title_name: str, name: str) -> bool:
     """Return whether a title's name for an artifact is another way of writing `name`.
 
     Titles often write a longer name than the abstract: "RL Tango: ..." for
-    the "Tango" of the abstract, or "Latent Reward: ..." for "LaRe". The
-    test passes when the key of `title_name` ends with the key of `name` at
-    a word boundary. It also passes when `name` is built from the starts of
-    the title name's words. Then `name` splits into at least two parts, each
-    a capital or digit with the lower-case letters after it, and each word
-    of the title name starts with its part. Function words of the title name
-    ("of", "for") may go without a part. A name is
-    never joined to a title name that adds words after it ("Sotopia" is not
-    "Sotopia-RL").
+    the "Tango" of the abstract, or "Collaborative Reward Modeling: ..." for
+    "CRM". The test passes when the key of `title_name` ends with the key of
+    `name` at a word boundary. It also passes when `name` is an acronym of
+    the title name: at least two capitals or digits, each the first letter
+    of one word of the title name, in order. Function words of the title
+    name ("of", "for") may go without a letter. A blend of syllables
+    ("LaRe" for "Latent Reward") does not count: papers use such blends for
+    a framework named after, but distinct from, the title's concept. A name
+    is never joined to a title name that adds words after it ("Sotopia" is
+    not "Sotopia-RL").
 
     Examples
     --------
     >>> is_title_name_of("RL Tango", "Tango")
     True
-    >>> is_title_name_of("Latent Reward", "LaRe")
+    >>> is_title_name_of("Collaborative Reward Modeling", "CRM")
     True
+    >>> is_title_name_of("Latent Reward", "LaRe")
+    False
     >>> is_title_name_of("Sotopia-RL", "Sotopia")
     False
     """
@@ -240,6 +243,8 @@ def is_title_name_of(title_name: str, name: str) -> bool:
         return True
     parts = _NAME_PART.findall(normalize_text(name))
     if len(parts) < 2 or "".join(parts) != re.sub(r"[\W_]", "", normalize_text(name)):
+        return False
+    if any(len(part) > 1 for part in parts):
         return False
     words = [word for word in _SEPARATOR.split(normalize_text(title_name).lower()) if word]
     return _parts_start_words([part.lower() for part in parts], words)

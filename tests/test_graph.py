@@ -387,12 +387,18 @@ def test_family_only_for_models() -> None:
     assert graph.number_of_edges() == 1
 
 
-def test_title_name_joins_abstract_name(nlp: Language, example_page: Path) -> None:
+def test_title_acronym_joins_abstract_name(nlp: Language) -> None:
+    graph = _build(nlp, ("Sparse Quantile Critics: Faster Agents", "We propose SQC. Key to SQC is the concept of Sparse Quantile Critics."))
+    (node,) = _node_with_form(graph, "SQC")
+    assert graph.nodes[node]["aliases"] == ["Sparse Quantile Critics"]
+    assert graph.nodes[node]["merge_reasons"] == [{"form": "Sparse Quantile Critics", "reason": "title", "paper": "p1"}]
+
+
+def test_title_blend_stays_apart(nlp: Language, example_page: Path) -> None:
     papers = [paper for paper in read_daily_papers(example_page) if paper.title.startswith("Latent Reward:")]
     graph = build_graph(kg.extract.extract(papers, nlp))
-    (node,) = _node_with_form(graph, "LaRe")
-    assert graph.nodes[node]["aliases"] == ["Latent Reward"]
-    assert graph.nodes[node]["merge_reasons"] == [{"form": "Latent Reward", "reason": "title", "paper": papers[0].id}]
+    assert len(_node_with_form(graph, "LaRe")) == 1
+    assert _node_with_form(graph, "LaRe") != _node_with_form(graph, "Latent Reward")
 
 
 def test_short_form_used_before_definer_paper(nlp: Language) -> None:

@@ -157,7 +157,7 @@ def test_model_family_none(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("title_name", "name"),
-    [("RL Tango", "Tango"), ("Latent Reward", "LaRe"), ("Collaborative Reward Modeling", "CRM"), ("Reinforcement Learning from Human Feedback", "RLHF")],
+    [("RL Tango", "Tango"), ("Collaborative Reward Modeling", "CRM"), ("Reinforcement Learning from Human Feedback", "RLHF")],
 )
 def test_title_name_joins(title_name: str, name: str) -> None:
     assert is_title_name_of(title_name, name)
@@ -165,7 +165,7 @@ def test_title_name_joins(title_name: str, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("title_name", "name"),
-    [("Sotopia-RL", "Sotopia"), ("Tango", "Tango"), ("Latent Reward Model", "LaRe"), ("Latent Reward", "Lare"), ("Q-Insight", "Q")],
+    [("Sotopia-RL", "Sotopia"), ("Tango", "Tango"), ("Latent Reward", "LaRe"), ("Latent Reward", "Lare"), ("Q-Insight", "Q")],
 )
 def test_title_name_rejects(title_name: str, name: str) -> None:
     assert not is_title_name_of(title_name, name)
