@@ -186,6 +186,37 @@ NOTES = """## How to read these tables
   F1 on SciERC's test split over all six entity types (Beltagy et al., 2019, as
   listed on Papers with Code). kg's rules are not trained on SciERC and score
   four of its types.
+
+## Why SciERC scores low, and what would raise it
+
+kg recognises *named* artifacts: vocabulary names, name shapes (CamelCase,
+digits, "-Bench"), defined abbreviations and context cues ("a benchmark, X").
+SciERC annotates every noun phrase of a category, named or not ("parser",
+"classifier", "data representation", "multiple parsing strategies"), and
+writes "long form ( short form )" as one span where kg keeps two. Rules cannot
+find generic phrases with fuzzy edges without flooding the graph with them, so
+exact-span recall on SciERC stays low while precision on named artifacts (the
+example page) stays high.
+
+The next step is a statistical span recogniser:
+
+- **Model**: a scientific-text transformer of about 110M parameters (SciBERT or
+  similar, through `spacy-transformers`) with spaCy's `span_finder` and
+  `spancat` components, which handle SciERC's nested, multi-word spans better
+  than a BIO tagger.
+- **Data**: SciERC train (350 abstracts), TDMSci and SciREX train, mapped to
+  kg's types by the label mappings of `kg eval` (`kg/evaluation/mappings.py`),
+  plus kg's own gold format for the named-artifact view. Training takes about
+  one GPU-hour; weights must be built by the project, not downloaded at run time.
+- **Plug-in**: the trained component runs before `kg_entities` and writes its
+  own span group; `kg_entities` reads it as its lowest-priority source, below
+  vocabulary, context rules, abbreviations and name shapes, so the documented
+  overlap rule still decides. `kg build --model DIR` loads such a pipeline; the
+  rule-based default stays as it is.
+- **Expected effect** (an estimate, not a measurement): SciERC exact F1 near
+  the published 0.6 range for these four types, TDMSci task and dataset near
+  0.6-0.7, and the example page about unchanged; a confidence threshold keeps
+  generic phrases out of the graph where users want named artifacts only.
 """
 
 
