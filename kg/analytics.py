@@ -12,11 +12,13 @@ shared papers (PageRank, betweenness, communities).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -73,6 +75,10 @@ COUSAGE_MAX_ROWS = 10_000
 # Dates spanning more days than this are counted per month, not per day, so a
 # timeline plot of years stays readable.
 DAILY_TIMELINE_MAX_DAYS = 92
+
+# A paper date the timeline can place: year and month, optionally the day
+# ("2025-09", "2025-09-11", or the start of a timestamp).
+_ISO_DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])(?:-\d{2})?")
 
 _METHOD = str(EntityType.METHOD)
 _MODEL = str(EntityType.MODEL)
@@ -396,15 +402,28 @@ def top_papers(graph: nx.MultiDiGraph, *, top: int | None = None) -> list[Ranked
 def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, top: int = 10) -> Timeline:
     """Count papers per period for the `top` entities with the most dated papers.
 
-    Paper dates are the ISO 8601 ``date`` attributes ("2025-09-11" or a longer
-    timestamp); papers with an empty date are counted as undated. Periods are
-    days ("2025-09-11") when the dates span at most `DAILY_TIMELINE_MAX_DAYS`
-    days, else months ("2025-09").
+    Paper dates are the ISO 8601 ``date`` attributes ("2025-09-11", "2025-09"
+    or a longer timestamp). Papers with an empty date, or one that does not
+    start with a year and a month ("Sep 11", "2025"), are counted as undated.
+    Periods are days ("2025-09-11") when the dates span at most
+    `DAILY_TIMELINE_MAX_DAYS` days, else months ("2025-09"). `periods` runs
+    from the first to the last period without gaps, so a period without
+    papers counts 0.
     """
     dates = {}
+    unreadable = []
     for node, data in graph.nodes(data=True):
-        if data.get("type") == PAPER_TYPE:
-            dates[node] = str(data.get("date") or "")[:10]
+        if data.get("type") != PAPER_TYPE:
+            continue
+        text = str(data.get("date") or "")
+        dates[node] = _iso_date(text)
+        if text and not dates[node]:
+            unreadable.append(text)
+    if unreadable:
+        logger.warning(
+            "%d papers have a date that is not ISO 8601 (for example %r); the timeline counts them as undated",
+            len(unreadable), unreadable[0],
+        )
     dated = {node: date for node, date in dates.items() if date}
     distinct = tuple(sorted(set(dated.values())))
     granularity = "day"
@@ -420,7 +439,8 @@ def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, t
                 counts[entity][dated[paper][:width]] += 1
     totals = {entity: sum(counter.values()) for entity, counter in counts.items()}
     leaders = tuple(_ranked(graph, totals, types=None, top=top))
-    periods = tuple(sorted({period for counter in counts.values() for period in counter}))
+    used = sorted({period for counter in counts.values() for period in counter})
+    periods = tuple(_periods_between(used[0], used[-1], granularity)) if used else ()
     return Timeline(
         granularity=granularity,
         dated_papers=len(dated),
@@ -432,14 +452,40 @@ def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, t
     )
 
 
-def _span_days(first: str, last: str) -> int:
-    from datetime import date
+def _iso_date(text: str) -> str:
+    """Return the "YYYY-MM-DD" or "YYYY-MM" start of `text`, or "" if it has none or names no real day."""
+    match = _ISO_DATE.match(text)
+    if match is None:
+        return ""
+    found = match.group(0)
+    if len(found) == 10:
+        try:
+            date.fromisoformat(found)
+        except ValueError:
+            return ""
+    return found
 
+
+def _span_days(first: str, last: str) -> int:
     try:
         return (date.fromisoformat(last) - date.fromisoformat(first)).days
     except ValueError:
-        # Dates such as "2025-09" or "2025": compare by month instead.
+        # Dates such as "2025-09": compare by month instead.
         return DAILY_TIMELINE_MAX_DAYS + 1
+
+
+def _periods_between(first: str, last: str, granularity: str) -> Iterator[str]:
+    """Yield every day or month from `first` to `last`, both included."""
+    if granularity == "day":
+        day, end = date.fromisoformat(first), date.fromisoformat(last)
+        while day <= end:
+            yield day.isoformat()
+            day += timedelta(days=1)
+        return
+    year, month = int(first[:4]), int(first[5:7])
+    while f"{year:04d}-{month:02d}" <= last:
+        yield f"{year:04d}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 @dataclass

@@ -8,8 +8,11 @@
     tables/*.csv        every ranking in full (UTF-8, header row)
 
 Both documents come from one list of `Section` values. Corpus text (titles,
-entity names, URLs) is escaped for HTML in report.html and for Markdown
-tables in report.md. Every file is written atomically.
+entity names, URLs) is escaped for HTML in report.html and for Markdown in
+report.md. In the CSV tables, a text cell that a spreadsheet would run as a
+formula (it starts with =, +, -, @, tab, carriage return or NUL) gets a
+leading apostrophe, as OWASP ASVS requirement 1.2.10 asks. Every file is
+written atomically.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import csv
 import html
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +49,13 @@ TIMELINE_PLOT_LINES = 8
 PLOT_SIZE = (8.0, 4.0)
 PLOT_DPI = 100
 
+# First characters that make Excel, LibreOffice or Google Sheets read a CSV
+# cell as a formula. Numbers are written as numbers, so only text is guarded.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Markdown characters that start emphasis, strikethrough, links and images
+# (CommonMark 0.31 and GFM); a backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([*_~\[\]])")
+
 
 @dataclass
 class Section:
@@ -64,11 +75,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     with atomic_write(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
 
 
 def _plot(draw: Any) -> bytes:
@@ -249,10 +266,11 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
         [
             f"{with_code} of {len(analysis.code)} proposed methods and models have a code link "
             "(from the entity or a paper that proposes it); "
-            f"{len(analysis.code) - with_code} have none."
+            f"{len(analysis.code) - with_code} have none. The first {min(top, len(code_rows))} by name are shown; "
+            "tables/code_availability.csv lists them all."
         ],
         ["name", "type", "code"],
-        [[row[0], row[1], row[4] or "none"] for row in code_rows],
+        [[row[0], row[1], row[4] or "none"] for row in code_rows[:top]],
     ))
 
     degree_rows = [[degree, count] for degree, count in sorted(analysis.degrees.items())]
@@ -315,7 +333,8 @@ def _timeline_section(analysis: Analysis, tables: dict[str, tuple[list[str], lis
 def _markdown_cell(value: Any) -> str:
     text = " ".join(_fmt(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(sections: Sequence[Section], *, title: str) -> str:

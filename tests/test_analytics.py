@@ -126,7 +126,34 @@ def test_timeline_months() -> None:
     graph.nodes["paper:p3"]["date"] = "2024-01-15T10:00:00Z"
     result = timeline(graph)
     assert result.granularity == "month"
-    assert result.periods == ("2024-01", "2025-09")
+    assert result.periods[0] == "2024-01"
+    assert result.periods[-1] == "2025-09"
+
+
+def test_timeline_fills_empty_months() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "2025-01-15"
+    graph.nodes["paper:p2"]["date"] = "2025-05-10"
+    graph.nodes["paper:p3"]["date"] = ""
+    result = timeline(graph)
+    assert result.periods == ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05")
+    assert [result.counts["entity:grpo"][period] for period in result.periods] == [1, 0, 0, 0, 1]
+
+
+def test_timeline_fills_empty_days() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p2"]["date"] = "2025-09-04"
+    result = timeline(graph)
+    assert result.periods == ("2025-09-01", "2025-09-02", "2025-09-03", "2025-09-04")
+
+
+def test_timeline_ignores_non_iso_dates() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "Sep 1, 2025"
+    graph.nodes["paper:p3"]["date"] = "2025"
+    result = timeline(graph)
+    assert (result.dated_papers, result.undated_papers) == (1, 3)
+    assert result.periods == ("2025-09-02",)
 
 
 def test_timeline_without_dates() -> None:

@@ -95,6 +95,42 @@ def test_report_escapes_markdown(tmp_path: Path) -> None:
     assert "<script>" not in markdown
 
 
+def test_report_markdown_renders_no_markup(tmp_path: Path) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    graph = small_graph()
+    graph.nodes["paper:p1"]["title"] = "*Q** and A* _snake_ ~~old~~ [x](http://127.0.0.1/) ![p](http://127.0.0.1/p.png)"
+    write_report(analyze(graph), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    rendered = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    row = next(line for line in rendered.splitlines() if "snake" in line)
+    assert row == "<td>*Q** and A* _snake_ ~~old~~ [x](http://127.0.0.1/) ![p](http://127.0.0.1/p.png)</td>"
+
+
+def test_report_csv_guards_formulas(tmp_path: Path) -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["title"] = '=HYPERLINK("http://127.0.0.1/","x")'
+    graph.nodes["entity:math"]["name"] = "@SUM(1+1)"
+    graph.nodes["entity:gsm8k"]["name"] = "-2+3"
+    write_report(analyze(graph), tmp_path)
+    with (tmp_path / "tables" / "top_papers.csv").open(encoding="utf-8", newline="") as handle:
+        titles = [row["title"] for row in csv.DictReader(handle)]
+    with (tmp_path / "tables" / "top_datasets.csv").open(encoding="utf-8", newline="") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    assert """'=HYPERLINK("http://127.0.0.1/","x")""" in titles
+    assert "'@SUM(1+1)" in names
+    assert "'-2+3" in names
+
+
+def test_report_code_table_cut_to_top(tmp_path: Path) -> None:
+    write_report(analyze(small_graph(), top=1), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    section = _section(markdown, "Proposed methods and models with and without code")
+    assert "| Dr. GRPO | method | none |" in section
+    assert "Tango" not in section.split("|---|---|---|")[1]
+    with (tmp_path / "tables" / "code_availability.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 2
+
+
 def test_report_timeline_plot(tmp_path: Path) -> None:
     write_report(analyze(small_graph()), tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
