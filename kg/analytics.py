@@ -24,17 +24,19 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from kg.api import ENTITY_TYPES, _entity_papers, cooccurrence, evaluation_graph
-from kg.graph import EVALUATED_ON, HAS_CODE, PAPER_TYPE, PROPOSES
+from kg.graph import EVALUATED_ON, HAS_CODE, ON_DATASET, PAPER_TYPE, PROPOSES, RESULT_TYPE, VARIANT_OF
 from kg.model import EntityType
 
 __all__ = [
     "Analysis",
     "BETWEENNESS_EXACT_MAX_NODES",
+    "BenchmarkResult",
     "BETWEENNESS_SAMPLES",
     "Community",
     "Ranked",
     "Timeline",
     "analyze",
+    "benchmark_results",
     "betweenness",
     "code_availability",
     "communities",
@@ -42,6 +44,7 @@ __all__ = [
     "degree_distribution",
     "evaluated_datasets",
     "evaluation_pairs",
+    "families",
     "neighbour_counts",
     "pagerank",
     "timeline",
@@ -108,6 +111,16 @@ class Community:
     @property
     def size(self) -> int:
         return len(self.members)
+
+
+class BenchmarkResult(NamedTuple):
+    """A number a paper reports on a dataset or benchmark (a ``result`` node with an ``on_dataset`` edge)."""
+
+    benchmark: Ranked
+    node: Any
+    result: str
+    subject: str
+    paper: str
 
 
 @dataclass(frozen=True)
@@ -375,6 +388,72 @@ def code_availability(graph: nx.MultiDiGraph, *, types: Collection[str] = (_METH
     return rows
 
 
+def families(graph: nx.MultiDiGraph) -> list[tuple[Ranked, list[Ranked]]]:
+    """List model and method families with their variants, from ``variant_of`` edges.
+
+    A family node (Qwen2.5) is often mentioned by no paper itself, because
+    papers name a variant (Qwen2.5-7B). Its score is therefore the number of
+    papers that reach the family or any of its variants.
+
+    Returns
+    -------
+    list of (Ranked, list of Ranked)
+        Each family with its variants (score = their own number of papers,
+        most first), families with the most papers first, then by id.
+    """
+    variants_of: dict[Any, set[Any]] = defaultdict(set)
+    for source, target, edge_type in graph.edges(data="type"):
+        if edge_type == VARIANT_OF:
+            variants_of[target].add(source)
+    members = set(variants_of) | {variant for variants in variants_of.values() for variant in variants}
+    papers = _entity_papers(graph, frozenset(graph.nodes[node].get("type") for node in members))
+    rows = []
+    for family, variants in variants_of.items():
+        reached = set(papers.get(family, ()))
+        for variant in variants:
+            reached |= papers.get(variant, set())
+        ranked = _ranked(graph, {variant: len(papers.get(variant, ())) for variant in variants}, types=None, top=None)
+        data = graph.nodes[family]
+        rows.append((Ranked(family, _name(data, family), data.get("type", ""), float(len(reached))), ranked))
+    rows.sort(key=lambda row: (-row[0].score, str(row[0].node)))
+    return rows
+
+
+def benchmark_results(graph: nx.MultiDiGraph) -> list[BenchmarkResult]:
+    """List the results that papers report on datasets and benchmarks.
+
+    Returns
+    -------
+    list of BenchmarkResult
+        One per ``on_dataset`` edge from a result node: the dataset (score =
+        its number of results), the result's label, the name of the entity
+        it measures ("" when the paper's own method), and the paper's title.
+        Datasets with the most results first, then by name and result id.
+    """
+    node_types = graph.nodes(data="type")
+    found = []
+    for source, target, edge_type in graph.edges(data="type"):
+        if edge_type == ON_DATASET and node_types[source] == RESULT_TYPE:
+            found.append((source, target))
+    per_dataset = Counter(target for _, target in found)
+    rows = []
+    for result, dataset in found:
+        data = graph.nodes[result]
+        subject = f"entity:{data.get('subject')}"
+        paper_id = str(data.get("paper") or "")
+        paper = f"paper:{paper_id}"
+        dataset_data = graph.nodes[dataset]
+        rows.append(BenchmarkResult(
+            benchmark=Ranked(dataset, _name(dataset_data, dataset), dataset_data.get("type", ""), float(per_dataset[dataset])),
+            node=result,
+            result=str(data.get("label") or result),
+            subject=_name(graph.nodes[subject], subject) if data.get("subject") and subject in graph else "",
+            paper=str(graph.nodes[paper].get("title") or paper_id) if paper in graph else paper_id,
+        ))
+    rows.sort(key=lambda row: (-row.benchmark.score, row.benchmark.name.casefold(), str(row.node)))
+    return rows
+
+
 def neighbour_counts(graph: nx.MultiDiGraph) -> dict[Any, int]:
     """Return each node's number of distinct neighbours, ignoring direction and parallel edges."""
     if graph.is_directed():
@@ -506,6 +585,8 @@ class Analysis:
     communities: list[Community]
     cousage: list[tuple[Ranked, Ranked, int]]
     code: list[tuple[Ranked, list[str]]]
+    families: list[tuple[Ranked, list[Ranked]]]
+    results: list[BenchmarkResult]
     degrees: Counter[int]
     top_papers: list[Ranked]
     timeline: Timeline
@@ -569,6 +650,10 @@ def analyze(
         pairs = cousage_pairs(graph, top=max(top, COUSAGE_MAX_ROWS))
     with step("code"):
         code = code_availability(graph)
+    with step("families"):
+        found_families = families(graph)
+    with step("results"):
+        results = benchmark_results(graph)
     with step("degrees"):
         degrees = degree_distribution(graph)
         papers = top_papers(graph)
@@ -586,6 +671,8 @@ def analyze(
         communities=found,
         cousage=pairs,
         code=code,
+        families=found_families,
+        results=results,
         degrees=degrees,
         top_papers=papers,
         timeline=dated,

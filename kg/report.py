@@ -43,7 +43,8 @@ REPORT_FILES: tuple[str, ...] = (MARKDOWN_FILE, HTML_FILE, PLOTS_DIR, TABLES_DIR
 
 # Members named per community in the report; the CSV lists them all.
 COMMUNITY_NAMES_SHOWN = 8
-# Entities drawn in the timeline plot; more lines are unreadable.
+# Entities drawn in the timeline plot and shown as columns of its table;
+# more lines or columns are unreadable. tables/timeline.csv has them all.
 TIMELINE_PLOT_LINES = 8
 # Plot size in inches at 100 dpi: 800 x 400 pixels.
 PLOT_SIZE = (8.0, 4.0)
@@ -108,11 +109,14 @@ def _plot(draw: Any) -> bytes:
 
 def _bar_plot(labels: Sequence[str], values: Sequence[float], xlabel: str) -> bytes:
     def draw(axes: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         positions = range(len(labels))
         axes.barh(list(positions), list(values), color="#4c72b0")
         axes.set_yticks(list(positions), [label[:40] for label in labels], fontsize=8)
         axes.invert_yaxis()
         axes.set_xlabel(xlabel)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
     return _plot(draw)
 
@@ -131,11 +135,17 @@ def _timeline_plot(analysis: Analysis) -> bytes:
     timeline = analysis.timeline
 
     def draw(axes: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         periods = list(timeline.periods)
         for entity in timeline.entities[:TIMELINE_PLOT_LINES]:
             counts = timeline.counts[entity.node]
             axes.plot(periods, [counts.get(period, 0) for period in periods], marker="o", label=entity.name[:30])
+        axes.set_xlabel(timeline.granularity)
         axes.set_ylabel("papers")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        # Label at most about 24 periods, so the dates of a long timeline do not overlap.
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=24, integer=True))
         axes.tick_params(axis="x", labelrotation=45, labelsize=7)
         axes.legend(fontsize=7)
 
@@ -273,6 +283,34 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
         [[row[0], row[1], row[4] or "none"] for row in code_rows[:top]],
     ))
 
+    family_rows = [
+        [family.name, int(family.score), len(variants), ", ".join(variant.name for variant in variants), family.node]
+        for family, variants in analysis.families
+    ]
+    tables["families.csv"] = (["family", "papers", "variants", "variant_names", "node"], family_rows)
+    sections.append(Section(
+        "Model families",
+        [
+            "Families joined by variant_of edges (Qwen2.5-7B is a variant of Qwen2.5). "
+            "Papers: those that mention the family or any of its variants; papers usually name a variant, "
+            "so the family node itself has few papers or none."
+        ],
+        ["family", "papers", "variants", "variant names"],
+        [row[:4] for row in family_rows[:top]],
+    ))
+
+    result_rows = [[row.benchmark.name, row.result, row.subject, row.paper, row.node] for row in analysis.results]
+    tables["benchmark_results.csv"] = (["benchmark", "result", "subject", "paper", "node"], result_rows)
+    sections.append(Section(
+        "Results reported on benchmarks",
+        [
+            f"{len(result_rows)} numbers that papers report on a dataset or benchmark; subject is the method "
+            "or model measured, empty when it is the paper's own. Benchmarks with the most results first."
+        ],
+        ["benchmark", "result", "subject", "paper"],
+        [row[:4] for row in result_rows[:top]],
+    ))
+
     degree_rows = [[degree, count] for degree, count in sorted(analysis.degrees.items())]
     tables["degree_distribution.csv"] = (["degree", "nodes"], degree_rows)
     section = Section(
@@ -317,15 +355,19 @@ def _timeline_section(analysis: Analysis, tables: dict[str, tuple[list[str], lis
         )
     else:
         section.paragraphs.append(
-            f"Papers per {timeline.granularity} for the most mentioned entities; "
-            f"{timeline.dated_papers} papers have a date and {timeline.undated_papers} have none."
+            f"Papers per {timeline.granularity} for the {len(timeline.entities[:TIMELINE_PLOT_LINES])} entities "
+            f"with the most dated papers (tables/timeline.csv has {len(timeline.entities)}); "
+            f"papers with an ISO 8601 date: {timeline.dated_papers}; without one (no date or another format): "
+            f"{timeline.undated_papers}."
         )
         if plots:
             section.plot, section.plot_png = "timeline.png", _timeline_plot(analysis)
-        section.header = ["name", *timeline.periods]
+        # One row per period, because a day-by-day timeline has up to 93 periods.
+        shown = timeline.entities[:TIMELINE_PLOT_LINES]
+        section.header = ["period", *(entity.name for entity in shown)]
         section.rows = [
-            [entity.name, *(timeline.counts[entity.node].get(period, 0) for period in timeline.periods)]
-            for entity in timeline.entities[: analysis.top]
+            [period, *(timeline.counts[entity.node].get(period, 0) for entity in shown)]
+            for period in timeline.periods
         ]
     return section
 

@@ -8,12 +8,14 @@ import kg
 from analytics_samples import small_graph
 from kg import analytics
 from kg.analytics import (
+    benchmark_results,
     betweenness,
     code_availability,
     communities,
     cousage_pairs,
     degree_distribution,
     evaluated_datasets,
+    families,
     pagerank,
     timeline,
     top_by_papers,
@@ -163,6 +165,32 @@ def test_timeline_without_dates() -> None:
     result = timeline(graph)
     assert result.distinct_dates == ()
     assert result.periods == ()
+
+
+def _with_family(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    graph.add_node("entity:vit b", type="model", label="ViT-B", name="ViT-B", key="vit b", papers=["p4"])
+    graph.add_edge("paper:p4", "entity:vit b", key="mentions", type="mentions", paper="p4")
+    graph.add_edge("entity:vit b", "entity:vit", key="variant_of", type="variant_of", paper="p4")
+    return graph
+
+
+def test_families_count_variant_papers() -> None:
+    [(family, variants)] = families(_with_family(small_graph()))
+    assert (family.name, family.score) == ("ViT", 2.0)
+    assert [(variant.name, variant.score) for variant in variants] == [("ViT-B", 1.0)]
+
+
+def test_families_empty_without_variants() -> None:
+    assert families(small_graph()) == []
+
+
+def test_benchmark_results_follow_on_dataset() -> None:
+    graph = small_graph()
+    graph.add_edge("result:p1:1", "entity:gsm8k", key="on_dataset", type="on_dataset", paper="p1")
+    [row] = benchmark_results(graph)
+    assert (row.benchmark.name, row.result, row.subject, row.paper) == (
+        "GSM8K", "94.1 % accuracy on GSM8K", "Tango", "Tango: RL for reasoning"
+    )
 
 
 def test_analyze_empty_graph() -> None:

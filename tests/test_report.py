@@ -52,6 +52,16 @@ def test_example_report_names_community(example_report: Path) -> None:
     assert "reinforcement learning" in members.split(", ")
 
 
+def test_example_report_lists_families(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    assert re.search(r"^\| Qwen2\.5 \| \d+ \| .*Qwen2\.5-3B", _section(markdown, "Model families"), re.M)
+
+
+def test_example_report_lists_results(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    assert "| RewardBench | 94.1 on RewardBench | Llama-3.1-70B-Instruct |" in _section(markdown, "Results reported on benchmarks")
+
+
 def test_example_report_says_no_dates(example_report: Path) -> None:
     markdown = (example_report / "report.md").read_text(encoding="utf-8")
     assert "None of the 71 papers has a date" in _section(markdown, "Counts over time")
@@ -135,7 +145,19 @@ def test_report_timeline_plot(tmp_path: Path) -> None:
     write_report(analyze(small_graph()), tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "![Counts over time](plots/timeline.png)" in markdown
-    assert "| group relative policy optimization | 1 | 1 |" in markdown
+    assert "| period | group relative policy optimization | GSM8K | MATH |" in markdown
+    assert "| 2025-09-01 | 1 | 1 | 1 |" in markdown
+
+
+def test_report_timeline_rows_are_periods(tmp_path: Path) -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "2025-01-15"
+    graph.nodes["paper:p2"]["date"] = "2025-12-10"
+    write_report(analyze(graph), tmp_path)
+    section = _section((tmp_path / "report.md").read_text(encoding="utf-8"), "Counts over time")
+    header = next(line for line in section.splitlines() if line.startswith("| period |"))
+    assert header.count("|") == 10
+    assert "| 2025-06 | 0 | 0 | 0 |" in section
 
 
 def test_report_one_date(tmp_path: Path) -> None:
