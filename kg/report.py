@@ -11,8 +11,8 @@ Both documents come from one list of `Section` values. Corpus text (titles,
 entity names, URLs) is escaped for HTML in report.html and for Markdown in
 report.md. In the CSV tables, a text cell that a spreadsheet would run as a
 formula (it starts with =, +, -, @, tab, carriage return or NUL) gets a
-leading apostrophe, as OWASP ASVS requirement 1.2.10 asks. Every file is
-written atomically.
+leading apostrophe. OWASP ASVS requirement 1.2.10 lists these characters
+except carriage return. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ REPORT_FILES: tuple[str, ...] = (MARKDOWN_FILE, HTML_FILE, PLOTS_DIR, TABLES_DIR
 
 # Members named per community in the report; the CSV lists them all.
 COMMUNITY_NAMES_SHOWN = 8
-# Entities drawn in the timeline plot and shown as columns of its table;
-# more lines or columns are unreadable. tables/timeline.csv has them all.
+# Entities drawn in the timeline plot and shown as columns of its table,
+# because more lines or columns are unreadable. tables/timeline.csv has all.
 TIMELINE_PLOT_LINES = 8
 # Plot size in inches at 100 dpi: 800 x 400 pixels.
 PLOT_SIZE = (8.0, 4.0)
@@ -54,7 +54,7 @@ PLOT_DPI = 100
 # cell as a formula. Numbers are written as numbers, so only text is guarded.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Markdown characters that start emphasis, strikethrough, links and images
-# (CommonMark 0.31 and GFM); a backslash makes each one literal.
+# in CommonMark 0.31 and GFM. A backslash makes each one literal.
 _MARKDOWN_SPECIAL = re.compile(r"([*_~\[\]])")
 
 
@@ -439,7 +439,9 @@ def write_report(analysis: Analysis, out_dir: str | Path, *, title: str = "kg an
     analysis : Analysis
         From `kg.analytics.analyze`.
     out_dir : path
-        Created if missing; files of an earlier report are replaced.
+        Created if missing. Files of an earlier report are replaced, and its
+        PNG plots and CSV tables that this report does not write are removed,
+        so plots/ and tables/ never mix two graphs. Other files are kept.
     title : str
         Heading of both documents (escaped).
     plots : bool
@@ -468,5 +470,16 @@ def write_report(analysis: Analysis, out_dir: str | Path, *, title: str = "kg an
         with atomic_write(path) as handle:
             handle.write(text)
         written.append(path)
+    _remove_stale(out_dir, written)
     logger.info("Wrote the report to %s (%d files)", out_dir, len(written))
     return written
+
+
+def _remove_stale(out_dir: Path, written: Sequence[Path]) -> None:
+    """Delete the plots and tables of an earlier report that this one did not write."""
+    keep = set(written)
+    for folder, pattern in ((PLOTS_DIR, "*.png"), (TABLES_DIR, "*.csv")):
+        for path in (out_dir / folder).glob(pattern):
+            if path not in keep:
+                logger.info("Removing %s, left from an earlier report", path)
+                path.unlink()

@@ -187,6 +187,17 @@ def test_analyze_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["analyze", str(path), "--force"]) == 0
 
 
+def test_report_replaces_stale_files(tmp_path: Path) -> None:
+    write_report(analyze(small_graph()), tmp_path)
+    graph = small_graph()
+    for node in ("paper:p1", "paper:p2", "paper:p3"):
+        graph.nodes[node]["date"] = ""
+    (tmp_path / "plots" / "notes.txt").write_text("mine", encoding="utf-8")
+    write_report(analyze(graph), tmp_path)
+    assert not (tmp_path / "plots" / "timeline.png").exists()
+    assert (tmp_path / "plots" / "notes.txt").exists()
+
+
 def test_analyze_missing_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", str(tmp_path / "absent")]) == 2
     assert "not found" in capsys.readouterr().err
