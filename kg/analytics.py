@@ -12,27 +12,31 @@ shared papers (PageRank, betweenness, communities).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import networkx as nx
 
 from kg.api import ENTITY_TYPES, _entity_papers, cooccurrence, evaluation_graph
-from kg.graph import EVALUATED_ON, HAS_CODE, PAPER_TYPE, PROPOSES
+from kg.graph import EVALUATED_ON, HAS_CODE, ON_DATASET, PAPER_TYPE, PROPOSES, RESULT_TYPE, VARIANT_OF
 from kg.model import EntityType
 
 __all__ = [
     "Analysis",
     "BETWEENNESS_EXACT_MAX_NODES",
+    "BenchmarkResult",
     "BETWEENNESS_SAMPLES",
     "Community",
     "Ranked",
     "Timeline",
     "analyze",
+    "benchmark_results",
     "betweenness",
     "code_availability",
     "communities",
@@ -40,6 +44,7 @@ __all__ = [
     "degree_distribution",
     "evaluated_datasets",
     "evaluation_pairs",
+    "families",
     "neighbour_counts",
     "pagerank",
     "timeline",
@@ -74,6 +79,10 @@ COUSAGE_MAX_ROWS = 10_000
 # timeline plot of years stays readable.
 DAILY_TIMELINE_MAX_DAYS = 92
 
+# A paper date the timeline can place: year and month, optionally the day
+# ("2025-09", "2025-09-11", or the start of a timestamp).
+_ISO_DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])(?:-\d{2})?")
+
 _METHOD = str(EntityType.METHOD)
 _MODEL = str(EntityType.MODEL)
 _DATASET = str(EntityType.DATASET)
@@ -102,6 +111,16 @@ class Community:
     @property
     def size(self) -> int:
         return len(self.members)
+
+
+class BenchmarkResult(NamedTuple):
+    """A number a paper reports on a dataset or benchmark (a ``result`` node with an ``on_dataset`` edge)."""
+
+    benchmark: Ranked
+    node: Any
+    result: str
+    subject: str
+    paper: str
 
 
 @dataclass(frozen=True)
@@ -369,6 +388,72 @@ def code_availability(graph: nx.MultiDiGraph, *, types: Collection[str] = (_METH
     return rows
 
 
+def families(graph: nx.MultiDiGraph) -> list[tuple[Ranked, list[Ranked]]]:
+    """List model and method families with their variants, from ``variant_of`` edges.
+
+    A family node (Qwen2.5) is often mentioned by no paper itself, because
+    papers name a variant (Qwen2.5-7B). Its score is therefore the number of
+    papers that reach the family or any of its variants.
+
+    Returns
+    -------
+    list of (Ranked, list of Ranked)
+        Each family with its variants (score = their own number of papers,
+        most first), families with the most papers first, then by id.
+    """
+    variants_of: dict[Any, set[Any]] = defaultdict(set)
+    for source, target, edge_type in graph.edges(data="type"):
+        if edge_type == VARIANT_OF:
+            variants_of[target].add(source)
+    members = set(variants_of) | {variant for variants in variants_of.values() for variant in variants}
+    papers = _entity_papers(graph, frozenset(graph.nodes[node].get("type") for node in members))
+    rows = []
+    for family, variants in variants_of.items():
+        reached = set(papers.get(family, ()))
+        for variant in variants:
+            reached |= papers.get(variant, set())
+        ranked = _ranked(graph, {variant: len(papers.get(variant, ())) for variant in variants}, types=None, top=None)
+        data = graph.nodes[family]
+        rows.append((Ranked(family, _name(data, family), data.get("type", ""), float(len(reached))), ranked))
+    rows.sort(key=lambda row: (-row[0].score, str(row[0].node)))
+    return rows
+
+
+def benchmark_results(graph: nx.MultiDiGraph) -> list[BenchmarkResult]:
+    """List the results that papers report on datasets and benchmarks.
+
+    Returns
+    -------
+    list of BenchmarkResult
+        One per ``on_dataset`` edge from a result node: the dataset (score =
+        its number of results), the result's label, the name of the entity
+        it measures ("" when the paper's own method), and the paper's title.
+        Datasets with the most results first, then by name and result id.
+    """
+    node_types = graph.nodes(data="type")
+    found = []
+    for source, target, edge_type in graph.edges(data="type"):
+        if edge_type == ON_DATASET and node_types[source] == RESULT_TYPE:
+            found.append((source, target))
+    per_dataset = Counter(target for _, target in found)
+    rows = []
+    for result, dataset in found:
+        data = graph.nodes[result]
+        subject = f"entity:{data.get('subject')}"
+        paper_id = str(data.get("paper") or "")
+        paper = f"paper:{paper_id}"
+        dataset_data = graph.nodes[dataset]
+        rows.append(BenchmarkResult(
+            benchmark=Ranked(dataset, _name(dataset_data, dataset), dataset_data.get("type", ""), float(per_dataset[dataset])),
+            node=result,
+            result=str(data.get("label") or result),
+            subject=_name(graph.nodes[subject], subject) if data.get("subject") and subject in graph else "",
+            paper=str(graph.nodes[paper].get("title") or paper_id) if paper in graph else paper_id,
+        ))
+    rows.sort(key=lambda row: (-row.benchmark.score, row.benchmark.name.casefold(), str(row.node)))
+    return rows
+
+
 def neighbour_counts(graph: nx.MultiDiGraph) -> dict[Any, int]:
     """Return each node's number of distinct neighbours, ignoring direction and parallel edges."""
     if graph.is_directed():
@@ -396,15 +481,28 @@ def top_papers(graph: nx.MultiDiGraph, *, top: int | None = None) -> list[Ranked
 def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, top: int = 10) -> Timeline:
     """Count papers per period for the `top` entities with the most dated papers.
 
-    Paper dates are the ISO 8601 ``date`` attributes ("2025-09-11" or a longer
-    timestamp); papers with an empty date are counted as undated. Periods are
-    days ("2025-09-11") when the dates span at most `DAILY_TIMELINE_MAX_DAYS`
-    days, else months ("2025-09").
+    Paper dates are the ISO 8601 ``date`` attributes ("2025-09-11", "2025-09"
+    or a longer timestamp). Papers with an empty date, or one that does not
+    start with a year and a month ("Sep 11", "2025"), are counted as undated.
+    Periods are days ("2025-09-11") when the dates span at most
+    `DAILY_TIMELINE_MAX_DAYS` days, else months ("2025-09"). `periods` runs
+    from the first to the last period without gaps, so a period without
+    papers counts 0.
     """
     dates = {}
+    unreadable = []
     for node, data in graph.nodes(data=True):
-        if data.get("type") == PAPER_TYPE:
-            dates[node] = str(data.get("date") or "")[:10]
+        if data.get("type") != PAPER_TYPE:
+            continue
+        text = str(data.get("date") or "")
+        dates[node] = _iso_date(text)
+        if text and not dates[node]:
+            unreadable.append(text)
+    if unreadable:
+        logger.warning(
+            "%d papers have a date that is not ISO 8601 (for example %r); the timeline counts them as undated",
+            len(unreadable), unreadable[0],
+        )
     dated = {node: date for node, date in dates.items() if date}
     distinct = tuple(sorted(set(dated.values())))
     granularity = "day"
@@ -420,7 +518,8 @@ def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, t
                 counts[entity][dated[paper][:width]] += 1
     totals = {entity: sum(counter.values()) for entity, counter in counts.items()}
     leaders = tuple(_ranked(graph, totals, types=None, top=top))
-    periods = tuple(sorted({period for counter in counts.values() for period in counter}))
+    used = sorted({period for counter in counts.values() for period in counter})
+    periods = tuple(_periods_between(used[0], used[-1], granularity)) if used else ()
     return Timeline(
         granularity=granularity,
         dated_papers=len(dated),
@@ -432,14 +531,40 @@ def timeline(graph: nx.MultiDiGraph, *, types: Collection[str] = ENTITY_TYPES, t
     )
 
 
-def _span_days(first: str, last: str) -> int:
-    from datetime import date
+def _iso_date(text: str) -> str:
+    """Return the "YYYY-MM-DD" or "YYYY-MM" start of `text`, or "" if it has none or names no real day."""
+    match = _ISO_DATE.match(text)
+    if match is None:
+        return ""
+    found = match.group(0)
+    if len(found) == 10:
+        try:
+            date.fromisoformat(found)
+        except ValueError:
+            return ""
+    return found
 
+
+def _span_days(first: str, last: str) -> int:
     try:
         return (date.fromisoformat(last) - date.fromisoformat(first)).days
     except ValueError:
-        # Dates such as "2025-09" or "2025": compare by month instead.
+        # Dates such as "2025-09": compare by month instead.
         return DAILY_TIMELINE_MAX_DAYS + 1
+
+
+def _periods_between(first: str, last: str, granularity: str) -> Iterator[str]:
+    """Yield every day or month from `first` to `last`, both included."""
+    if granularity == "day":
+        day, end = date.fromisoformat(first), date.fromisoformat(last)
+        while day <= end:
+            yield day.isoformat()
+            day += timedelta(days=1)
+        return
+    year, month = int(first[:4]), int(first[5:7])
+    while f"{year:04d}-{month:02d}" <= last:
+        yield f"{year:04d}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 @dataclass
@@ -460,6 +585,8 @@ class Analysis:
     communities: list[Community]
     cousage: list[tuple[Ranked, Ranked, int]]
     code: list[tuple[Ranked, list[str]]]
+    families: list[tuple[Ranked, list[Ranked]]]
+    results: list[BenchmarkResult]
     degrees: Counter[int]
     top_papers: list[Ranked]
     timeline: Timeline
@@ -523,6 +650,10 @@ def analyze(
         pairs = cousage_pairs(graph, top=max(top, COUSAGE_MAX_ROWS))
     with step("code"):
         code = code_availability(graph)
+    with step("families"):
+        found_families = families(graph)
+    with step("results"):
+        results = benchmark_results(graph)
     with step("degrees"):
         degrees = degree_distribution(graph)
         papers = top_papers(graph)
@@ -540,6 +671,8 @@ def analyze(
         communities=found,
         cousage=pairs,
         code=code,
+        families=found_families,
+        results=results,
         degrees=degrees,
         top_papers=papers,
         timeline=dated,

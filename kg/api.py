@@ -219,6 +219,13 @@ def load(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         return _read_build_graphml(graph_file)
     if not path.exists():
         raise InputError(str(path), "file or folder not found")
+    suffix = path.suffix.lower()
+    if suffix not in NETWORK_FORMATS.values():
+        raise InputError(
+            str(path),
+            f"unknown file suffix {suffix!r}; kg.load reads a kg build folder or a "
+            f"{', '.join(NETWORK_FORMATS.values())} file; give the build folder instead",
+        )
     format = format_from_suffix(path)
     if format == "graphml":
         with path.open("rb") as handle:

@@ -443,7 +443,7 @@ def analyze(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=10, desc="Analyzing", unit=" steps", leave=False)
+        bar = tqdm(total=12, desc="Analyzing", unit=" steps", leave=False)
 
     def advance(step: str) -> None:
         if bar is not None:

@@ -472,6 +472,11 @@ def read_network(path: str | Path, *, format: str | None = None) -> nx.Graph:
     try:
         if format == "json":
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise InputError(
+                    str(path), f"invalid json network file: it contains a JSON {type(data).__name__}; expected a node-link "
+                    "object with 'nodes' and 'edges', as kg.write_network and networkx.node_link_data write it"
+                )
             stored = nx.node_link_graph(data, edges="edges")
             schema_text = stored.graph.get(SCHEMA_ATTRIBUTE)
         elif format == "graphml":

@@ -8,8 +8,11 @@
     tables/*.csv        every ranking in full (UTF-8, header row)
 
 Both documents come from one list of `Section` values. Corpus text (titles,
-entity names, URLs) is escaped for HTML in report.html and for Markdown
-tables in report.md. Every file is written atomically.
+entity names, URLs) is escaped for HTML in report.html and for Markdown in
+report.md. In the CSV tables, a text cell that a spreadsheet would run as a
+formula (it starts with =, +, -, @, tab, carriage return or NUL) gets a
+leading apostrophe. OWASP ASVS requirement 1.2.10 lists these characters
+except carriage return. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import csv
 import html
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +43,19 @@ REPORT_FILES: tuple[str, ...] = (MARKDOWN_FILE, HTML_FILE, PLOTS_DIR, TABLES_DIR
 
 # Members named per community in the report; the CSV lists them all.
 COMMUNITY_NAMES_SHOWN = 8
-# Entities drawn in the timeline plot; more lines are unreadable.
+# Entities drawn in the timeline plot and shown as columns of its table,
+# because more lines or columns are unreadable. tables/timeline.csv has all.
 TIMELINE_PLOT_LINES = 8
 # Plot size in inches at 100 dpi: 800 x 400 pixels.
 PLOT_SIZE = (8.0, 4.0)
 PLOT_DPI = 100
+
+# First characters that make Excel, LibreOffice or Google Sheets read a CSV
+# cell as a formula. Numbers are written as numbers, so only text is guarded.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Markdown characters that start emphasis, strikethrough, links and images
+# in CommonMark 0.31 and GFM. A backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([*_~\[\]])")
 
 
 @dataclass
@@ -64,11 +76,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     with atomic_write(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
 
 
 def _plot(draw: Any) -> bytes:
@@ -91,11 +109,14 @@ def _plot(draw: Any) -> bytes:
 
 def _bar_plot(labels: Sequence[str], values: Sequence[float], xlabel: str) -> bytes:
     def draw(axes: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         positions = range(len(labels))
         axes.barh(list(positions), list(values), color="#4c72b0")
         axes.set_yticks(list(positions), [label[:40] for label in labels], fontsize=8)
         axes.invert_yaxis()
         axes.set_xlabel(xlabel)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
     return _plot(draw)
 
@@ -114,11 +135,17 @@ def _timeline_plot(analysis: Analysis) -> bytes:
     timeline = analysis.timeline
 
     def draw(axes: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         periods = list(timeline.periods)
         for entity in timeline.entities[:TIMELINE_PLOT_LINES]:
             counts = timeline.counts[entity.node]
             axes.plot(periods, [counts.get(period, 0) for period in periods], marker="o", label=entity.name[:30])
+        axes.set_xlabel(timeline.granularity)
         axes.set_ylabel("papers")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        # Label at most about 24 periods, so the dates of a long timeline do not overlap.
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=24, integer=True))
         axes.tick_params(axis="x", labelrotation=45, labelsize=7)
         axes.legend(fontsize=7)
 
@@ -249,10 +276,39 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
         [
             f"{with_code} of {len(analysis.code)} proposed methods and models have a code link "
             "(from the entity or a paper that proposes it); "
-            f"{len(analysis.code) - with_code} have none."
+            f"{len(analysis.code) - with_code} have none. The first {min(top, len(code_rows))} by name are shown; "
+            "tables/code_availability.csv lists them all."
         ],
         ["name", "type", "code"],
-        [[row[0], row[1], row[4] or "none"] for row in code_rows],
+        [[row[0], row[1], row[4] or "none"] for row in code_rows[:top]],
+    ))
+
+    family_rows = [
+        [family.name, int(family.score), len(variants), ", ".join(variant.name for variant in variants), family.node]
+        for family, variants in analysis.families
+    ]
+    tables["families.csv"] = (["family", "papers", "variants", "variant_names", "node"], family_rows)
+    sections.append(Section(
+        "Model families",
+        [
+            "Families joined by variant_of edges (Qwen2.5-7B is a variant of Qwen2.5). "
+            "Papers: those that mention the family or any of its variants; papers usually name a variant, "
+            "so the family node itself has few papers or none."
+        ],
+        ["family", "papers", "variants", "variant names"],
+        [row[:4] for row in family_rows[:top]],
+    ))
+
+    result_rows = [[row.benchmark.name, row.result, row.subject, row.paper, row.node] for row in analysis.results]
+    tables["benchmark_results.csv"] = (["benchmark", "result", "subject", "paper", "node"], result_rows)
+    sections.append(Section(
+        "Results reported on benchmarks",
+        [
+            f"{len(result_rows)} numbers that papers report on a dataset or benchmark; subject is the method "
+            "or model measured, empty when it is the paper's own. Benchmarks with the most results first."
+        ],
+        ["benchmark", "result", "subject", "paper"],
+        [row[:4] for row in result_rows[:top]],
     ))
 
     degree_rows = [[degree, count] for degree, count in sorted(analysis.degrees.items())]
@@ -299,15 +355,19 @@ def _timeline_section(analysis: Analysis, tables: dict[str, tuple[list[str], lis
         )
     else:
         section.paragraphs.append(
-            f"Papers per {timeline.granularity} for the most mentioned entities; "
-            f"{timeline.dated_papers} papers have a date and {timeline.undated_papers} have none."
+            f"Papers per {timeline.granularity} for the {len(timeline.entities[:TIMELINE_PLOT_LINES])} entities "
+            f"with the most dated papers (tables/timeline.csv has {len(timeline.entities)}); "
+            f"papers with an ISO 8601 date: {timeline.dated_papers}; without one (no date or another format): "
+            f"{timeline.undated_papers}."
         )
         if plots:
             section.plot, section.plot_png = "timeline.png", _timeline_plot(analysis)
-        section.header = ["name", *timeline.periods]
+        # One row per period, because a day-by-day timeline has up to 93 periods.
+        shown = timeline.entities[:TIMELINE_PLOT_LINES]
+        section.header = ["period", *(entity.name for entity in shown)]
         section.rows = [
-            [entity.name, *(timeline.counts[entity.node].get(period, 0) for period in timeline.periods)]
-            for entity in timeline.entities[: analysis.top]
+            [period, *(timeline.counts[entity.node].get(period, 0) for entity in shown)]
+            for period in timeline.periods
         ]
     return section
 
@@ -315,7 +375,8 @@ def _timeline_section(analysis: Analysis, tables: dict[str, tuple[list[str], lis
 def _markdown_cell(value: Any) -> str:
     text = " ".join(_fmt(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(sections: Sequence[Section], *, title: str) -> str:
@@ -378,7 +439,9 @@ def write_report(analysis: Analysis, out_dir: str | Path, *, title: str = "kg an
     analysis : Analysis
         From `kg.analytics.analyze`.
     out_dir : path
-        Created if missing; files of an earlier report are replaced.
+        Created if missing. Files of an earlier report are replaced, and its
+        PNG plots and CSV tables that this report does not write are removed,
+        so plots/ and tables/ never mix two graphs. Other files are kept.
     title : str
         Heading of both documents (escaped).
     plots : bool
@@ -407,5 +470,16 @@ def write_report(analysis: Analysis, out_dir: str | Path, *, title: str = "kg an
         with atomic_write(path) as handle:
             handle.write(text)
         written.append(path)
+    _remove_stale(out_dir, written)
     logger.info("Wrote the report to %s (%d files)", out_dir, len(written))
     return written
+
+
+def _remove_stale(out_dir: Path, written: Sequence[Path]) -> None:
+    """Delete the plots and tables of an earlier report that this one did not write."""
+    keep = set(written)
+    for folder, pattern in ((PLOTS_DIR, "*.png"), (TABLES_DIR, "*.csv")):
+        for path in (out_dir / folder).glob(pattern):
+            if path not in keep:
+                logger.info("Removing %s, left from an earlier report", path)
+                path.unlink()

@@ -8,12 +8,14 @@ import kg
 from analytics_samples import small_graph
 from kg import analytics
 from kg.analytics import (
+    benchmark_results,
     betweenness,
     code_availability,
     communities,
     cousage_pairs,
     degree_distribution,
     evaluated_datasets,
+    families,
     pagerank,
     timeline,
     top_by_papers,
@@ -126,7 +128,34 @@ def test_timeline_months() -> None:
     graph.nodes["paper:p3"]["date"] = "2024-01-15T10:00:00Z"
     result = timeline(graph)
     assert result.granularity == "month"
-    assert result.periods == ("2024-01", "2025-09")
+    assert result.periods[0] == "2024-01"
+    assert result.periods[-1] == "2025-09"
+
+
+def test_timeline_fills_empty_months() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "2025-01-15"
+    graph.nodes["paper:p2"]["date"] = "2025-05-10"
+    graph.nodes["paper:p3"]["date"] = ""
+    result = timeline(graph)
+    assert result.periods == ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05")
+    assert [result.counts["entity:grpo"][period] for period in result.periods] == [1, 0, 0, 0, 1]
+
+
+def test_timeline_fills_empty_days() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p2"]["date"] = "2025-09-04"
+    result = timeline(graph)
+    assert result.periods == ("2025-09-01", "2025-09-02", "2025-09-03", "2025-09-04")
+
+
+def test_timeline_ignores_non_iso_dates() -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "Sep 1, 2025"
+    graph.nodes["paper:p3"]["date"] = "2025"
+    result = timeline(graph)
+    assert (result.dated_papers, result.undated_papers) == (1, 3)
+    assert result.periods == ("2025-09-02",)
 
 
 def test_timeline_without_dates() -> None:
@@ -136,6 +165,32 @@ def test_timeline_without_dates() -> None:
     result = timeline(graph)
     assert result.distinct_dates == ()
     assert result.periods == ()
+
+
+def _with_family(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    graph.add_node("entity:vit b", type="model", label="ViT-B", name="ViT-B", key="vit b", papers=["p4"])
+    graph.add_edge("paper:p4", "entity:vit b", key="mentions", type="mentions", paper="p4")
+    graph.add_edge("entity:vit b", "entity:vit", key="variant_of", type="variant_of", paper="p4")
+    return graph
+
+
+def test_families_count_variant_papers() -> None:
+    [(family, variants)] = families(_with_family(small_graph()))
+    assert (family.name, family.score) == ("ViT", 2.0)
+    assert [(variant.name, variant.score) for variant in variants] == [("ViT-B", 1.0)]
+
+
+def test_families_empty_without_variants() -> None:
+    assert families(small_graph()) == []
+
+
+def test_benchmark_results_follow_on_dataset() -> None:
+    graph = small_graph()
+    graph.add_edge("result:p1:1", "entity:gsm8k", key="on_dataset", type="on_dataset", paper="p1")
+    [row] = benchmark_results(graph)
+    assert (row.benchmark.name, row.result, row.subject, row.paper) == (
+        "GSM8K", "94.1 % accuracy on GSM8K", "Tango", "Tango: RL for reasoning"
+    )
 
 
 def test_analyze_empty_graph() -> None:

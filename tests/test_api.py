@@ -77,6 +77,22 @@ def test_load_folder_without_graph(tmp_path: Path) -> None:
         kg.load(tmp_path)
 
 
+@pytest.mark.parametrize("text", ["[1, 2]", '"graph"', "null"])
+def test_load_json_not_object(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "graph.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="invalid json network file"):
+        kg.load(path)
+
+
+def test_load_other_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "graph.ttl"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="kg.load reads") as raised:
+        kg.load(path)
+    assert "format=" not in str(raised.value)
+
+
 def test_bipartite_sides() -> None:
     view = kg.bipartite(small_graph())
     sides = {node: data["bipartite"] for node, data in view.nodes(data=True)}

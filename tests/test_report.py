@@ -52,6 +52,16 @@ def test_example_report_names_community(example_report: Path) -> None:
     assert "reinforcement learning" in members.split(", ")
 
 
+def test_example_report_lists_families(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    assert re.search(r"^\| Qwen2\.5 \| \d+ \| .*Qwen2\.5-3B", _section(markdown, "Model families"), re.M)
+
+
+def test_example_report_lists_results(example_report: Path) -> None:
+    markdown = (example_report / "report.md").read_text(encoding="utf-8")
+    assert "| RewardBench | 94.1 on RewardBench | Llama-3.1-70B-Instruct |" in _section(markdown, "Results reported on benchmarks")
+
+
 def test_example_report_says_no_dates(example_report: Path) -> None:
     markdown = (example_report / "report.md").read_text(encoding="utf-8")
     assert "None of the 71 papers has a date" in _section(markdown, "Counts over time")
@@ -95,11 +105,59 @@ def test_report_escapes_markdown(tmp_path: Path) -> None:
     assert "<script>" not in markdown
 
 
+def test_report_markdown_renders_no_markup(tmp_path: Path) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    graph = small_graph()
+    graph.nodes["paper:p1"]["title"] = "*Q** and A* _snake_ ~~old~~ [x](http://127.0.0.1/) ![p](http://127.0.0.1/p.png)"
+    write_report(analyze(graph), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    rendered = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    row = next(line for line in rendered.splitlines() if "snake" in line)
+    assert row == "<td>*Q** and A* _snake_ ~~old~~ [x](http://127.0.0.1/) ![p](http://127.0.0.1/p.png)</td>"
+
+
+def test_report_csv_guards_formulas(tmp_path: Path) -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["title"] = '=HYPERLINK("http://127.0.0.1/","x")'
+    graph.nodes["entity:math"]["name"] = "@SUM(1+1)"
+    graph.nodes["entity:gsm8k"]["name"] = "-2+3"
+    write_report(analyze(graph), tmp_path)
+    with (tmp_path / "tables" / "top_papers.csv").open(encoding="utf-8", newline="") as handle:
+        titles = [row["title"] for row in csv.DictReader(handle)]
+    with (tmp_path / "tables" / "top_datasets.csv").open(encoding="utf-8", newline="") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    assert """'=HYPERLINK("http://127.0.0.1/","x")""" in titles
+    assert "'@SUM(1+1)" in names
+    assert "'-2+3" in names
+
+
+def test_report_code_table_cut_to_top(tmp_path: Path) -> None:
+    write_report(analyze(small_graph(), top=1), tmp_path)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    section = _section(markdown, "Proposed methods and models with and without code")
+    assert "| Dr. GRPO | method | none |" in section
+    assert "Tango" not in section.split("|---|---|---|")[1]
+    with (tmp_path / "tables" / "code_availability.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 2
+
+
 def test_report_timeline_plot(tmp_path: Path) -> None:
     write_report(analyze(small_graph()), tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "![Counts over time](plots/timeline.png)" in markdown
-    assert "| group relative policy optimization | 1 | 1 |" in markdown
+    assert "| period | group relative policy optimization | GSM8K | MATH |" in markdown
+    assert "| 2025-09-01 | 1 | 1 | 1 |" in markdown
+
+
+def test_report_timeline_rows_are_periods(tmp_path: Path) -> None:
+    graph = small_graph()
+    graph.nodes["paper:p1"]["date"] = "2025-01-15"
+    graph.nodes["paper:p2"]["date"] = "2025-12-10"
+    write_report(analyze(graph), tmp_path)
+    section = _section((tmp_path / "report.md").read_text(encoding="utf-8"), "Counts over time")
+    header = next(line for line in section.splitlines() if line.startswith("| period |"))
+    assert header.count("|") == 10
+    assert "| 2025-06 | 0 | 0 | 0 |" in section
 
 
 def test_report_one_date(tmp_path: Path) -> None:
@@ -127,6 +185,17 @@ def test_analyze_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["analyze", str(path)]) == 2
     assert "pass --force" in capsys.readouterr().err
     assert main(["analyze", str(path), "--force"]) == 0
+
+
+def test_report_replaces_stale_files(tmp_path: Path) -> None:
+    write_report(analyze(small_graph()), tmp_path)
+    graph = small_graph()
+    for node in ("paper:p1", "paper:p2", "paper:p3"):
+        graph.nodes[node]["date"] = ""
+    (tmp_path / "plots" / "notes.txt").write_text("mine", encoding="utf-8")
+    write_report(analyze(graph), tmp_path)
+    assert not (tmp_path / "plots" / "timeline.png").exists()
+    assert (tmp_path / "plots" / "notes.txt").exists()
 
 
 def test_analyze_missing_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
