@@ -36,6 +36,7 @@ from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, count_triples_with_oxigraph, graph_to_rdf, validate_base_iri, write_turtle
 from kg.sources import InputFormat, ReadStats, read_papers
+from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
 
 __all__ = [
@@ -69,6 +70,8 @@ class BuildSummary:
     edges: int = 0
     triples: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
+    store: Path | None = None
+    store_stats: LoadStats | None = None
 
     def lines(self) -> list[str]:
         """Return the summary as lines of text for a terminal."""
@@ -87,6 +90,11 @@ class BuildSummary:
             f"triples     {self.triples}",
         ]
         rows += [f"wrote       {path}" for path in self.outputs.values()]
+        if self.store_stats is not None:
+            stats = self.store_stats
+            rows.append(
+                f"store       {self.store}: {stats.added} triples added, {stats.removed} removed, {stats.total} in total"
+            )
         return rows
 
 
@@ -187,6 +195,7 @@ def build(
     progress: bool = False,
     title: str | None = None,
     view_max_nodes: int = VIEW_MAX_NODES,
+    store: str | Path | None = None,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write the four outputs to `out_dir`.
 
@@ -215,6 +224,10 @@ def build(
     view_max_nodes : int
         Largest graph that graph.html draws in full; a larger one is cut to
         its most widely mentioned entities (see `kg.viewer.select_view`).
+    store : path, optional
+        An Oxigraph store folder, created if missing, that ``graph.ttl`` is
+        also loaded into. Loading is idempotent and adds only what is new
+        (see `kg.store`).
 
     Returns
     -------
@@ -232,6 +245,10 @@ def build(
     stats = ReadStats()
     # Check settings before the long extraction starts.
     base_iri = validate_base_iri(base_iri)
+    if store is not None:
+        # Open and close the store now, so a locked or invalid store fails
+        # before the extraction starts.
+        GraphStore.open(store, create=True).close()
     nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
 
     def papers() -> Iterator[Paper]:
@@ -282,6 +299,11 @@ def build(
         write_html(view, staging / HTML_FILE, title=heading)
 
     summary.outputs = {name: out_dir / name for name in OUTPUT_FILES}
+    if store is not None:
+        with GraphStore.open(store, create=True) as graph_store:
+            logger.info("Loading %s into the store %s", TURTLE_FILE, graph_store.path)
+            summary.store = graph_store.path
+            summary.store_stats = graph_store.load(out_dir / TURTLE_FILE)
     return graph, summary
 
 
