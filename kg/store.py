@@ -301,9 +301,9 @@ class GraphStore:
 
         triples = _read_triples(path, rdf_format)
         additions, removals = self._changes(triples)
-        store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in additions)
+        store.extend(_quad(triple) for triple in additions)
         for triple in removals:
-            store.remove(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object))
+            store.remove(_quad(triple))
         total = len(store)
         logger.info(
             "Loaded %s into %s: %d triples read, %d added, %d removed, %d in the store",
@@ -313,34 +313,53 @@ class GraphStore:
 
     def _changes(self, triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
         """Return the triples to add and to remove so that the store holds `triples` merged."""
-        described: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, set[pyoxigraph.Triple]] = defaultdict(set)
+        described: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, list[pyoxigraph.Triple]] = defaultdict(list)
         for triple in triples:
-            described[triple.subject].add(triple)
+            described[triple.subject].append(triple)
+        # Oxigraph stores typed literals in canonical form ("12.0"^^xsd:decimal
+        # reads back as "12"), so the new triples are compared through an
+        # in-memory store that canonicalizes them the same way.
+        incoming = pyoxigraph.Store()
+        incoming.extend(_quad(triple) for triple in _all(described))
+        store = self.store
 
         additions: list[pyoxigraph.Triple] = []
         removals: list[pyoxigraph.Triple] = []
         for subject, new in described.items():
-            stored = set(self._stored_triples(subject))
-            additions.extend(new - stored)
-            stale = stored - new
+            additions.extend(triple for triple in new if _quad(triple) not in store)
+            stale = [triple for triple in self._stored_triples(subject) if _quad(triple) not in incoming]
             if not stale:
                 continue
             replaced_whole = any(t.predicate == _RDF_TYPE and t.object in REPLACED_CLASSES for t in new)
-            new_labels = {t.object for t in new if t.predicate == _PREF_LABEL}
+            new_labels = {t.object.value for t in new if t.predicate == _PREF_LABEL}
             for triple in stale:
                 if replaced_whole:
                     removals.append(triple)
                 elif isinstance(triple.object, pyoxigraph.Literal) and triple.predicate not in ACCUMULATED_PREDICATES:
                     removals.append(triple)
-                    if triple.predicate == _PREF_LABEL and new_labels and triple.object not in new_labels:
+                    if triple.predicate == _PREF_LABEL and new_labels and triple.object.value not in new_labels:
                         kept = pyoxigraph.Triple(subject, _ALT_LABEL, triple.object)
-                        if kept not in stored and kept not in new:
+                        if _quad(kept) not in store and _quad(kept) not in incoming:
                             additions.append(kept)
-        return additions, removals
+        return _unique(additions), removals
 
     def _stored_triples(self, subject: pyoxigraph.NamedNode | pyoxigraph.BlankNode) -> Iterator[pyoxigraph.Triple]:
         for quad in self.store.quads_for_pattern(subject, None, None, pyoxigraph.DefaultGraph()):
             yield quad.triple
+
+
+def _quad(triple: pyoxigraph.Triple) -> pyoxigraph.Quad:
+    return pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, pyoxigraph.DefaultGraph())
+
+
+def _all(described: dict[object, list[pyoxigraph.Triple]]) -> Iterator[pyoxigraph.Triple]:
+    for triples in described.values():
+        yield from triples
+
+
+def _unique(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    # A file can state a triple twice; it is added once.
+    return list(dict.fromkeys(triples))
 
 
 def store_size_on_disk(path: str | Path) -> int:

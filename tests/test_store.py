@@ -217,3 +217,15 @@ def test_build_twice_same_store(tmp_path: Path, example_page: Path) -> None:
     assert not summary.store_stats.changed
     with GraphStore.open(tmp_path / "store") as graph_store:
         assert triples_of(graph_store) == before
+
+
+def test_reload_keeps_canonical_literals(store: GraphStore, tmp_path: Path) -> None:
+    # Oxigraph reads "12.0"^^xsd:decimal back as "12"; a reload must not take it for a change.
+    source = write(
+        tmp_path / "values.ttl",
+        f'<https://e.org/r> a <{KG}Result> ; <{KG}value> "12.0"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+    )
+    store.load(source)
+    stats = store.load(source)
+    assert not stats.changed
+    assert len(store) == 2
