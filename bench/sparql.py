@@ -1,14 +1,14 @@
 """Time the saved queries on the Oxigraph store and on rdflib, on synthetic graphs.
 
 For each size, the script writes a synthetic graph in kg's RDF terms as
-N-Triples, loads it into an on-disk store with `kg.store.GraphStore.load`
-(reported in triples per second), and runs every saved query of
+N-Triples and loads it into an on-disk store with `kg.store.GraphStore.load`
+(reported in triples per second). Then it runs every saved query of
 ``kg/queries`` without parameters, which is each query's broadest form.
 Up to ``--rdflib-max-papers`` papers, the same queries also run on rdflib's
 in-memory graph; the ratio column is rdflib's time over Oxigraph's.
 
-Times are the median of ``--repeat`` runs after one warm-up run, and each
-run reads every result row.
+Oxigraph times are the median of ``--repeat`` runs after one warm-up run;
+rdflib times are one run without warm-up. Each run reads every result row.
 
 The synthetic graph has the shape of a kg export: each paper has a title,
 an abstract, a date in a 24-month window, and edges with a `kg:Statement`
@@ -31,11 +31,11 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kg.query import DEFAULT_PREFIXES
-from kg.saved import saved_queries
+from kg.saved import bind_parameters, saved_queries
 from kg.store import GraphStore, store_size_on_disk
 
 KG = "https://w3id.org/kg-papers/ontology#"
@@ -44,9 +44,9 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # Shape of a paper. The bundled example has about 3 mentions, 0.5
-# proposals, 0.3 evaluations and 0.2 code links per paper (69 triples); the
-# synthetic papers have more edges (about 120 triples), which makes the
-# queries work harder.
+# proposals, 0.3 evaluations and 0.2 code links per paper (69 triples).
+# The synthetic papers have more edges (about 130 triples), so the queries
+# work harder.
 MENTIONS = 3
 DATASETS = (1, 2)
 PROPOSE_PROBABILITY = 0.6
@@ -59,6 +59,18 @@ ZIPF_EXPONENT = 1.1
 # Distinct entities of each type per paper of the corpus.
 ENTITIES_PER_PAPER = {"Method": 0.4, "Model": 0.2, "Dataset": 0.1, "Task": 0.05, "Metric": 0.01}
 MONTHS = [f"{2024 + index // 12}-{index % 12 + 1:02d}" for index in range(24)]
+
+# A typical parameter set of each saved query, timed beside its broadest
+# form. "Dataset 0" and "Method 0" are the most popular entities, which is
+# the slowest case for a name filter.
+PARAMETERS = {
+    "benchmarks-of-month": {"month": "2025-06"},
+    "built-on": {"base": "Method 0"},
+    "code-for-method": {"method": "Method 0"},
+    "methods-on-benchmark": {"benchmark": "Dataset 0"},
+    "papers-per-benchmark": {"benchmark": "Dataset 0"},
+    "results-above": {"threshold": "90", "benchmark": "Dataset 0"},
+}
 
 
 def _literal(text: str, datatype: str | None = None) -> str:
@@ -181,8 +193,8 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
             yield from _edge(paper, "hasResult", result, paper, sentence)
 
 
-def _median_seconds(run: callable, repeat: int) -> tuple[float, int]:
-    rows = run()
+def _median_seconds(run: Callable[[], int], repeat: int, *, warm_up: bool = True) -> tuple[float, int]:
+    rows = run() if warm_up else 0
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -223,22 +235,28 @@ def bench_size(papers: int, *, repeat: int, rdflib_max_papers: int, reload_max_p
         rdflib_graph.parse(graph_file, format="nt")
         print(f"rdflib parse {time.perf_counter() - started:.1f} s")
 
-    print(f"\n{'query':<22} {'rows':>7} {'oxigraph s':>11} {'rdflib s':>10} {'ratio':>7}")
+    print(f"\n{'query':<32} {'rows':>7} {'oxigraph s':>11} {'rdflib s':>10} {'ratio':>7}")
+    cases = []
+    for name, saved in saved_queries().items():
+        cases.append((name, saved.text))
+        if name in PARAMETERS:
+            cases.append((f"{name} (with parameters)", bind_parameters(saved.text, PARAMETERS[name])))
     with GraphStore.open(store_dir) as graph_store:
         store = graph_store.store
-        for name, saved in saved_queries().items():
-            oxigraph_seconds, rows = _median_seconds(lambda: len(list(store.query(saved.text, prefixes=DEFAULT_PREFIXES))), repeat)
+        for name, text in cases:
+            oxigraph_seconds, rows = _median_seconds(lambda: len(list(store.query(text, prefixes=DEFAULT_PREFIXES))), repeat)
             rdflib_text = "-"
             ratio_text = "-"
             if rdflib_graph is not None:
+                # One run without warm-up: rdflib takes minutes per query at 10k papers.
                 rdflib_seconds, rdflib_rows = _median_seconds(
-                    lambda: len(list(rdflib_graph.query(saved.text, initNs=DEFAULT_PREFIXES))), repeat
+                    lambda: len(list(rdflib_graph.query(text, initNs=DEFAULT_PREFIXES))), 1, warm_up=False
                 )
                 if rdflib_rows != rows:
                     print(f"  NOTE: {name}: rdflib returned {rdflib_rows} rows, Oxigraph {rows}")
                 rdflib_text = f"{rdflib_seconds:.3f}"
                 ratio_text = f"{rdflib_seconds / oxigraph_seconds:.1f}"
-            print(f"{name:<22} {rows:>7} {oxigraph_seconds:>11.3f} {rdflib_text:>10} {ratio_text:>7}")
+            print(f"{name:<32} {rows:>7} {oxigraph_seconds:>11.3f} {rdflib_text:>10} {ratio_text:>7}")
 
 
 def main() -> None:

@@ -287,8 +287,9 @@ def push(
     """Load BUILD into a named graph of a SPARQL server.
 
     BUILD is a build folder (its graph.ttl), an RDF file or a store folder.
-    The triples go by the SPARQL 1.1 Graph Store HTTP Protocol, in chunks:
-    POST requests add to the graph; with --replace the first request is a PUT.
+    The triples are sent in chunks by the SPARQL 1.1 Graph Store HTTP Protocol.
+    POST requests add to the graph. With --replace the first request is a PUT,
+    which replaces the graph's content.
     """
     from tqdm import tqdm
 

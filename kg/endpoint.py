@@ -4,7 +4,8 @@
 of URL-encoded form data) and returns the response. `push_graph`
 uploads a build's triples to a named graph by the SPARQL 1.1 Graph Store
 HTTP Protocol: a PUT replaces the graph, a POST adds to it. Both use
-urllib only, with HTTP Basic or Digest authentication as the server asks.
+urllib only, with HTTP Basic or Digest authentication, whichever the
+server's 401 challenge requests.
 
 References
 ----------
@@ -56,9 +57,9 @@ DEFAULT_CHUNK_TRIPLES = 20_000
 # Characters of a server's error body that an error message keeps.
 MAX_ERROR_BODY = 300
 
-# Accept headers by query form. A server may answer CONSTRUCT with results
-# JSON (Virtuoso 7.2 does) when that type is acceptable, so each form asks
-# only for the types that fit it.
+# Accept headers by query form. A server may return CONSTRUCT results as
+# results JSON (Virtuoso 7.2 does) when that type is acceptable, so each
+# form accepts only the types that fit it.
 SOLUTION_TYPES = "application/sparql-results+json"
 GRAPH_TYPES = "text/turtle, application/n-triples;q=0.9"
 _USER_AGENT = "kg-sparql-client"
@@ -175,7 +176,7 @@ def query_endpoint(
         Credentials for Basic or Digest authentication; the password falls
         back to the environment variable `PASSWORD_ENV`.
     default_graph : str or None
-        Sent as ``default-graph-uri``, so the query sees this graph only.
+        Sent as ``default-graph-uri``, so the query matches this graph only.
     accept : str
         The Accept header: `SOLUTION_TYPES` for SELECT and ASK,
         `GRAPH_TYPES` for CONSTRUCT and DESCRIBE.
@@ -258,8 +259,8 @@ def push_graph(
         One N-Triples line per triple.
     replace : bool
         Replace the graph's content: the first request is a PUT. Otherwise
-        every request is a POST, which adds to the graph; triples that it
-        already holds are not duplicated.
+        every request is a POST, which adds to the graph. Triples that the
+        graph already contains are not duplicated.
     user, password, timeout
         As for `query_endpoint`.
     chunk_triples : int

@@ -136,7 +136,7 @@ class QueryResult:
 
 @dataclass(frozen=True, slots=True)
 class QuerySource:
-    """Where a query runs: an RDF file, an Oxigraph store folder, or an endpoint URL."""
+    """The target of a query: an RDF file, an Oxigraph store folder, or an endpoint URL."""
 
     kind: Literal["file", "store", "endpoint"]
     location: str
@@ -151,7 +151,7 @@ def resolve_source(source: str | Path | None, *, kind: SourceKind = "auto") -> Q
         An RDF file, a build folder (its ``graph.ttl``), a store folder,
         or an http(s) endpoint URL. None means `kg.store.DEFAULT_STORE`.
     kind : {"auto", "file", "store", "endpoint"}
-        "auto" tells them apart: an http(s) URL is an endpoint, a folder
+        "auto" detects the kind: an http(s) URL is an endpoint, a folder
         with RocksDB files is a store, anything else is a file or build
         folder.
 
@@ -285,7 +285,7 @@ def _evaluate_endpoint(
     source: QuerySource, sparql: str, *, timeout: float | None, user: str | None, password: str | None, default_graph: str | None
 ) -> QueryResult:
     # Parse locally first: a syntax error then reads the same for every
-    # source, and the (empty) result tells the query form.
+    # source, and the type of the (empty) result gives the query form.
     try:
         local_output = pyoxigraph.Store().query(sparql, prefixes=DEFAULT_PREFIXES)
     except SyntaxError as err:
@@ -309,8 +309,8 @@ def _evaluate_endpoint(
 
 
 def _ask_from_solution(result: QueryResult) -> QueryResult:
-    # Virtuoso 7.2 answers ASK with one solution of one variable,
-    # __ASK_RETVAL, holding 1 or 0.
+    # Virtuoso 7.2 returns an ASK result as one solution of one variable,
+    # __ASK_RETVAL, whose value is 1 or 0.
     value = bool(result.rows) and result.rows[0][0] in ("1", "true")
     normalized = json.dumps({"head": {}, "boolean": value})
     return QueryResult(form="ask", columns=("ask",), rows=((value,),), results_json=normalized)
@@ -463,7 +463,7 @@ def run_query(
     user, password, default_graph : str or None
         Endpoints only: credentials (the password falls back to the
         ``KG_SPARQL_PASSWORD`` environment variable) and the graph that the
-        query sees as its default graph.
+        query matches as its default graph.
 
     Returns
     -------
@@ -601,7 +601,7 @@ def _format_json(result: QueryResult) -> str:
 def _format_results_document(result: QueryResult, fmt: str) -> str:
     if result.form == "triples":
         raise ConfigError(
-            f"Output format {fmt!r} holds SELECT and ASK results only; use table, csv or json for CONSTRUCT and DESCRIBE."
+            f"Output format {fmt!r} is for SELECT and ASK results only; use table, csv or json for CONSTRUCT and DESCRIBE."
         )
     if fmt == "srj":
         return result.results_json

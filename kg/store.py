@@ -91,7 +91,7 @@ ACCUMULATED_PREDICATES = frozenset({_ALT_LABEL})
 
 @dataclass(frozen=True, slots=True)
 class LoadStats:
-    """What one `GraphStore.load` changed.
+    """Counts of the triples that one `GraphStore.load` read and changed.
 
     Attributes
     ----------
@@ -115,7 +115,7 @@ class LoadStats:
 
 
 def is_store(path: str | Path) -> bool:
-    """Return whether `path` is a folder that holds an Oxigraph store."""
+    """Return whether `path` is a folder that contains an Oxigraph store."""
     path = Path(path)
     return path.is_dir() and all((path / name).is_file() for name in _STORE_MARKERS)
 
@@ -199,7 +199,7 @@ class GraphStore:
         Raises
         ------
         InputError
-            If `path` is a file, a folder that holds other files, a missing
+            If `path` is a file, a folder that contains other files, a missing
             store (without `create`), or a store that another process has
             open.
         """

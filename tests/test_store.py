@@ -229,3 +229,21 @@ def test_reload_keeps_canonical_literals(store: GraphStore, tmp_path: Path) -> N
     stats = store.load(source)
     assert not stats.changed
     assert len(store) == 2
+
+
+def test_cli_build_store_line(tmp_path: Path, example_page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    status = main(["build", str(example_page), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"), "--no-progress"])
+    assert status == 0
+    assert f"store       {tmp_path / 'store'}: " in capsys.readouterr().out
+
+
+def test_cli_build_rejects_bad_store(tmp_path: Path, example_page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    write(tmp_path / "notes.txt", "not a store")
+    status = main(["build", str(example_page), "--out", str(tmp_path / "out"), "--store", str(tmp_path), "--no-progress"])
+    assert status == 1
+    assert "not an Oxigraph store" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -34,8 +34,8 @@ SAMPLE_GRAPH = "https://kg.test/graphs/sample"
 USER = "kgpush"
 PASSWORD = "push-secret"
 
-# Seconds to wait for a new database to come online; it takes about 5 s on
-# an idle machine and a lot more on a loaded CI runner.
+# Seconds to wait for a new database to come online. It took 4 s on the
+# development machine, and a loaded CI runner can need many times that.
 START_LIMIT = 60.0
 
 # Parameters for each saved query, beside the run without parameters.
