@@ -262,7 +262,7 @@ class GraphStore:
             A build folder (its ``graph.ttl`` is read) or an RDF file with one
             of the suffixes of `RDF_SUFFIXES`.
         replace : bool
-            Empty the store first, so it holds this build only.
+            Empty the store first, so it contains this build only.
 
         Returns
         -------
@@ -312,7 +312,7 @@ class GraphStore:
         return LoadStats(read=len(set(triples)), added=len(additions), removed=len(removals), total=total)
 
     def _changes(self, triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
-        """Return the triples to add and to remove so that the store holds `triples` merged."""
+        """Return the triples to add and to remove so that the store contains `triples` merged by the merge rule."""
         described: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, list[pyoxigraph.Triple]] = defaultdict(list)
         for triple in triples:
             described[triple.subject].append(triple)
