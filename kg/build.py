@@ -38,6 +38,7 @@ from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, graph_to_rdf, is_valid_iri, validate_base_iri, write_rdf
 from kg.sources import InputFormat, ReadStats, read_papers
+from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
 from kg.void import VOID_FILE, write_void
 
@@ -92,6 +93,8 @@ class BuildSummary:
     edges: int = 0
     triples: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
+    store: Path | None = None
+    store_stats: LoadStats | None = None
 
     def lines(self) -> list[str]:
         """Return the summary as lines of text for a terminal."""
@@ -110,6 +113,11 @@ class BuildSummary:
             f"triples     {self.triples}",
         ]
         rows += [f"wrote       {path}" for path in self.outputs.values()]
+        if self.store_stats is not None:
+            stats = self.store_stats
+            rows.append(
+                f"store       {self.store}: {stats.added} triples added, {stats.removed} removed, {stats.total} in total"
+            )
         return rows
 
 
@@ -212,6 +220,7 @@ def build(
     progress: bool = False,
     title: str | None = None,
     view_max_nodes: int = VIEW_MAX_NODES,
+    store: str | Path | None = None,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
@@ -246,6 +255,10 @@ def build(
     view_max_nodes : int
         Largest graph that graph.html draws in full; a larger one is cut to
         its most widely mentioned entities (see `kg.viewer.select_view`).
+    store : path, optional
+        An Oxigraph store folder, created if missing, that ``graph.ttl`` is
+        also loaded into. Loading is idempotent and adds only what is new
+        (see `kg.store`).
 
     Returns
     -------
@@ -270,6 +283,10 @@ def build(
             "'https://creativecommons.org/licenses/by/4.0/'."
         )
     rdf_formats = tuple(dict.fromkeys(rdf_formats))
+    if store is not None:
+        # Open and close the store now, so a locked or invalid store fails
+        # before the extraction starts.
+        GraphStore.open(store, create=True).close()
     nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
 
     def papers() -> Iterator[Paper]:
@@ -326,6 +343,15 @@ def build(
         write_html(view, staging / HTML_FILE, title=heading)
 
     summary.outputs = {name: out_dir / name for name in written_files}
+    if store is not None:
+        # Triples formats first: TriG and N-Quads keep claims in named graphs,
+        # which the store's default graph would not show.
+        preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
+        rdf_file = next(name for name in preference if name in written_files)
+        with GraphStore.open(store, create=True) as graph_store:
+            logger.info("Loading %s into the store %s", rdf_file, graph_store.path)
+            summary.store = graph_store.path
+            summary.store_stats = graph_store.load(out_dir / rdf_file)
     return graph, summary
 
 

@@ -86,6 +86,10 @@ def cli(verbose: int, quiet: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace outputs of an earlier build in the output folder.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+@click.option(
+    "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
+    help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -102,6 +106,7 @@ def build(
     view_max_nodes: int,
     force: bool,
     progress: bool | None,
+    store_dir: Path | None,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
@@ -140,44 +145,182 @@ def build(
         progress=progress,
         title=title,
         view_max_nodes=view_max_nodes,
+        store=store_dir,
     )
     for line in summary.lines():
         click.echo(line)
 
 
+def _parse_parameters(values: tuple[str, ...]) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for item in values:
+        name, separator, value = item.partition("=")
+        if not separator or not name:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE, e.g. benchmark=RewardBench", param_hint="--param")
+        parameters[name.strip()] = value
+    return parameters
+
+
+def _read_query_text(sparql: str | None, query_file: Path | None, saved: str | None) -> str:
+    given = [name for name, value in (("SPARQL", sparql), ("--query-file", query_file), ("--saved", saved)) if value is not None]
+    if not given:
+        raise click.UsageError("missing query: give it as an argument, with --query-file, or with --saved NAME (see --list-saved)")
+    if len(given) > 1:
+        raise click.UsageError(f"give one query, not {' and '.join(given)}")
+    if saved is not None:
+        from kg.saved import load_saved_query
+
+        return load_saved_query(saved).text
+    if query_file is not None:
+        if not query_file.is_file():
+            raise click.BadParameter(f"{query_file}: file not found", param_hint="--query-file")
+        try:
+            return query_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise click.BadParameter(
+                f"{query_file}: not valid UTF-8 ({err.reason} at byte {err.start})", param_hint="--query-file"
+            ) from err
+    assert sparql is not None
+    return sparql
+
+
+def _query_source(arguments: tuple[str, ...], store: Path | None, graph_file: Path | None, endpoint: str | None) -> tuple[str | None, str, str | None]:
+    """Return (source, kind, sparql) from the positional arguments and the source options."""
+    options = [(kind, value) for kind, value in (("store", store), ("file", graph_file), ("endpoint", endpoint)) if value is not None]
+    if len(options) > 1:
+        raise click.UsageError("give one source: --store, --file or --endpoint")
+    if len(arguments) > 2:
+        raise click.UsageError("too many arguments: expected [SOURCE] [SPARQL]")
+    if options:
+        if len(arguments) == 2:
+            raise click.UsageError(f"give the source either as an argument or with --{options[0][0]}, not both")
+        kind, value = options[0]
+        return str(value), kind, arguments[0] if arguments else None
+    if len(arguments) == 2:
+        return arguments[0], "auto", arguments[1]
+    if len(arguments) == 1:
+        # One argument is the source when it names an existing path or a
+        # URL, otherwise it is the query and the default store is the source.
+        argument = arguments[0]
+        looks_like_source = Path(argument).exists() or argument.lower().startswith(("http://", "https://"))
+        return (argument, "auto", None) if looks_like_source else (None, "auto", argument)
+    return None, "auto", None
+
+
+def _list_saved_queries() -> None:
+    from kg.saved import saved_queries
+
+    for name, saved_query in saved_queries().items():
+        click.echo(f"{name}\n    {saved_query.title}\n    {saved_query.parameters_line}")
+
+
 @cli.command()
-@click.argument("graph", type=click.Path(path_type=Path))
-@click.argument("sparql", required=False)
-@click.option("-f", "--file", "query_file", type=click.Path(path_type=Path, dir_okay=False), help="Read the query from this file.")
+@click.argument("arguments", nargs=-1, metavar="[SOURCE] [SPARQL]")
+@click.option("--store", type=click.Path(path_type=Path), default=None, help="Query this Oxigraph store folder (made by kg build --store).")
 @click.option(
-    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-    help="Output format of the results.",
+    "--file", "graph_file", type=click.Path(path_type=Path), default=None,
+    help="Query this RDF file (.ttl, .nt, .nq, .trig, .rdf, .jsonld) or build folder, loaded into memory.",
+)
+@click.option("--endpoint", default=None, help="Query this SPARQL 1.1 endpoint URL, e.g. http://localhost:8890/sparql.")
+@click.option("--graph", "default_graph", default=None, help="With --endpoint: the IRI of the graph to query. [default: the server's default graph]")
+@click.option("--user", default=None, help="With --endpoint: user name for HTTP Basic or Digest authentication.")
+@click.option("--password", default=None, help="With --endpoint: password. [default: the KG_SPARQL_PASSWORD environment variable]")
+@click.option("-q", "--query-file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Read the query from this file.")
+@click.option("--saved", default=None, help="Run a saved query by name (see --list-saved).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query parameter, e.g. benchmark=RewardBench; repeat for several.")
+@click.option("--list-saved", is_flag=True, help="List the saved queries with their parameters and exit.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "csv", "json", "srj", "srx"]), default="table", show_default=True,
+    help="Output format: table, CSV, JSON objects, or SPARQL results JSON (srj) or XML (srx).",
 )
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop the query after this many seconds.")
-def query(graph: Path, sparql: str | None, query_file: Path | None, output_format: str, timeout: float | None) -> None:
-    """Run a SPARQL query on GRAPH (a build folder or an RDF file).
+def query(
+    arguments: tuple[str, ...],
+    store: Path | None,
+    graph_file: Path | None,
+    endpoint: str | None,
+    default_graph: str | None,
+    user: str | None,
+    password: str | None,
+    query_file: Path | None,
+    saved: str | None,
+    params: tuple[str, ...],
+    list_saved: bool,
+    output_format: str,
+    timeout: float | None,
+) -> None:
+    """Run a SPARQL query on a store, an RDF file or a SPARQL endpoint.
 
-    Common prefixes (kg, skos, dcterms, schema, prov, rdf, rdfs, xsd) are
-    declared for you.
+    SOURCE is a store folder, a build folder, an RDF file or an endpoint URL;
+    without one, the store outputs/store is queried. Common prefixes (kg,
+    skos, dcterms, schema, prov, rdf, rdfs, xsd) are declared for you.
+
+    \b
+    Examples:
+      kg query --saved papers-per-benchmark
+      kg query outputs --saved methods-on-benchmark -p benchmark=RewardBench
+      kg query --endpoint http://localhost:8890/sparql "SELECT * WHERE { ?s ?p ?o } LIMIT 5"
     """
     from kg.query import format_results, run_query
 
-    if sparql is None and query_file is None:
-        raise click.UsageError("missing query: give it as an argument or with --file")
-    if sparql is not None and query_file is not None:
-        raise click.UsageError("give the query either as an argument or with --file, not both")
-    if query_file is not None:
-        if not query_file.is_file():
-            raise click.BadParameter(f"{query_file}: file not found", param_hint="--file")
-        try:
-            sparql = query_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as err:
-            raise click.BadParameter(f"{query_file}: not valid UTF-8 ({err.reason} at byte {err.start})", param_hint="--file") from err
-    assert sparql is not None
-    result = run_query(graph, sparql, timeout=timeout)
-    text = format_results(result, output_format)
+    if list_saved:
+        _list_saved_queries()
+        return
+    source, kind, sparql = _query_source(arguments, store, graph_file, endpoint)
+    is_endpoint = kind == "endpoint" or (source is not None and source.lower().startswith(("http://", "https://")))
+    if not is_endpoint and (user is not None or password is not None or default_graph is not None):
+        raise click.UsageError("--graph, --user and --password apply to --endpoint only")
+    text = _read_query_text(sparql, query_file, saved)
+    result = run_query(
+        source, text, timeout=timeout, parameters=_parse_parameters(params), kind=kind,  # type: ignore[arg-type]  # kind is one of SOURCE_KINDS
+        user=user, password=password, default_graph=default_graph,
+    )
+    output = format_results(result, output_format)
     # RFC 4180 ends every CSV record, the last one too, with CRLF.
-    click.echo(text + "\r\n" if output_format == "csv" else text + "\n", nl=False)
+    click.echo(output + "\r\n" if output_format == "csv" else output + "\n", nl=False)
+
+
+@cli.command()
+@click.argument("build_source", metavar="BUILD", type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, help="Graph Store endpoint URL, e.g. http://localhost:8890/sparql-graph-crud-auth.")
+@click.option("--graph", "graph_iri", required=True, help="IRI of the named graph to load into.")
+@click.option("--user", default=None, help="User name for HTTP Basic or Digest authentication.")
+@click.option("--password", default=None, help="Password. [default: the KG_SPARQL_PASSWORD environment variable]")
+@click.option("--replace", is_flag=True, help="Replace the graph's content instead of adding to it.")
+@click.option("--chunk-size", default=None, type=click.IntRange(min=1), help="Triples per HTTP request. [default: 20000]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+def push(
+    build_source: Path,
+    endpoint: str,
+    graph_iri: str,
+    user: str | None,
+    password: str | None,
+    replace: bool,
+    chunk_size: int | None,
+    timeout: float,
+    progress: bool | None,
+) -> None:
+    """Load BUILD into a named graph of a SPARQL server.
+
+    BUILD is a build folder (its graph.ttl), an RDF file or a store folder.
+    The triples are sent in chunks by the SPARQL 1.1 Graph Store HTTP Protocol.
+    POST requests add to the graph. With --replace the first request is a PUT,
+    which replaces the graph's content.
+    """
+    from tqdm import tqdm
+
+    from kg.endpoint import DEFAULT_CHUNK_TRIPLES, push_graph, read_ntriples
+
+    total, lines = read_ntriples(build_source)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    with tqdm(total=total, desc="Pushing", unit=" triples", disable=not progress, leave=False) as bar:
+        sent = push_graph(
+            endpoint, graph_iri, lines, replace=replace, user=user, password=password, timeout=timeout,
+            chunk_triples=chunk_size or DEFAULT_CHUNK_TRIPLES, on_chunk=bar.update,
+        )
+    click.echo(f"pushed      {sent} triples to graph {graph_iri} at {endpoint}")
 
 
 @cli.command(name="eval")

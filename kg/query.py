@@ -1,9 +1,15 @@
-"""SPARQL queries over an exported graph, with pyoxigraph.
+"""SPARQL queries over an exported graph, an Oxigraph store or a SPARQL endpoint.
 
-`run_query` loads a Turtle or N-Triples file (or the ``graph.ttl`` of a build
-directory) into an in-memory `pyoxigraph.Store`. It runs one query and
-returns a `QueryResult` of plain strings. `format_results` renders that
-result as an aligned table, CSV or JSON.
+`run_query` runs one query on one of three sources and returns a
+`QueryResult` of plain strings:
+
+- an RDF file (or the ``graph.ttl`` of a build directory), loaded into an
+  in-memory `pyoxigraph.Store`;
+- an on-disk store made by ``kg build --store`` (`kg.store.GraphStore`);
+- an http(s) SPARQL 1.1 endpoint (`kg.endpoint.query_endpoint`).
+
+`format_results` renders the result as an aligned table, CSV, JSON, or the
+W3C SPARQL results JSON and XML formats.
 
 The prefixes in `DEFAULT_PREFIXES` are declared for every query, so
 ``SELECT ?p WHERE { ?p kg:evaluatedOn ?d }`` works without PREFIX lines. A
@@ -22,22 +28,30 @@ import subprocess
 import sys
 import threading
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph
 
+from kg.endpoint import GRAPH_TYPES, SOLUTION_TYPES, query_endpoint, validate_endpoint_url
 from kg.errors import ConfigError, InputError, KgError, QueryError
+from kg.saved import bind_parameters
+from kg.store import DEFAULT_STORE, GraphStore, is_store, resolve_rdf_file
 
 __all__ = [
     "DEFAULT_PREFIXES",
     "GRAPH_FILE_NAME",
     "MAX_CELL_WIDTH",
     "OUTPUT_FORMATS",
+    "SOURCE_KINDS",
     "QueryResult",
+    "QuerySource",
     "format_results",
+    "resolve_source",
     "run_query",
+    "with_default_prefixes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -56,7 +70,8 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
-OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "json")
+# "srj" and "srx" are the W3C SPARQL 1.1 Query Results JSON and XML formats.
+OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "srj", "srx")
 
 # Widest table cell, in terminal columns: room for almost every paper title
 # (the longest on the bundled example page has 123 characters) and a full kg
@@ -75,10 +90,8 @@ MAX_PARSER_MESSAGE = 200
 # The line a worker process writes once it is ready for its request.
 _STARTED = "kg-query-worker-started"
 
-_RDF_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
-    ".ttl": pyoxigraph.RdfFormat.TURTLE,
-    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-}
+SourceKind = Literal["auto", "file", "store", "endpoint"]
+SOURCE_KINDS: tuple[str, ...] = ("auto", "file", "store", "endpoint")
 
 Cell = str | bool | None
 
@@ -101,12 +114,17 @@ class QueryResult:
         triple in N-Triples syntax.
     triples : tuple of str
         Triples only: each triple as one sorted N-Triples line.
+    results_json : str
+        SELECT and ASK only: the result in the SPARQL 1.1 Query Results
+        JSON format, which keeps term types and datatypes. It is not
+        compared by ``==``, because servers order its keys differently.
     """
 
     form: Literal["select", "ask", "triples"]
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     triples: tuple[str, ...] = ()
+    results_json: str = field(default="", compare=False, repr=False)
 
     @property
     def boolean(self) -> bool | None:
@@ -116,19 +134,58 @@ class QueryResult:
         return bool(self.rows[0][0])
 
 
-def _resolve_source(source: str | Path) -> tuple[Path, pyoxigraph.RdfFormat]:
-    path = Path(source)
-    if path.is_dir():
-        path = path / GRAPH_FILE_NAME
-        if not path.is_file():
-            raise InputError(str(path), f"not found; a build directory must contain {GRAPH_FILE_NAME}, so run the build first")
-        return path, pyoxigraph.RdfFormat.TURTLE
-    if not path.exists():
-        raise InputError(str(path), "not found; expected a .ttl or .nt file or a build directory that contains graph.ttl")
-    rdf_format = _RDF_FORMATS.get(path.suffix.lower())
-    if rdf_format is None:
-        raise InputError(str(path), f"unsupported suffix {path.suffix!r}; expected .ttl (Turtle) or .nt (N-Triples)")
-    return path, rdf_format
+@dataclass(frozen=True, slots=True)
+class QuerySource:
+    """The target of a query: an RDF file, an Oxigraph store folder, or an endpoint URL."""
+
+    kind: Literal["file", "store", "endpoint"]
+    location: str
+
+
+def resolve_source(source: str | Path | None, *, kind: SourceKind = "auto") -> QuerySource:
+    """Decide what kind of source `source` is.
+
+    Parameters
+    ----------
+    source : str, Path or None
+        An RDF file, a build folder (its ``graph.ttl``), a store folder,
+        or an http(s) endpoint URL. None means `kg.store.DEFAULT_STORE`.
+    kind : {"auto", "file", "store", "endpoint"}
+        "auto" detects the kind: an http(s) URL is an endpoint, a folder
+        with RocksDB files is a store, anything else is a file or build
+        folder.
+
+    Raises
+    ------
+    InputError
+        If the source is missing or of the wrong kind.
+    ConfigError
+        If `kind` is unknown or an endpoint URL is invalid.
+    """
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"Unknown source kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}.")
+    if source is None:
+        if not is_store(DEFAULT_STORE):
+            raise InputError(
+                str(DEFAULT_STORE),
+                "no query source given and the default store does not exist; run kg build INPUTS --store "
+                f"{DEFAULT_STORE}, or pass --store, --file or --endpoint",
+            )
+        return QuerySource("store", str(DEFAULT_STORE))
+    text = str(source)
+    is_url = re.match(r"(?i)https?://", text) is not None
+    if kind == "endpoint" or (kind == "auto" and is_url):
+        return QuerySource("endpoint", validate_endpoint_url(text))
+    if kind == "store" or (kind == "auto" and is_store(text)):
+        path = Path(text)
+        if not is_store(path):
+            problem = "not found" if not path.exists() else "is not an Oxigraph store folder"
+            raise InputError(text, f"{problem}; create a store with kg build INPUTS --store FOLDER")
+        return QuerySource("store", text)
+    path, _ = resolve_rdf_file(text)
+    if path.suffix.lower() in (".rq", ".sparql"):
+        raise InputError(text, "is a query file, not a graph; pass it with --query-file")
+    return QuerySource("file", str(path))
 
 
 def _term_text(term: object) -> str | None:
@@ -155,8 +212,54 @@ def _parser_message(err: SyntaxError) -> str:
     return message
 
 
-def _evaluate(path: Path, rdf_format: pyoxigraph.RdfFormat, sparql: str) -> QueryResult:
-    """Load the file, run the query and copy every result into Python values."""
+def _result_from_results_json(document: bytes) -> QueryResult:
+    """Build a QueryResult from a SPARQL results JSON document."""
+    parsed = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
+    # Re-serialized by pyoxigraph, so every source gives the same layout.
+    normalized = parsed.serialize(format=pyoxigraph.QueryResultsFormat.JSON).decode("utf-8")
+    if isinstance(parsed, pyoxigraph.QueryBoolean):
+        return QueryResult(form="ask", columns=("ask",), rows=((bool(parsed),),), results_json=normalized)
+    solutions = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
+    variables = solutions.variables
+    rows = tuple(tuple(_term_text(solution[variable]) for variable in variables) for solution in solutions)
+    return QueryResult(form="select", columns=tuple(v.value for v in variables), rows=rows, results_json=normalized)
+
+
+def _result_from_triples(triples: Iterable[pyoxigraph.Triple]) -> QueryResult:
+    ordered = sorted((str(t.subject), str(t.predicate), str(t.object)) for t in triples)
+    return QueryResult(
+        form="triples",
+        columns=("subject", "predicate", "object"),
+        rows=tuple(ordered),
+        triples=tuple(f"{s} {p} {o} ." for s, p, o in ordered),
+    )
+
+
+def _result_from_oxigraph(query_output: object) -> QueryResult:
+    try:
+        if isinstance(query_output, (pyoxigraph.QueryBoolean, pyoxigraph.QuerySolutions)):
+            return _result_from_results_json(query_output.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
+        return _result_from_triples(query_output)  # type: ignore[arg-type]  # QueryTriples iterates Triples
+    except OSError as err:
+        # pyoxigraph evaluates lazily, so errors of evaluation surface here.
+        raise QueryError(f"Query failed while running: {err}") from err
+
+
+def _run_on_store(store: pyoxigraph.Store, sparql: str) -> QueryResult:
+    try:
+        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES)
+    except SyntaxError as err:
+        raise QueryError(f"Invalid SPARQL query: {_parser_message(err)}") from err
+    return _result_from_oxigraph(query_output)
+
+
+def _evaluate_local(source: QuerySource, sparql: str) -> QueryResult:
+    """Open or load the source, run the query and copy every result into Python values."""
+    if source.kind == "store":
+        with GraphStore.open(source.location) as graph_store:
+            return _run_on_store(graph_store.store, sparql)
+
+    path, rdf_format = resolve_rdf_file(source.location)
     store = pyoxigraph.Store()
     try:
         store.load(path=path, format=rdf_format)
@@ -164,33 +267,60 @@ def _evaluate(path: Path, rdf_format: pyoxigraph.RdfFormat, sparql: str) -> Quer
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
     except OSError as err:
         raise InputError(str(path), f"cannot be read: {err}") from err
+    return _run_on_store(store, sparql)
 
+
+def with_default_prefixes(sparql: str) -> str:
+    """Prepend PREFIX lines for the `DEFAULT_PREFIXES` that `sparql` does not declare.
+
+    A remote server does not know kg's default prefixes, so queries sent
+    to an endpoint carry them.
+    """
+    declared = {name.lower() for name in re.findall(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:", sparql)}
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in DEFAULT_PREFIXES.items() if name not in declared]
+    return "\n".join(lines + [sparql])
+
+
+def _evaluate_endpoint(
+    source: QuerySource, sparql: str, *, timeout: float | None, user: str | None, password: str | None, default_graph: str | None
+) -> QueryResult:
+    # Parse locally first: a syntax error then reads the same for every
+    # source, and the type of the (empty) result gives the query form.
     try:
-        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES)
+        local_output = pyoxigraph.Store().query(sparql, prefixes=DEFAULT_PREFIXES)
     except SyntaxError as err:
         raise QueryError(f"Invalid SPARQL query: {_parser_message(err)}") from err
-
+    is_ask = isinstance(local_output, pyoxigraph.QueryBoolean)
+    is_graph = not is_ask and not isinstance(local_output, pyoxigraph.QuerySolutions)
+    response = query_endpoint(
+        source.location, with_default_prefixes(sparql), timeout=timeout, user=user, password=password,
+        default_graph=default_graph, accept=GRAPH_TYPES if is_graph else SOLUTION_TYPES,
+    )
     try:
-        if isinstance(query_output, pyoxigraph.QueryBoolean):
-            return QueryResult(form="ask", columns=("ask",), rows=((bool(query_output),),))
-        if isinstance(query_output, pyoxigraph.QuerySolutions):
-            variables = query_output.variables
-            rows = tuple(tuple(_term_text(solution[variable]) for variable in variables) for solution in query_output)
-            return QueryResult(form="select", columns=tuple(v.value for v in variables), rows=rows)
-        triples = sorted((str(t.subject), str(t.predicate), str(t.object)) for t in query_output)
-        return QueryResult(
-            form="triples",
-            columns=("subject", "predicate", "object"),
-            rows=tuple(triples),
-            triples=tuple(f"{s} {p} {o} ." for s, p, o in triples),
-        )
-    except OSError as err:
-        # pyoxigraph evaluates lazily, so errors of evaluation surface here.
-        raise QueryError(f"Query failed while running: {err}") from err
+        if response.content_type in ("application/sparql-results+json", "application/json"):
+            result = _result_from_results_json(response.body)
+            if is_ask and result.form == "select":
+                return _ask_from_solution(result)
+            return result
+        rdf_format = pyoxigraph.RdfFormat.TURTLE if response.content_type == "text/turtle" else pyoxigraph.RdfFormat.N_TRIPLES
+        return _result_from_triples(quad.triple for quad in pyoxigraph.parse(response.body, format=rdf_format))
+    except SyntaxError as err:
+        raise QueryError(f"{source.location} returned an invalid {response.content_type} document: {err}") from err
+
+
+def _ask_from_solution(result: QueryResult) -> QueryResult:
+    # Virtuoso 7.2 returns an ASK result as one solution of one variable,
+    # __ASK_RETVAL, whose value is 1 or 0.
+    value = bool(result.rows) and result.rows[0][0] in ("1", "true")
+    normalized = json.dumps({"head": {}, "boolean": value})
+    return QueryResult(form="ask", columns=("ask",), rows=((value,),), results_json=normalized)
 
 
 def _result_to_json(result: QueryResult) -> dict[str, Any]:
-    return {"form": result.form, "columns": result.columns, "rows": result.rows, "triples": result.triples}
+    return {
+        "form": result.form, "columns": result.columns, "rows": result.rows,
+        "triples": result.triples, "results_json": result.results_json,
+    }
 
 
 def _result_from_json(payload: dict[str, Any]) -> QueryResult:
@@ -199,6 +329,7 @@ def _result_from_json(payload: dict[str, Any]) -> QueryResult:
         columns=tuple(payload["columns"]),
         rows=tuple(tuple(row) for row in payload["rows"]),
         triples=tuple(payload["triples"]),
+        results_json=payload["results_json"],
     )
 
 
@@ -211,9 +342,9 @@ def _worker_main() -> None:
     sys.stdout.write(_STARTED + "\n")
     sys.stdout.flush()
     request = json.load(sys.stdin)
-    path = Path(request["path"])
+    source = QuerySource(request["kind"], request["location"])
     try:
-        result = _evaluate(path, _RDF_FORMATS[path.suffix.lower()], request["sparql"])
+        result = _evaluate_local(source, request["sparql"])
     except InputError as err:
         reply: dict[str, Any] = {"status": "input-error", "path": err.path, "problem": err.problem}
     except KgError as err:
@@ -246,12 +377,12 @@ def _wait_until_started(process: subprocess.Popen[bytes]) -> bool:
     return bool(lines) and lines[0].strip() == _STARTED.encode()
 
 
-def _run_with_timeout(path: Path, sparql: str, timeout: float) -> QueryResult:
+def _run_with_timeout(source: QuerySource, sparql: str, timeout: float) -> QueryResult:
     # A separate interpreter, not multiprocessing: multiprocessing's "spawn"
     # re-runs the caller's main script, and "fork" can copy a lock that
     # another thread holds into the child.
     command, environment = _worker_command()
-    request = json.dumps({"path": str(path), "sparql": sparql}).encode("utf-8")
+    request = json.dumps({"kind": source.kind, "location": source.location, "sparql": sparql}).encode("utf-8")
     # bufsize=0: reading the start line must not buffer bytes that
     # communicate() then misses.
     process = subprocess.Popen(
@@ -296,20 +427,43 @@ def _last_line(stderr: bytes) -> str:
     return lines[-1] if lines else "no error output"
 
 
-def run_query(source: str | Path, sparql: str, *, timeout: float | None = None) -> QueryResult:
-    """Run a SPARQL query over an exported graph.
+def run_query(
+    source: str | Path | QuerySource | None,
+    sparql: str,
+    *,
+    timeout: float | None = None,
+    parameters: Mapping[str, str] | None = None,
+    kind: SourceKind = "auto",
+    user: str | None = None,
+    password: str | None = None,
+    default_graph: str | None = None,
+) -> QueryResult:
+    """Run a SPARQL query over an RDF file, an Oxigraph store or a SPARQL endpoint.
 
     Parameters
     ----------
-    source : str or Path
-        A ``.ttl`` or ``.nt`` file, or a build directory that contains
-        ``graph.ttl``.
+    source : str, Path, QuerySource or None
+        A ``.ttl``, ``.nt`` (or other `kg.store.RDF_SUFFIXES`) file, a build
+        folder that contains ``graph.ttl``, a store folder made by
+        ``kg build --store``, or an http(s) SPARQL endpoint URL. None uses
+        `kg.store.DEFAULT_STORE`.
     sparql : str
         One SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE). The
         prefixes of `DEFAULT_PREFIXES` need no PREFIX lines.
     timeout : float or None
-        Seconds that loading the file and running the query may take; None
-        (the default) waits without limit.
+        Seconds that loading the file (or opening the store) and running
+        the query may take; None (the default) waits without limit. For an
+        endpoint it limits the connection and each read.
+    parameters : mapping of str to str, optional
+        Values bound to query variables of the same name, typed as the
+        query's ``# Parameters:`` line declares (see
+        `kg.saved.bind_parameters`).
+    kind : {"auto", "file", "store", "endpoint"}
+        How to read `source` (see `resolve_source`).
+    user, password, default_graph : str or None
+        Endpoints only: credentials (the password falls back to the
+        ``KG_SPARQL_PASSWORD`` environment variable) and the graph that the
+        query matches as its default graph.
 
     Returns
     -------
@@ -318,12 +472,14 @@ def run_query(source: str | Path, sparql: str, *, timeout: float | None = None) 
     Raises
     ------
     InputError
-        If the source is missing, has an unsupported suffix, or is not valid
-        RDF.
+        If the source is missing, has an unsupported suffix, is not valid
+        RDF, or is a store that another process has open.
     QueryError
         If the query is invalid, fails while running, or times out.
+    EndpointError
+        If the endpoint cannot be reached or returns an HTTP error.
     ConfigError
-        If `timeout` is not a positive number.
+        If `timeout` is not a positive number or a parameter is invalid.
 
     Examples
     --------
@@ -335,22 +491,28 @@ def run_query(source: str | Path, sparql: str, *, timeout: float | None = None) 
 
     Notes
     -----
-    With a timeout, the query runs in a separate Python process, and a
-    process that runs past the timeout is killed, so it stops using CPU and
-    memory. Starting that process takes a fraction of a second, which does
-    not count against the timeout. Without a timeout the query runs in the
-    calling thread.
+    With a timeout, a file or store query runs in a separate Python
+    process, and a process that runs past the timeout is killed, so it
+    stops using CPU and memory. Starting that process takes a fraction of a
+    second, which does not count against the timeout. Without a timeout the
+    query runs in the calling thread.
 
-    The whole file is loaded into memory for each call.
+    A file is loaded into memory for each call; a store is opened on disk.
     """
-    path, rdf_format = _resolve_source(source)
+    resolved = source if isinstance(source, QuerySource) else resolve_source(source, kind=kind)
     if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
         raise ConfigError(f"Invalid timeout {timeout!r}; expected a positive number of seconds or None.")
+    if parameters:
+        sparql = bind_parameters(sparql, parameters)
 
-    logger.debug("Running a SPARQL query over %s (timeout %s s)", path, timeout)
+    logger.debug("Running a SPARQL query on the %s %s (timeout %s s)", resolved.kind, resolved.location, timeout)
+    if resolved.kind == "endpoint":
+        return _evaluate_endpoint(
+            resolved, sparql, timeout=timeout, user=user, password=password, default_graph=default_graph
+        )
     if timeout is None:
-        return _evaluate(path, rdf_format, sparql)
-    return _run_with_timeout(path, sparql, float(timeout))
+        return _evaluate_local(resolved, sparql)
+    return _run_with_timeout(resolved, sparql, float(timeout))
 
 
 # Characters that would move the cursor, recolour or reorder a terminal's
@@ -436,6 +598,17 @@ def _format_json(result: QueryResult) -> str:
     return json.dumps(objects, ensure_ascii=False, indent=2)
 
 
+def _format_results_document(result: QueryResult, fmt: str) -> str:
+    if result.form == "triples":
+        raise ConfigError(
+            f"Output format {fmt!r} is for SELECT and ASK results only; use table, csv or json for CONSTRUCT and DESCRIBE."
+        )
+    if fmt == "srj":
+        return result.results_json
+    parsed = pyoxigraph.parse_query_results(result.results_json.encode("utf-8"), format=pyoxigraph.QueryResultsFormat.JSON)
+    return parsed.serialize(format=pyoxigraph.QueryResultsFormat.XML).decode("utf-8")
+
+
 def format_results(result: QueryResult, fmt: str) -> str:
     """Render a query result as text, without a final line break.
 
@@ -449,6 +622,8 @@ def format_results(result: QueryResult, fmt: str) -> str:
         "csv": RFC 4180 CSV with a header row and CRLF line ends; unbound
         values are empty. "json": an array with one object per row, keyed by
         column; unbound values are null and ASK results are booleans.
+        "srj" and "srx": the W3C SPARQL 1.1 Query Results JSON and XML
+        formats, with term types and datatypes (SELECT and ASK only).
 
     Returns
     -------
@@ -457,7 +632,8 @@ def format_results(result: QueryResult, fmt: str) -> str:
     Raises
     ------
     ConfigError
-        If `fmt` is not one of `OUTPUT_FORMATS`.
+        If `fmt` is not one of `OUTPUT_FORMATS`, or is "srj" or "srx" for
+        a CONSTRUCT or DESCRIBE result.
     """
     if fmt == "table":
         return _format_table(result)
@@ -465,4 +641,6 @@ def format_results(result: QueryResult, fmt: str) -> str:
         return _format_csv(result)
     if fmt == "json":
         return _format_json(result)
+    if fmt in ("srj", "srx"):
+        return _format_results_document(result, fmt)
     raise ConfigError(f"Unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}.")

@@ -128,7 +128,7 @@ def test_query_table(built: Path) -> None:
 def test_query_csv_from_file(built: Path, tmp_path: Path) -> None:
     query_file = tmp_path / "q.rq"
     query_file.write_text(PROCESSBENCH_QUERY, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["query", str(built / "graph.ttl"), "--file", str(query_file), "--format", "csv"])
+    result = CliRunner().invoke(cli, ["query", str(built / "graph.ttl"), "--query-file", str(query_file), "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows == [["title"], ["Tango: A Verifier"]]
@@ -145,7 +145,7 @@ def test_query_needs_exactly_one_query(built: Path, tmp_path: Path) -> None:
     assert neither.exit_code == 2
     query_file = tmp_path / "q.rq"
     query_file.write_text("ASK {}", encoding="utf-8")
-    both = CliRunner().invoke(cli, ["query", str(built), "ASK {}", "--file", str(query_file)])
+    both = CliRunner().invoke(cli, ["query", str(built), "ASK {}", "--query-file", str(query_file)])
     assert both.exit_code == 2
 
 
@@ -189,7 +189,7 @@ def test_build_bad_base_iri_before_extraction(tmp_path: Path, small_input: Path,
 def test_query_file_not_utf8(built: Path, tmp_path: Path) -> None:
     query_file = tmp_path / "q.rq"
     query_file.write_bytes("SELECT * WHERE { ?s ?p \"caf\xe9\" }".encode("latin-1"))
-    result = CliRunner().invoke(cli, ["query", str(built), "--file", str(query_file)])
+    result = CliRunner().invoke(cli, ["query", str(built), "--query-file", str(query_file)])
     assert result.exit_code == 2
     assert "not valid UTF-8" in result.output
 

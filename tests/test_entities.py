@@ -374,3 +374,9 @@ def test_sentence_initial_apposition_name(nlp):
 def test_sentence_initial_adverb_not_name(nlp, word):
     found = entities(nlp, "A study", f"{word}, a novel framework addresses mathematical reasoning.")
     assert word not in found
+
+
+def test_abbreviation_typed_by_whole_long_form(nlp: Language) -> None:
+    doc = nlp("We propose an online Collaborative Reward Modeling (CRM) framework for alignment.")
+    labels = {span.text: span.label_ for span in doc.spans["kg_entities"]}
+    assert labels["CRM"] == "method"

@@ -890,14 +890,19 @@ def _abbreviation_candidates(doc: Doc, typed: Sequence[Candidate]) -> list[Candi
             continue
         label = None
         source = None
+        best: tuple[bool, Source] | None = None
         for candidate in typed:
             overlaps_short = candidate.start < short.end and short.start < candidate.end
             covers_long = candidate.start <= long.start and long.end <= candidate.end
             matches_long = candidate.start >= long.start and candidate.end == long.end
-            if overlaps_short or covers_long or matches_long:
-                label, source = candidate.label, candidate.source
-                if candidate.source >= Source.VOCABULARY:
-                    break
+            if not (overlaps_short or covers_long or matches_long):
+                continue
+            # A type for the whole long form or the short form beats one for a
+            # name at its end: in "Collaborative Reward Modeling (CRM) framework",
+            # the vocabulary task "reward modeling" does not type CRM.
+            rank = (overlaps_short or covers_long, candidate.source)
+            if best is None or rank > best:
+                best, label, source = rank, candidate.label, candidate.source
         # The head of a long form ("... hidden Markov models (HMM-GLMs)") beats a guess from the short form's shape.
         if label is None or source == Source.SHAPE:
             label = _long_form_type(long.text) or label

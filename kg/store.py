@@ -1,0 +1,367 @@
+"""An on-disk Oxigraph store that accumulates the RDF of several builds.
+
+`GraphStore` wraps `pyoxigraph.Store` opened on a folder. `GraphStore.load`
+adds the RDF export of a build (``graph.ttl``) so that loading is
+idempotent: loading the same build twice changes nothing, and loading a
+build with more papers adds only the triples that are new.
+
+Merge rule
+----------
+kg mints IRIs deterministically (from paper ids, entity keys and URLs), so a
+paper, entity or link has the same IRI in every build, and the set
+semantics of RDF make most of a repeated load a no-op. Descriptions that a
+later build can change are merged per subject IRI, as follows:
+
+* A subject typed ``kg:Paper``, ``kg:Result`` or ``kg:Statement`` depends
+  only on its own paper, so the new build's triples replace all of the
+  stored ones.
+* Any other subject (entities, concepts, links) may have been described by
+  earlier builds from other papers. Its literal values (``skos:prefLabel``,
+  ``kg:key``, ...) are replaced by the new build's values, except
+  ``skos:altLabel`` values, which accumulate. A replaced ``skos:prefLabel``
+  is kept as a ``skos:altLabel``, so a search by an older name still
+  finds the entity. Triples whose object is an IRI (types and edges)
+  accumulate.
+
+The export has no blank nodes, so every triple belongs to a subject IRI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import pyoxigraph
+
+from kg.errors import InputError
+
+__all__ = [
+    "DEFAULT_STORE",
+    "RDF_SUFFIXES",
+    "GraphStore",
+    "LoadStats",
+    "is_store",
+    "store_size_on_disk",
+    "resolve_rdf_file",
+]
+
+logger = logging.getLogger(__name__)
+
+# `kg query` falls back to this store when no source is given; it sits
+# beside the default output files of `kg build`.
+DEFAULT_STORE = Path("outputs") / "store"
+
+# The file of a build folder that `GraphStore.load` reads.
+BUILD_RDF_FILE = "graph.ttl"
+
+# Files that RocksDB, the storage engine under pyoxigraph, creates in every
+# store folder. Their absence marks a folder that is not a store.
+_STORE_MARKERS = ("CURRENT", "IDENTITY")
+
+RDF_SUFFIXES: dict[str, pyoxigraph.RdfFormat] = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+# Formats without named graphs, which `pyoxigraph.Store.bulk_load` can load
+# straight into the default graph.
+_TRIPLE_FORMATS = frozenset({pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.N_TRIPLES, pyoxigraph.RdfFormat.RDF_XML})
+
+_KG = "https://w3id.org/kg-papers/ontology#"
+_RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_PREF_LABEL = pyoxigraph.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+_ALT_LABEL = pyoxigraph.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+
+# Classes whose instances depend on one paper only: a new description
+# replaces the stored one completely.
+REPLACED_CLASSES = frozenset(pyoxigraph.NamedNode(_KG + name) for name in ("Paper", "Result", "Statement"))
+
+# Literal-valued predicates whose values accumulate across builds.
+ACCUMULATED_PREDICATES = frozenset({_ALT_LABEL})
+
+
+@dataclass(frozen=True, slots=True)
+class LoadStats:
+    """Counts of the triples that one `GraphStore.load` read and changed.
+
+    Attributes
+    ----------
+    read : int
+        Triples in the loaded file.
+    added, removed : int
+        Triples inserted into and deleted from the store.
+    total : int
+        Triples in the store after the load.
+    """
+
+    read: int
+    added: int
+    removed: int
+    total: int
+
+    @property
+    def changed(self) -> bool:
+        """Whether the load added or removed any triple."""
+        return bool(self.added or self.removed)
+
+
+def is_store(path: str | Path) -> bool:
+    """Return whether `path` is a folder that contains an Oxigraph store."""
+    path = Path(path)
+    return path.is_dir() and all((path / name).is_file() for name in _STORE_MARKERS)
+
+
+def resolve_rdf_file(source: str | Path) -> tuple[Path, pyoxigraph.RdfFormat]:
+    """Return the RDF file of `source` (a file, or a build folder) and its format.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, or its suffix is not one of `RDF_SUFFIXES`.
+    """
+    path = Path(source)
+    if path.is_dir():
+        path = path / BUILD_RDF_FILE
+        if not path.is_file():
+            raise InputError(str(path), f"not found; a build folder must contain {BUILD_RDF_FILE}, so run kg build first")
+        return path, pyoxigraph.RdfFormat.TURTLE
+    suffixes = ", ".join(RDF_SUFFIXES)
+    if not path.exists():
+        raise InputError(str(path), f"not found; expected an RDF file ({suffixes}) or a build folder that contains {BUILD_RDF_FILE}")
+    rdf_format = RDF_SUFFIXES.get(path.suffix.lower())
+    if rdf_format is None:
+        raise InputError(str(path), f"unsupported suffix {path.suffix!r}; expected one of {suffixes}")
+    return path, rdf_format
+
+
+def _read_triples(path: Path, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigraph.Triple]:
+    # Quads of named graphs (TriG, N-Quads) are read into the default graph,
+    # because the store keeps one graph.
+    try:
+        return [quad.triple for quad in pyoxigraph.parse(path=path, format=rdf_format)]
+    except SyntaxError as err:
+        raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
+    except OSError as err:
+        raise InputError(str(path), f"cannot be read: {err}") from err
+
+
+def _open_error(path: Path, err: OSError) -> InputError:
+    message = str(err)
+    if "lock" in message.lower():
+        return InputError(
+            str(path),
+            "the store is locked by another process (a running kg build or kg query); wait for it to finish and retry",
+        )
+    return InputError(str(path), f"cannot open the store: {message}")
+
+
+class GraphStore:
+    """An Oxigraph store in a folder, with kg's idempotent loading.
+
+    Open it with `GraphStore.open` and close it with `close` or a ``with``
+    block: RocksDB locks the folder while it is open, so a second process
+    cannot open the same store until then.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "store"
+    >>> with GraphStore.open(folder, create=True) as store:
+    ...     len(store)
+    0
+    """
+
+    def __init__(self, store: pyoxigraph.Store, path: Path) -> None:
+        self._store: pyoxigraph.Store | None = store
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> GraphStore:
+        """Open the store in folder `path`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The store folder.
+        create : bool
+            Create the store if the folder is missing or empty; otherwise a
+            missing store is an error.
+
+        Raises
+        ------
+        InputError
+            If `path` is a file, a folder that contains other files, a missing
+            store (without `create`), or a store that another process has
+            open.
+        """
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise InputError(str(path), "is a file, not a store folder; give the folder of an Oxigraph store")
+        if not is_store(path):
+            if path.is_dir() and any(path.iterdir()):
+                raise InputError(
+                    str(path),
+                    "is not an Oxigraph store (it has no RocksDB CURRENT and IDENTITY files); "
+                    "choose an empty or new folder for a store",
+                )
+            if not create:
+                raise InputError(str(path), "store not found; create it with kg build INPUTS --store FOLDER")
+        try:
+            store = pyoxigraph.Store(str(path))
+        except OSError as err:
+            raise _open_error(path, err) from err
+        logger.debug("Opened the store %s", path)
+        return cls(store, path)
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The open `pyoxigraph.Store`.
+
+        Raises
+        ------
+        InputError
+            If the store is closed.
+        """
+        if self._store is None:
+            raise InputError(str(self.path), "the store is closed")
+        return self._store
+
+    def close(self) -> None:
+        """Flush and release the store, so other processes can open it."""
+        if self._store is not None:
+            self._store.flush()
+            # pyoxigraph has no close(): RocksDB closes when the last
+            # reference goes.
+            self._store = None
+            logger.debug("Closed the store %s", self.path)
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def load(self, source: str | Path, *, replace: bool = False) -> LoadStats:
+        """Add the RDF of a build folder or file to the store, idempotently.
+
+        Parameters
+        ----------
+        source : str or Path
+            A build folder (its ``graph.ttl`` is read) or an RDF file with one
+            of the suffixes of `RDF_SUFFIXES`.
+        replace : bool
+            Empty the store first, so it contains this build only.
+
+        Returns
+        -------
+        LoadStats
+
+        Raises
+        ------
+        InputError
+            If the source is missing or is not valid RDF.
+        OSError
+            If the store cannot be written.
+
+        Notes
+        -----
+        The merge rule is in the module docstring. The insertions are one
+        transaction; deletions of replaced values follow one by one, so an
+        interrupted load can leave an old value beside its new one. Loading
+        the same build again removes it.
+        """
+        path, rdf_format = resolve_rdf_file(source)
+        store = self.store
+        if replace:
+            store.clear()
+        if len(store) == 0 and rdf_format in _TRIPLE_FORMATS:
+            # Fast path: nothing to merge with.
+            try:
+                store.bulk_load(path=path, format=rdf_format, to_graph=pyoxigraph.DefaultGraph())
+            except SyntaxError as err:
+                # Bulk loads are not transactional: remove the triples read
+                # before the error, so the store is empty again.
+                store.clear()
+                raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
+            total = len(store)
+            logger.info("Loaded %d triples from %s into the empty store %s", total, path, self.path)
+            return LoadStats(read=total, added=total, removed=0, total=total)
+
+        triples = _read_triples(path, rdf_format)
+        additions, removals = self._changes(triples)
+        store.extend(_quad(triple) for triple in additions)
+        for triple in removals:
+            store.remove(_quad(triple))
+        total = len(store)
+        logger.info(
+            "Loaded %s into %s: %d triples read, %d added, %d removed, %d in the store",
+            path, self.path, len(triples), len(additions), len(removals), total,
+        )
+        return LoadStats(read=len(set(triples)), added=len(additions), removed=len(removals), total=total)
+
+    def _changes(self, triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
+        """Return the triples to add and to remove so that the store contains `triples` merged by the merge rule."""
+        described: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, list[pyoxigraph.Triple]] = defaultdict(list)
+        for triple in triples:
+            described[triple.subject].append(triple)
+        # Oxigraph stores typed literals in canonical form ("12.0"^^xsd:decimal
+        # reads back as "12"), so the new triples are compared through an
+        # in-memory store that canonicalizes them the same way.
+        incoming = pyoxigraph.Store()
+        incoming.extend(_quad(triple) for triple in _all(described))
+        store = self.store
+
+        additions: list[pyoxigraph.Triple] = []
+        removals: list[pyoxigraph.Triple] = []
+        for subject, new in described.items():
+            additions.extend(triple for triple in new if _quad(triple) not in store)
+            stale = [triple for triple in self._stored_triples(subject) if _quad(triple) not in incoming]
+            if not stale:
+                continue
+            replaced_whole = any(t.predicate == _RDF_TYPE and t.object in REPLACED_CLASSES for t in new)
+            new_labels = {t.object.value for t in new if t.predicate == _PREF_LABEL}
+            for triple in stale:
+                if replaced_whole:
+                    removals.append(triple)
+                elif isinstance(triple.object, pyoxigraph.Literal) and triple.predicate not in ACCUMULATED_PREDICATES:
+                    removals.append(triple)
+                    if triple.predicate == _PREF_LABEL and new_labels and triple.object.value not in new_labels:
+                        kept = pyoxigraph.Triple(subject, _ALT_LABEL, triple.object)
+                        if _quad(kept) not in store and _quad(kept) not in incoming:
+                            additions.append(kept)
+        return _unique(additions), removals
+
+    def _stored_triples(self, subject: pyoxigraph.NamedNode | pyoxigraph.BlankNode) -> Iterator[pyoxigraph.Triple]:
+        for quad in self.store.quads_for_pattern(subject, None, None, pyoxigraph.DefaultGraph()):
+            yield quad.triple
+
+
+def _quad(triple: pyoxigraph.Triple) -> pyoxigraph.Quad:
+    return pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, pyoxigraph.DefaultGraph())
+
+
+def _all(described: dict[object, list[pyoxigraph.Triple]]) -> Iterator[pyoxigraph.Triple]:
+    for triples in described.values():
+        yield from triples
+
+
+def _unique(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    # A file can state a triple twice; it is added once.
+    return list(dict.fromkeys(triples))
+
+
+def store_size_on_disk(path: str | Path) -> int:
+    """Return the bytes that the files of a store folder take."""
+    return sum(entry.stat().st_size for entry in os.scandir(path) if entry.is_file())

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from kg.build import build
+from kg.errors import InputError
+from kg.rdf import DEFAULT_BASE_IRI
+from kg.sources import read_papers
+from kg.store import GraphStore, is_store
+
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = DATA / "results-sample.ttl"
+
+KG = "https://w3id.org/kg-papers/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ENTITY = "https://w3id.org/kg-papers/id/entity/grpo"
+PAPER = "https://w3id.org/kg-papers/id/paper/p1"
+
+VERSION_1 = f"""
+<{ENTITY}> a <{KG}Entity>, <{KG}Method> ;
+    <{SKOS}prefLabel> "GRPO" ; <{SKOS}altLabel> "group relative PO" ; <{KG}key> "grpo" ;
+    <{KG}evaluatedOn> <https://w3id.org/kg-papers/id/entity/math> .
+<{PAPER}> a <{KG}Paper> ; <http://purl.org/dc/terms/title> "One" ;
+    <{KG}mentions> <{ENTITY}>, <https://w3id.org/kg-papers/id/entity/ppo> .
+"""
+
+VERSION_2 = f"""
+<{ENTITY}> a <{KG}Entity>, <{KG}Method> ;
+    <{SKOS}prefLabel> "Group Relative Policy Optimization" ; <{KG}key> "grpo" ;
+    <{KG}evaluatedOn> <https://w3id.org/kg-papers/id/entity/gsm8k> .
+<{PAPER}> a <{KG}Paper> ; <http://purl.org/dc/terms/title> "One" ;
+    <{KG}mentions> <{ENTITY}> .
+"""
+
+
+def triples_of(store: GraphStore) -> set[str]:
+    return {f"{q.subject} {q.predicate} {q.object}" for q in store.store.quads_for_pattern(None, None, None, None)}
+
+
+def file_triples(path: Path) -> set[str]:
+    # Read through an in-memory store, which writes typed literals in the same
+    # canonical form as the on-disk store ("22.0"^^xsd:decimal reads back as "22").
+    memory = pyoxigraph.Store()
+    memory.load(path=path, format=pyoxigraph.RdfFormat.TURTLE)
+    return {f"{q.subject} {q.predicate} {q.object}" for q in memory.quads_for_pattern(None, None, None, None)}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def labels(store: GraphStore, predicate: str) -> set[str]:
+    quads = store.store.quads_for_pattern(pyoxigraph.NamedNode(ENTITY), pyoxigraph.NamedNode(SKOS + predicate), None, None)
+    return {quad.object.value for quad in quads}
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> GraphStore:
+    graph_store = GraphStore.open(tmp_path / "store", create=True)
+    yield graph_store
+    graph_store.close()
+
+
+def test_load_all_triples(store: GraphStore) -> None:
+    stats = store.load(SAMPLE)
+    assert stats.total == len(file_triples(SAMPLE))
+    assert triples_of(store) == file_triples(SAMPLE)
+
+
+def test_reload_changes_nothing(store: GraphStore) -> None:
+    store.load(SAMPLE)
+    before = triples_of(store)
+    stats = store.load(SAMPLE)
+    assert not stats.changed
+    assert triples_of(store) == before
+
+
+def test_store_persists(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path / "store", create=True) as graph_store:
+        graph_store.load(SAMPLE)
+    with GraphStore.open(tmp_path / "store") as reopened:
+        assert triples_of(reopened) == file_triples(SAMPLE)
+
+
+def test_changed_label_kept_as_alias(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", VERSION_1))
+    store.load(write(tmp_path / "v2.ttl", VERSION_2))
+    assert labels(store, "prefLabel") == {"Group Relative Policy Optimization"}
+    assert labels(store, "altLabel") == {"GRPO", "group relative PO"}
+
+
+def test_entity_edges_accumulate(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", VERSION_1))
+    store.load(write(tmp_path / "v2.ttl", VERSION_2))
+    edges = store.store.quads_for_pattern(pyoxigraph.NamedNode(ENTITY), pyoxigraph.NamedNode(KG + "evaluatedOn"), None, None)
+    assert {quad.object.value.rsplit("/", 1)[1] for quad in edges} == {"math", "gsm8k"}
+
+
+def test_paper_replaced_whole(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", VERSION_1))
+    stats = store.load(write(tmp_path / "v2.ttl", VERSION_2))
+    mentions = store.store.quads_for_pattern(pyoxigraph.NamedNode(PAPER), pyoxigraph.NamedNode(KG + "mentions"), None, None)
+    assert [quad.object.value for quad in mentions] == [ENTITY]
+    # Removed: the PPO mention and the old prefLabel (which becomes an altLabel).
+    assert stats.removed == 2
+
+
+def test_merge_then_reload_stable(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", VERSION_1))
+    second = write(tmp_path / "v2.ttl", VERSION_2)
+    store.load(second)
+    assert not store.load(second).changed
+
+
+def test_replace_empties_first(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", VERSION_1))
+    store.load(SAMPLE, replace=True)
+    assert triples_of(store) == file_triples(SAMPLE)
+
+
+def test_invalid_rdf_leaves_store_empty(store: GraphStore, tmp_path: Path) -> None:
+    broken = write(tmp_path / "broken.ttl", VERSION_1 + "\n<a> <b> .")
+    with pytest.raises(InputError, match="invalid Turtle"):
+        store.load(broken)
+    assert len(store) == 0
+
+
+def test_invalid_rdf_keeps_store(store: GraphStore, tmp_path: Path) -> None:
+    store.load(SAMPLE)
+    broken = write(tmp_path / "broken.ttl", VERSION_1 + "\n<a> <b> .")
+    with pytest.raises(InputError, match="invalid Turtle"):
+        store.load(broken)
+    assert triples_of(store) == file_triples(SAMPLE)
+
+
+def test_missing_source(store: GraphStore, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        store.load(tmp_path / "absent.ttl")
+
+
+def test_folder_with_other_files(tmp_path: Path) -> None:
+    write(tmp_path / "notes.txt", "not a store")
+    with pytest.raises(InputError, match="not an Oxigraph store"):
+        GraphStore.open(tmp_path, create=True)
+
+
+def test_file_instead_of_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a file"):
+        GraphStore.open(write(tmp_path / "store", "x"), create=True)
+
+
+def test_missing_store_without_create(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="kg build INPUTS --store"):
+        GraphStore.open(tmp_path / "absent")
+    assert not (tmp_path / "absent").exists()
+
+
+def test_locked_store(store: GraphStore) -> None:
+    with pytest.raises(InputError, match="locked by another process"):
+        GraphStore.open(store.path)
+
+
+def test_closed_store_reopens(tmp_path: Path) -> None:
+    first = GraphStore.open(tmp_path / "store", create=True)
+    first.close()
+    with GraphStore.open(tmp_path / "store") as second:
+        assert is_store(second.path)
+
+
+def _write_jsonl(path: Path, papers: list) -> Path:
+    records = [{"id": p.id, "title": p.title, "abstract": p.abstract} for p in papers]
+    return write(path, "".join(json.dumps(record) + "\n" for record in records))
+
+
+@pytest.fixture(scope="module")
+def two_builds(example_page: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Build the first 40 papers of the example, then all of them, from one input path."""
+    folder = tmp_path_factory.mktemp("builds")
+    papers = list(read_papers(example_page))
+    source = folder / "papers.jsonl"
+    _write_jsonl(source, papers[:40])
+    build([source], folder / "first")
+    _write_jsonl(source, papers)
+    build([source], folder / "all")
+    return folder / "first", folder / "all"
+
+
+def test_more_papers_add_new(two_builds: tuple[Path, Path], store: GraphStore) -> None:
+    first, everything = two_builds
+    store.load(first)
+    stats = store.load(everything)
+    assert file_triples(everything / "graph.ttl") <= triples_of(store)
+    assert stats.added >= len(file_triples(everything / "graph.ttl") - file_triples(first / "graph.ttl"))
+
+
+def test_more_papers_keep_old_edges(two_builds: tuple[Path, Path], store: GraphStore) -> None:
+    first, everything = two_builds
+    store.load(first)
+    store.load(everything)
+    extra = triples_of(store) - file_triples(everything / "graph.ttl")
+    # Only entity aliases (labels and their skos-xl alias nodes) and IRI-valued
+    # triples of the first build remain beside the second.
+    alias_nodes = f"<{DEFAULT_BASE_IRI}alias/"
+    assert all(f"<{SKOS}altLabel>" in line or line.startswith(alias_nodes) or line.endswith(">") for line in extra)
+
+
+def test_build_option_loads_store(two_builds: tuple[Path, Path], tmp_path: Path, example_page: Path) -> None:
+    _, summary = build([example_page], tmp_path / "out", store=tmp_path / "store")
+    assert summary.store_stats is not None
+    assert summary.store_stats.total == summary.triples
+
+
+def test_build_twice_same_store(tmp_path: Path, example_page: Path) -> None:
+    build([example_page], tmp_path / "out", store=tmp_path / "store")
+    with GraphStore.open(tmp_path / "store") as graph_store:
+        before = triples_of(graph_store)
+    _, summary = build([example_page], tmp_path / "out", store=tmp_path / "store")
+    assert summary.store_stats is not None
+    assert not summary.store_stats.changed
+    with GraphStore.open(tmp_path / "store") as graph_store:
+        assert triples_of(graph_store) == before
+
+
+def test_reload_keeps_canonical_literals(store: GraphStore, tmp_path: Path) -> None:
+    # Oxigraph reads "12.0"^^xsd:decimal back as "12"; a reload must not take it for a change.
+    source = write(
+        tmp_path / "values.ttl",
+        f'<https://e.org/r> a <{KG}Result> ; <{KG}value> "12.0"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+    )
+    store.load(source)
+    stats = store.load(source)
+    assert not stats.changed
+    assert len(store) == 2
+
+
+def test_cli_build_store_line(tmp_path: Path, example_page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    status = main(["build", str(example_page), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"), "--no-progress"])
+    assert status == 0
+    assert f"store       {tmp_path / 'store'}: " in capsys.readouterr().out
+
+
+def test_cli_build_rejects_bad_store(tmp_path: Path, example_page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kg.cli import main
+
+    write(tmp_path / "notes.txt", "not a store")
+    status = main(["build", str(example_page), "--out", str(tmp_path / "out"), "--store", str(tmp_path), "--no-progress"])
+    assert status == 1
+    assert "not an Oxigraph store" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
