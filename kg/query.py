@@ -149,7 +149,8 @@ def resolve_source(source: str | Path | None, *, kind: SourceKind = "auto") -> Q
     ----------
     source : str, Path or None
         An RDF file, a build folder (its ``graph.ttl``), a store folder,
-        or an http(s) endpoint URL. None means `kg.store.DEFAULT_STORE`.
+        or an http(s) endpoint URL. None means `kg.store.DEFAULT_STORE`,
+        or the build folder beside it (``outputs``) when there is no store.
     kind : {"auto", "file", "store", "endpoint"}
         "auto" detects the kind: an http(s) URL is an endpoint, a folder
         with RocksDB files is a store, anything else is a file or build
@@ -165,13 +166,23 @@ def resolve_source(source: str | Path | None, *, kind: SourceKind = "auto") -> Q
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"Unknown source kind {kind!r}; expected one of {', '.join(SOURCE_KINDS)}.")
     if source is None:
-        if not is_store(DEFAULT_STORE):
-            raise InputError(
-                str(DEFAULT_STORE),
-                "no query source given and the default store does not exist; run kg build INPUTS --store "
-                f"{DEFAULT_STORE}, or pass --store, --file or --endpoint",
-            )
-        return QuerySource("store", str(DEFAULT_STORE))
+        if is_store(DEFAULT_STORE):
+            return QuerySource("store", str(DEFAULT_STORE))
+        # Without a store, the build folder that `kg build` writes by default.
+        build_folder = DEFAULT_STORE.parent
+        if build_folder.is_dir():
+            try:
+                path, _ = resolve_rdf_file(build_folder)
+            except InputError:
+                pass
+            else:
+                logger.info("No store at %s; querying the build's %s", DEFAULT_STORE, path)
+                return QuerySource("file", str(path))
+        raise InputError(
+            str(DEFAULT_STORE),
+            "no query source given, and neither the default store nor a build in "
+            f"{build_folder} exists; run kg build INPUTS --store {DEFAULT_STORE}, or pass --store, --file or --endpoint",
+        )
     text = str(source)
     is_url = re.match(r"(?i)https?://", text) is not None
     if kind == "endpoint" or (kind == "auto" and is_url):

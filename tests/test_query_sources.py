@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from kg.cli import cli, main
 from kg.endpoint import EndpointError, push_graph
 from kg.errors import ConfigError, InputError, QueryError
-from kg.query import format_results, resolve_source, run_query, with_default_prefixes
+from kg.query import QuerySource, format_results, resolve_source, run_query, with_default_prefixes
 from kg.store import GraphStore
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "results-sample.ttl"
@@ -52,6 +52,13 @@ def test_default_store_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InputError, match="--store"):
         run_query(None, TITLES)
+
+
+def test_default_build_folder_without_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "graph.ttl").write_bytes(SAMPLE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert resolve_source(None) == QuerySource("file", str(Path("outputs") / "graph.ttl"))
 
 
 def test_query_file_as_graph(tmp_path: Path) -> None:
