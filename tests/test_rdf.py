@@ -32,6 +32,7 @@ from kg.rdf import (
     DEFAULT_BASE_IRI,
     KG,
     KG_NAMESPACE,
+    MAX_SEGMENT_LENGTH,
     clean_literal,
     count_triples_with_oxigraph,
     graph_to_rdf,
@@ -385,6 +386,18 @@ def test_mint_iri_entity_distinct() -> None:
     keys = ["a b", "a-b", "a.b", "", "ä b", "h 0123456789abcdef", "_x"]
     iris = [mint_iri("entity", key) for key in keys]
     assert len(set(iris)) == len(keys)
+
+
+@pytest.mark.parametrize(
+    ("kind", "long_value"),
+    [("paper", "long " * 1000), ("entity", "long " * 1000 + "x"), ("concept", "long " * 1000 + "x"),
+     ("result", "long " * 1000 + ":1"), ("graph", "long " * 1000)],
+)
+def test_mint_iri_long_value_short(kind: str, long_value: str) -> None:
+    iris = {mint_iri(kind, long_value), mint_iri(kind, long_value + "2")}
+    assert len(iris) == 2
+    for iri in iris:
+        assert len(iri) <= len(DEFAULT_BASE_IRI) + len("concept/") + MAX_SEGMENT_LENGTH, iri
 
 
 def test_mint_iri_unknown_kind() -> None:
