@@ -16,8 +16,10 @@ https://www.w3.org/TR/sparql11-http-rdf-update/
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -56,6 +58,13 @@ DEFAULT_CHUNK_TRIPLES = 20_000
 
 # Characters of a server's error body that an error message keeps.
 MAX_ERROR_BODY = 300
+
+# Bytes per read of a response body; the deadline is checked between reads.
+_READ_SIZE = 65536
+
+# C0 and C1 control characters: a server's error body loses them before it
+# reaches a terminal, where escape sequences could rewrite the screen.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 # Accept headers by query form. A server may return CONSTRUCT results as
 # results JSON (Virtuoso 7.2 does) when that type is acceptable, so each
@@ -108,8 +117,20 @@ def validate_endpoint_url(url: str) -> str:
     return url
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Turn every redirect into an HTTP error.
+
+    urllib follows a 301, 302 or 303 on a POST with a GET without the body,
+    so an upload redirected to a login page would report success with no
+    triple stored.
+    """
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def _opener(url: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = []
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
     if user is not None:
         if password is None:
             password = os.environ.get(PASSWORD_ENV)
@@ -129,12 +150,17 @@ def _send(
     started = time.monotonic()
     try:
         with opener.open(request, timeout=timeout) as response:
-            body = response.read()
+            body = _read_body(response, started=started, timeout=timeout)
             content_type = response.headers.get_content_type()
     except urllib.error.HTTPError as err:
-        detail = err.read(MAX_ERROR_BODY).decode("utf-8", "replace").strip()
-        detail = " ".join(detail.split())
-        hint = " Check --user and --password." if err.code in (401, 403) else ""
+        detail = err.read(MAX_ERROR_BODY).decode("utf-8", "replace")
+        detail = " ".join(_CONTROL_CHARACTERS.sub(" ", detail).split())
+        hint = ""
+        if err.code in (401, 403):
+            hint = " Check --user and --password."
+        elif 300 <= err.code < 400:
+            location = _CONTROL_CHARACTERS.sub("", err.headers.get("Location", "") if err.headers else "")
+            hint = f" The server redirects to {location or 'another URL'}; use that URL instead."
         raise EndpointError(
             url, f"{what} failed: {request.get_method()} {url} returned HTTP {err.code} {err.reason}: {detail or 'no body'}.{hint}",
             status=err.code,
@@ -150,6 +176,19 @@ def _send(
         raise EndpointError(url, f"{what} failed: connection to {url} broke: {err}.") from err
     logger.debug("%s %s: %d bytes of %s in %.3f s", request.get_method(), url, len(body), content_type, time.monotonic() - started)
     return EndpointResponse(content_type=content_type, body=body)
+
+
+def _read_body(response: http.client.HTTPResponse, *, started: float, timeout: float | None) -> bytes:
+    # The socket timeout bounds each read only, so a server that sends a
+    # byte now and then would never time out; this bounds the whole body.
+    # NOTE: the status line and headers are read before this runs, with
+    # the per-read timeout only.
+    parts = []
+    while chunk := response.read1(_READ_SIZE):
+        parts.append(chunk)
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise TimeoutError(f"the response took longer than {timeout:g} s")
+    return b"".join(parts)
 
 
 def query_endpoint(
@@ -171,7 +210,8 @@ def query_endpoint(
     sparql : str
         A complete query: the server does not know kg's default prefixes.
     timeout : float or None
-        Seconds to wait for the connection and for each read.
+        Seconds to wait for the connection and for each read; the whole
+        response body must also arrive within this time.
     user, password : str or None
         Credentials for Basic or Digest authentication; the password falls
         back to the environment variable `PASSWORD_ENV`.

@@ -453,7 +453,8 @@ def run_query(
     timeout : float or None
         Seconds that loading the file (or opening the store) and running
         the query may take; None (the default) waits without limit. For an
-        endpoint it limits the connection and each read.
+        endpoint it limits the connection, each read and the whole
+        response body, but not the headers as a whole.
     parameters : mapping of str to str, optional
         Values bound to query variables of the same name, typed as the
         query's ``# Parameters:`` line declares (see

@@ -99,6 +99,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(length)
         if self.path.startswith("/slow"):
             time.sleep(3)
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/login")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/trickle"):
+            # Each byte comes within the read timeout, but the whole body takes 3 s.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            for _ in range(15):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
+        if self.path.startswith("/escape"):
+            body = b"\x1b[2J\x1b]0;owned\x07 server error"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/denied"):
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="kg"')
@@ -117,6 +140,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     do_PUT = do_POST
+
+    def do_GET(self) -> None:  # noqa: N802  # name fixed by BaseHTTPRequestHandler
+        # A login page: 200 for any GET, as a redirected upload would see.
+        body = b"<html>login</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # signature fixed by the base class
         pass
@@ -177,6 +209,29 @@ def test_user_without_password(http_server: str, monkeypatch: pytest.MonkeyPatch
 def test_push_error_names_status(http_server: str) -> None:
     with pytest.raises(EndpointError, match=r"PUT http://127\.0\.0\.1:\d+/gsp\?graph=.* returned HTTP 500"):
         push_graph(http_server + "/gsp", "https://kg.test/g", ["<https://e.org/a> <https://e.org/p> \"x\" ."], replace=True)
+
+
+def test_push_redirect_fails(http_server: str) -> None:
+    with pytest.raises(EndpointError, match=r"HTTP 302 .*redirects to .*/login") as caught:
+        push_graph(http_server + "/redirect", "https://kg.test/g", ["<https://e.org/a> <https://e.org/p> \"x\" ."])
+    assert caught.value.status == 302
+
+
+def test_query_redirect_fails(http_server: str) -> None:
+    with pytest.raises(EndpointError, match="HTTP 302"):
+        run_query(http_server + "/redirect", "ASK {}")
+
+
+def test_endpoint_timeout_whole_response(http_server: str) -> None:
+    with pytest.raises(EndpointError, match=r"timed out after 1 s"):
+        run_query(http_server + "/trickle", "ASK {}", timeout=1)
+
+
+def test_http_error_body_controls_removed(http_server: str) -> None:
+    with pytest.raises(EndpointError, match="HTTP 500") as caught:
+        run_query(http_server + "/escape", "ASK {}")
+    assert "\x1b" not in str(caught.value)
+    assert "\x07" not in str(caught.value)
 
 
 def test_push_invalid_graph_iri(http_server: str) -> None:
