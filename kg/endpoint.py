@@ -385,7 +385,7 @@ def read_ntriples(source: str | Path) -> tuple[int, Iterator[str]]:
 
     def from_file() -> Iterator[str]:
         try:
-            for quad in pyoxigraph.parse(path=path, format=rdf_format):
+            for quad in pyoxigraph.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri()):
                 yield f"{quad.subject} {quad.predicate} {quad.object} ."
         except SyntaxError as err:
             raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err

@@ -262,7 +262,8 @@ def _evaluate_local(source: QuerySource, sparql: str) -> QueryResult:
     path, rdf_format = resolve_rdf_file(source.location)
     store = pyoxigraph.Store()
     try:
-        store.load(path=path, format=rdf_format)
+        # Relative IRIs (as in void.ttl) resolve against the file's own URI.
+        store.load(path=path, format=rdf_format, base_iri=path.resolve().as_uri())
     except SyntaxError as err:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
     except OSError as err:

@@ -1014,6 +1014,7 @@ def count_triples_with_oxigraph(path: str | Path) -> int:
     if not path.is_file():
         raise InputError(str(path), "file not found")
     try:
-        return sum(1 for _ in pyoxigraph.parse(path=path, format=rdf_format))
+        # Relative IRIs (as in void.ttl) resolve against the file's own URI.
+        return sum(1 for _ in pyoxigraph.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri()))
     except SyntaxError as err:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err

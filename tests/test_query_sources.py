@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli, main
-from kg.endpoint import EndpointError, push_graph
+from kg.endpoint import EndpointError, push_graph, read_ntriples
 from kg.errors import ConfigError, InputError, QueryError
 from kg.query import format_results, resolve_source, run_query, with_default_prefixes
 from kg.store import GraphStore
@@ -59,6 +59,24 @@ def test_query_file_as_graph(tmp_path: Path) -> None:
     query_file.write_text("ASK {}", encoding="utf-8")
     with pytest.raises(InputError, match="suffix"):
         resolve_source(query_file)
+
+
+RELATIVE_TURTLE = "<void.ttl#dataset> <http://rdfs.org/ns/void#triples> 3 .\n"
+
+
+def test_query_file_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text(RELATIVE_TURTLE, encoding="utf-8")
+    result = run_query(path, "SELECT ?d WHERE { ?d ?p 3 }")
+    assert result.rows == ((path.resolve().as_uri() + "#dataset",),)
+
+
+def test_push_reads_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text(RELATIVE_TURTLE, encoding="utf-8")
+    total, lines = read_ntriples(path)
+    assert total == 1
+    assert list(lines)[0].startswith(f"<{path.resolve().as_uri()}#dataset> ")
 
 
 def test_srj_keeps_datatypes() -> None:

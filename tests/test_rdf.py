@@ -417,6 +417,12 @@ def test_count_missing_file(tmp_path: Path) -> None:
         count_triples_with_oxigraph(tmp_path / "absent.ttl")
 
 
+def test_count_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text("<void.ttl#dataset> <http://rdfs.org/ns/void#triples> 3 .\n", encoding="utf-8")
+    assert count_triples_with_oxigraph(path) == 1
+
+
 def test_count_invalid_turtle(tmp_path: Path) -> None:
     path = tmp_path / "broken.ttl"
     path.write_text("<a> <b> .", encoding="utf-8")
