@@ -245,9 +245,9 @@ def _result_from_oxigraph(query_output: object) -> QueryResult:
         raise QueryError(f"Query failed while running: {err}") from err
 
 
-def _run_on_store(store: pyoxigraph.Store, sparql: str) -> QueryResult:
+def _run_on_store(store: pyoxigraph.Store, sparql: str, *, union_default_graph: bool = False) -> QueryResult:
     try:
-        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES)
+        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=union_default_graph)
     except SyntaxError as err:
         raise QueryError(f"Invalid SPARQL query: {_parser_message(err)}") from err
     return _result_from_oxigraph(query_output)
@@ -268,7 +268,10 @@ def _evaluate_local(source: QuerySource, sparql: str) -> QueryResult:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
     except OSError as err:
         raise InputError(str(path), f"cannot be read: {err}") from err
-    return _run_on_store(store, sparql)
+    # TriG and N-Quads exports keep each paper's claims in a named graph, so
+    # the default graph of a file query is the union of all its graphs, as
+    # for a Turtle export of the same build.
+    return _run_on_store(store, sparql, union_default_graph=True)
 
 
 def with_default_prefixes(sparql: str) -> str:

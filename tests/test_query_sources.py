@@ -15,7 +15,9 @@ from kg.cli import cli, main
 from kg.endpoint import EndpointError, push_graph, read_ntriples
 from kg.errors import ConfigError, InputError, QueryError
 from kg.query import format_results, resolve_source, run_query, with_default_prefixes
+from kg.rdf import mint_iri, write_rdf
 from kg.store import GraphStore
+from rdf_samples import sample_graph
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "results-sample.ttl"
 TITLES = "SELECT ?title WHERE { ?p a kg:Paper ; dcterms:title ?title } ORDER BY ?title"
@@ -77,6 +79,24 @@ def test_push_reads_relative_iris(tmp_path: Path) -> None:
     total, lines = read_ntriples(path)
     assert total == 1
     assert list(lines)[0].startswith(f"<{path.resolve().as_uri()}#dataset> ")
+
+
+@pytest.mark.parametrize("suffix", [".trig", ".nq"])
+def test_query_quads_file_sees_named_graphs(tmp_path: Path, suffix: str) -> None:
+    quads = tmp_path / f"graph{suffix}"
+    write_rdf(sample_graph(), quads, format={".trig": "trig", ".nq": "nquads"}[suffix])
+    turtle = tmp_path / "graph.ttl"
+    write_rdf(sample_graph(), turtle, format="turtle")
+    query = "SELECT ?p ?e WHERE { ?p kg:proposes ?e } ORDER BY ?p ?e"
+    assert run_query(quads, query).rows
+    assert run_query(quads, query).rows == run_query(turtle, query).rows
+
+
+def test_query_quads_file_graph_names(tmp_path: Path) -> None:
+    path = tmp_path / "graph.trig"
+    write_rdf(sample_graph(), path, format="trig")
+    result = run_query(path, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?p kg:proposes ?e } }")
+    assert result.rows == ((str(mint_iri("graph", "rl-tango")),),)
 
 
 def test_srj_keeps_datatypes() -> None:
