@@ -180,7 +180,7 @@ def _send(
 
 def _read_body(response: http.client.HTTPResponse, *, started: float, timeout: float | None) -> bytes:
     # The socket timeout bounds each read only, so a server that sends a
-    # byte now and then would never time out; this bounds the whole body.
+    # byte now and then would never time out. This loop bounds the body.
     # NOTE: the status line and headers are read before this runs, with
     # the per-read timeout only.
     parts = []
@@ -332,6 +332,9 @@ def push_graph(
     target = url + separator + urllib.parse.urlencode({"graph": graph_iri})
     sent = 0
     method = "PUT" if replace else "POST"
+    # NOTE: a server reads each request's blank node labels afresh, so a
+    # blank node whose triples fall into two chunks becomes two nodes. kg's
+    # exports have none, but other RDF files (and void.ttl) may.
     for chunk in _chunks(ntriples, chunk_triples):
         body = ("\n".join(chunk) + "\n").encode("utf-8")
         request = urllib.request.Request(

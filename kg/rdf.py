@@ -87,11 +87,10 @@ DEFAULT_BASE_IRI = "https://w3id.org/kg-papers/id/"
 # few thousand links and statements of a corpus is practically impossible.
 HASH_LENGTH = 16
 
-# Longest readable path segment of a minted IRI; longer ids and keys are
-# hashed. Virtuoso 7.2 (Debian's virtuoso-opensource-7) cuts IRIs longer
-# than about 1,880 characters and appends a hash, so such IRIs do not
-# survive a push, and percent-encoding can make a segment nine times longer
-# than its text.
+# Maximum length of a readable path segment of a minted IRI. Longer ids and
+# keys are hashed, because Virtuoso 7.2 (Debian's virtuoso-opensource-7)
+# cuts IRIs longer than about 1,880 characters and appends a hash, and
+# percent-encoding can make a segment nine times longer than its text.
 MAX_SEGMENT_LENGTH = 200
 
 IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result", "alias", "graph"]
