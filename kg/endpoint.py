@@ -16,8 +16,10 @@ https://www.w3.org/TR/sparql11-http-rdf-update/
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -56,6 +58,13 @@ DEFAULT_CHUNK_TRIPLES = 20_000
 
 # Characters of a server's error body that an error message keeps.
 MAX_ERROR_BODY = 300
+
+# Bytes per read of a response body; the deadline is checked between reads.
+_READ_SIZE = 65536
+
+# C0 and C1 control characters: a server's error body loses them before it
+# reaches a terminal, where escape sequences could rewrite the screen.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 # Accept headers by query form. A server may return CONSTRUCT results as
 # results JSON (Virtuoso 7.2 does) when that type is acceptable, so each
@@ -108,8 +117,20 @@ def validate_endpoint_url(url: str) -> str:
     return url
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Turn every redirect into an HTTP error.
+
+    urllib follows a 301, 302 or 303 on a POST with a GET without the body,
+    so an upload redirected to a login page would report success with no
+    triple stored.
+    """
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def _opener(url: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = []
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
     if user is not None:
         if password is None:
             password = os.environ.get(PASSWORD_ENV)
@@ -129,27 +150,50 @@ def _send(
     started = time.monotonic()
     try:
         with opener.open(request, timeout=timeout) as response:
-            body = response.read()
+            body = _read_body(response, started=started, timeout=timeout)
             content_type = response.headers.get_content_type()
     except urllib.error.HTTPError as err:
-        detail = err.read(MAX_ERROR_BODY).decode("utf-8", "replace").strip()
-        detail = " ".join(detail.split())
-        hint = " Check --user and --password." if err.code in (401, 403) else ""
+        detail = err.read(MAX_ERROR_BODY).decode("utf-8", "replace")
+        detail = " ".join(_CONTROL_CHARACTERS.sub(" ", detail).split())
+        hint = ""
+        if err.code in (401, 403):
+            hint = " Check --user and --password."
+        elif 300 <= err.code < 400:
+            location = _CONTROL_CHARACTERS.sub("", err.headers.get("Location", "") if err.headers else "")
+            hint = f" The server redirects to {location or 'another URL'}; use that URL instead."
         raise EndpointError(
             url, f"{what} failed: {request.get_method()} {url} returned HTTP {err.code} {err.reason}: {detail or 'no body'}.{hint}",
             status=err.code,
         ) from None
     except (TimeoutError, socket.timeout) as err:
-        raise EndpointError(url, f"{what} timed out after {timeout:g} s: {request.get_method()} {url}.") from err
+        raise EndpointError(url, f"{what} timed out{_after(timeout)}: {request.get_method()} {url}.") from err
     except urllib.error.URLError as err:
         reason = err.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise EndpointError(url, f"{what} timed out after {timeout:g} s: {request.get_method()} {url}.") from err
+            raise EndpointError(url, f"{what} timed out{_after(timeout)}: {request.get_method()} {url}.") from err
         raise EndpointError(url, f"{what} failed: cannot reach {url}: {reason}.") from err
     except OSError as err:
         raise EndpointError(url, f"{what} failed: connection to {url} broke: {err}.") from err
     logger.debug("%s %s: %d bytes of %s in %.3f s", request.get_method(), url, len(body), content_type, time.monotonic() - started)
     return EndpointResponse(content_type=content_type, body=body)
+
+
+def _after(timeout: float | None) -> str:
+    # Without --timeout, the operating system's connect timeout is what ran out.
+    return "" if timeout is None else f" after {timeout:g} s"
+
+
+def _read_body(response: http.client.HTTPResponse, *, started: float, timeout: float | None) -> bytes:
+    # The socket timeout bounds each read only, so a server that sends a
+    # byte now and then would never time out. This loop bounds the body.
+    # NOTE: the status line and headers are read before this runs, with
+    # the per-read timeout only.
+    parts = []
+    while chunk := response.read1(_READ_SIZE):
+        parts.append(chunk)
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise TimeoutError(f"the response took longer than {timeout:g} s")
+    return b"".join(parts)
 
 
 def query_endpoint(
@@ -171,7 +215,8 @@ def query_endpoint(
     sparql : str
         A complete query: the server does not know kg's default prefixes.
     timeout : float or None
-        Seconds to wait for the connection and for each read.
+        Seconds to wait for the connection and for each read; the whole
+        response body must also arrive within this time.
     user, password : str or None
         Credentials for Basic or Digest authentication; the password falls
         back to the environment variable `PASSWORD_ENV`.
@@ -292,6 +337,9 @@ def push_graph(
     target = url + separator + urllib.parse.urlencode({"graph": graph_iri})
     sent = 0
     method = "PUT" if replace else "POST"
+    # NOTE: a server reads each request's blank node labels afresh, so a
+    # blank node whose triples fall into two chunks becomes two nodes. kg's
+    # exports have none, but other RDF files (and void.ttl) may.
     for chunk in _chunks(ntriples, chunk_triples):
         body = ("\n".join(chunk) + "\n").encode("utf-8")
         request = urllib.request.Request(
@@ -345,7 +393,7 @@ def read_ntriples(source: str | Path) -> tuple[int, Iterator[str]]:
 
     def from_file() -> Iterator[str]:
         try:
-            for quad in pyoxigraph.parse(path=path, format=rdf_format):
+            for quad in pyoxigraph.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri()):
                 yield f"{quad.subject} {quad.predicate} {quad.object} ."
         except SyntaxError as err:
             raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err

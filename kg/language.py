@@ -16,8 +16,10 @@ __all__ = ["normalize_language_tag"]
 logger = logging.getLogger(__name__)
 
 # RFC 5646 subtags have 1 to 8 characters; the first (primary language)
-# subtag has 2 to 8 letters in every tag that kg accepts.
+# subtag has 2 to 8 letters, except in private-use tags ("x-...") and the
+# grandfathered "i-..." tags such as "i-klingon", which start with a singleton.
 _PRIMARY = re.compile(r"[A-Za-z]{2,8}")
+_SINGLETON_PRIMARY = re.compile(r"[xXiI]")
 _SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")
 
 
@@ -27,13 +29,14 @@ def normalize_language_tag(tag: str) -> str:
     Underscores become dashes; the primary language is lower case, a
     two-letter region upper case, a four-letter script title case, and every
     other subtag lower case. Subtags after a one-letter singleton (private
-    use "x", extensions) stay lower case.
+    use "x", extensions, and the "i" of grandfathered tags) stay lower case.
 
     Raises
     ------
     ValueError
         If `tag` is empty or its subtags are not 1 to 8 ASCII letters or
-        digits (2 to 8 letters for the first).
+        digits (2 to 8 letters for the first, unless it is "x" or "i"
+        followed by more subtags).
 
     Examples
     --------
@@ -43,13 +46,14 @@ def normalize_language_tag(tag: str) -> str:
     'zh-Hant-TW'
     """
     subtags = tag.strip().replace("_", "-").split("-")
-    if not _PRIMARY.fullmatch(subtags[0]) or not all(_SUBTAG.fullmatch(subtag) for subtag in subtags[1:]):
+    primary_valid = _PRIMARY.fullmatch(subtags[0]) or (_SINGLETON_PRIMARY.fullmatch(subtags[0]) and len(subtags) > 1)
+    if not primary_valid or not all(_SUBTAG.fullmatch(subtag) for subtag in subtags[1:]):
         raise ValueError(
             f"invalid language tag {tag!r}: expected letters and digits in dash-separated parts, such as 'en' or 'en-US'"
         )
 
     normalised = [subtags[0].lower()]
-    after_singleton = False
+    after_singleton = len(subtags[0]) == 1
     for subtag in subtags[1:]:
         if after_singleton or len(subtag) == 1:
             after_singleton = True

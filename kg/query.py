@@ -256,9 +256,9 @@ def _result_from_oxigraph(query_output: object) -> QueryResult:
         raise QueryError(f"Query failed while running: {err}") from err
 
 
-def _run_on_store(store: pyoxigraph.Store, sparql: str) -> QueryResult:
+def _run_on_store(store: pyoxigraph.Store, sparql: str, *, union_default_graph: bool = False) -> QueryResult:
     try:
-        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES)
+        query_output = store.query(sparql, prefixes=DEFAULT_PREFIXES, use_default_graph_as_union=union_default_graph)
     except SyntaxError as err:
         raise QueryError(f"Invalid SPARQL query: {_parser_message(err)}") from err
     return _result_from_oxigraph(query_output)
@@ -273,12 +273,16 @@ def _evaluate_local(source: QuerySource, sparql: str) -> QueryResult:
     path, rdf_format = resolve_rdf_file(source.location)
     store = pyoxigraph.Store()
     try:
-        store.load(path=path, format=rdf_format)
+        # Relative IRIs (as in void.ttl) resolve against the file's own URI.
+        store.load(path=path, format=rdf_format, base_iri=path.resolve().as_uri())
     except SyntaxError as err:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
     except OSError as err:
         raise InputError(str(path), f"cannot be read: {err}") from err
-    return _run_on_store(store, sparql)
+    # TriG and N-Quads exports keep each paper's claims in a named graph, so
+    # the default graph of a file query is the union of all its graphs, as
+    # for a Turtle export of the same build.
+    return _run_on_store(store, sparql, union_default_graph=True)
 
 
 def with_default_prefixes(sparql: str) -> str:
@@ -464,7 +468,8 @@ def run_query(
     timeout : float or None
         Seconds that loading the file (or opening the store) and running
         the query may take; None (the default) waits without limit. For an
-        endpoint it limits the connection and each read.
+        endpoint it limits the connection, each read and the whole
+        response body, but not the headers as a whole.
     parameters : mapping of str to str, optional
         Values bound to query variables of the same name, typed as the
         query's ``# Parameters:`` line declares (see

@@ -58,6 +58,7 @@ __all__ = [
     "DEFAULT_BASE_IRI",
     "KG",
     "KG_NAMESPACE",
+    "MAX_SEGMENT_LENGTH",
     "ONTOLOGY_DIR",
     "RDF_FORMATS",
     "RDF_MEDIA_TYPES",
@@ -85,6 +86,12 @@ DEFAULT_BASE_IRI = "https://w3id.org/kg-papers/id/"
 # Hex digits of SHA-1 kept in hashed IRIs: 64 bits, so a collision among the
 # few thousand links and statements of a corpus is practically impossible.
 HASH_LENGTH = 16
+
+# Maximum length of a readable path segment of a minted IRI. Longer ids and
+# keys are hashed, because Virtuoso 7.2 (Debian's virtuoso-opensource-7)
+# cuts IRIs longer than about 1,880 characters and appends a hash, and
+# percent-encoding can make a segment nine times longer than its text.
+MAX_SEGMENT_LENGTH = 200
 
 IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result", "alias", "graph"]
 _IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result", "alias", "graph")
@@ -345,9 +352,9 @@ def _paper_segment(paper_id: str) -> str:
     # Percent-encoding is one-to-one, so distinct ids get distinct segments.
     # Encoded ids that could read as a path step ("", ".", "..") or that
     # start with "_" go to the hashed form, whose "_" prefix no other
-    # encoded id keeps, so the two forms never meet.
+    # encoded id keeps, so the two forms never meet. So do long ids.
     encoded = quote(paper_id, safe="", errors="surrogatepass")
-    if encoded[:1].isalnum() or encoded.startswith("%"):
+    if (encoded[:1].isalnum() or encoded.startswith("%")) and len(encoded) <= MAX_SEGMENT_LENGTH:
         return encoded
     return f"_{_sha1(paper_id)}"
 
@@ -355,7 +362,7 @@ def _paper_segment(paper_id: str) -> str:
 def _entity_segment(key: str) -> str:
     # Slugs contain only [a-z0-9.-] and the hashed form starts with "_", so
     # the two forms never collide.
-    if _SLUG_KEY.fullmatch(key):
+    if len(key) <= MAX_SEGMENT_LENGTH and _SLUG_KEY.fullmatch(key):
         return key.replace(" ", "-")
     return f"_{_sha1(key)}"
 
@@ -391,6 +398,7 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
     rdflib.URIRef
         ``{base}paper/{percent-encoded id}``, ``{base}entity/{slug}`` (or
         ``entity/_{hash}`` for keys that are not plain ASCII words),
+        where an id or key longer than `MAX_SEGMENT_LENGTH` is hashed too,
         ``{base}concept/{slug}`` likewise, ``{base}result/{paper}/{n}``,
         ``{base}graph/{paper}``, and ``{base}link/{hash}``,
         ``{base}statement/{hash}`` and ``{base}alias/{hash}``, where hash is
@@ -692,10 +700,13 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
         sink.context = _paper_graph(data, base_iri)
         _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
 
+    # A repeated author name or alias gives the same triple twice, and RDF
+    # keeps one, so duplicates go here and the written count stays exact.
+    quads = list(dict.fromkeys(sink.quads))
     logger.debug(
-        "Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(sink.quads)
+        "Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(quads)
     )
-    return sink.quads
+    return quads
 
 
 def _bind_prefixes(rdf: Graph) -> None:
@@ -952,16 +963,18 @@ def write_rdf(
         raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
     quads = _collect_quads(graph, base_iri)
     data = _serialize_quads(quads, format)
+    # A triple in two named graphs is two quads but one triple.
+    count = len(quads) if format in ("trig", "nquads") else len({quad[:3] for quad in quads})
     reparsed = _count_bytes_with_oxigraph(data, format)
-    if reparsed != len(quads):
+    if reparsed != count:
         raise KgError(
-            f"{path}: rdflib wrote {len(quads)} triples as {format} but pyoxigraph reads {reparsed}; "
+            f"{path}: rdflib wrote {count} triples as {format} but pyoxigraph reads {reparsed}; "
             "the export is inconsistent, please report this as a bug"
         )
     with atomic_write(path, "wb") as handle:
         handle.write(data)
-    logger.info("Wrote %d triples to %s", len(quads), path)
-    return len(quads)
+    logger.info("Wrote %d triples to %s", count, path)
+    return count
 
 
 def write_turtle(rdf_graph: Graph, path: str | Path) -> int:
@@ -1000,6 +1013,7 @@ def count_triples_with_oxigraph(path: str | Path) -> int:
     if not path.is_file():
         raise InputError(str(path), "file not found")
     try:
-        return sum(1 for _ in pyoxigraph.parse(path=path, format=rdf_format))
+        # Relative IRIs (as in void.ttl) resolve against the file's own URI.
+        return sum(1 for _ in pyoxigraph.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri()))
     except SyntaxError as err:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err

@@ -147,7 +147,7 @@ def _read_triples(path: Path, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigra
     # Quads of named graphs (TriG, N-Quads) are read into the default graph,
     # because the store keeps one graph.
     try:
-        return [quad.triple for quad in pyoxigraph.parse(path=path, format=rdf_format)]
+        return [quad.triple for quad in pyoxigraph.parse(path=path, format=rdf_format, base_iri=path.resolve().as_uri())]
     except SyntaxError as err:
         raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
     except OSError as err:
@@ -289,7 +289,9 @@ class GraphStore:
         if len(store) == 0 and rdf_format in _TRIPLE_FORMATS:
             # Fast path: nothing to merge with.
             try:
-                store.bulk_load(path=path, format=rdf_format, to_graph=pyoxigraph.DefaultGraph())
+                store.bulk_load(
+                    path=path, format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=pyoxigraph.DefaultGraph()
+                )
             except SyntaxError as err:
                 # Bulk loads are not transactional: remove the triples read
                 # before the error, so the store is empty again.

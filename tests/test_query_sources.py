@@ -12,10 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli, main
-from kg.endpoint import EndpointError, push_graph
+from kg.endpoint import EndpointError, push_graph, read_ntriples
 from kg.errors import ConfigError, InputError, QueryError
 from kg.query import QuerySource, format_results, resolve_source, run_query, with_default_prefixes
+from kg.rdf import mint_iri, write_rdf
 from kg.store import GraphStore
+from rdf_samples import sample_graph
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "results-sample.ttl"
 TITLES = "SELECT ?title WHERE { ?p a kg:Paper ; dcterms:title ?title } ORDER BY ?title"
@@ -68,6 +70,42 @@ def test_query_file_as_graph(tmp_path: Path) -> None:
         resolve_source(query_file)
 
 
+RELATIVE_TURTLE = "<void.ttl#dataset> <http://rdfs.org/ns/void#triples> 3 .\n"
+
+
+def test_query_file_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text(RELATIVE_TURTLE, encoding="utf-8")
+    result = run_query(path, "SELECT ?d WHERE { ?d ?p 3 }")
+    assert result.rows == ((path.resolve().as_uri() + "#dataset",),)
+
+
+def test_push_reads_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text(RELATIVE_TURTLE, encoding="utf-8")
+    total, lines = read_ntriples(path)
+    assert total == 1
+    assert list(lines)[0].startswith(f"<{path.resolve().as_uri()}#dataset> ")
+
+
+@pytest.mark.parametrize("suffix", [".trig", ".nq"])
+def test_query_quads_file_sees_named_graphs(tmp_path: Path, suffix: str) -> None:
+    quads = tmp_path / f"graph{suffix}"
+    write_rdf(sample_graph(), quads, format={".trig": "trig", ".nq": "nquads"}[suffix])
+    turtle = tmp_path / "graph.ttl"
+    write_rdf(sample_graph(), turtle, format="turtle")
+    query = "SELECT ?p ?e WHERE { ?p kg:proposes ?e } ORDER BY ?p ?e"
+    assert run_query(quads, query).rows
+    assert run_query(quads, query).rows == run_query(turtle, query).rows
+
+
+def test_query_quads_file_graph_names(tmp_path: Path) -> None:
+    path = tmp_path / "graph.trig"
+    write_rdf(sample_graph(), path, format="trig")
+    result = run_query(path, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?p kg:proposes ?e } }")
+    assert result.rows == ((str(mint_iri("graph", "rl-tango")),),)
+
+
 def test_srj_keeps_datatypes() -> None:
     result = run_query(SAMPLE, "SELECT ?v WHERE { <https://w3id.org/kg-papers/id/result/p1-1> kg:value ?v }")
     binding = json.loads(format_results(result, "srj"))["results"]["bindings"][0]["v"]
@@ -106,6 +144,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(length)
         if self.path.startswith("/slow"):
             time.sleep(3)
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/login")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/trickle"):
+            # Each byte comes within the read timeout, but the whole body takes 3 s.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            for _ in range(15):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
+        if self.path.startswith("/escape"):
+            body = b"\x1b[2J\x1b]0;owned\x07 server error"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/denied"):
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="kg"')
@@ -124,6 +185,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     do_PUT = do_POST
+
+    def do_GET(self) -> None:  # noqa: N802  # name fixed by BaseHTTPRequestHandler
+        # A login page: 200 for any GET, as a redirected upload would see.
+        body = b"<html>login</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # signature fixed by the base class
         pass
@@ -186,6 +256,29 @@ def test_push_error_names_status(http_server: str) -> None:
         push_graph(http_server + "/gsp", "https://kg.test/g", ["<https://e.org/a> <https://e.org/p> \"x\" ."], replace=True)
 
 
+def test_push_redirect_fails(http_server: str) -> None:
+    with pytest.raises(EndpointError, match=r"HTTP 302 .*redirects to .*/login") as caught:
+        push_graph(http_server + "/redirect", "https://kg.test/g", ["<https://e.org/a> <https://e.org/p> \"x\" ."])
+    assert caught.value.status == 302
+
+
+def test_query_redirect_fails(http_server: str) -> None:
+    with pytest.raises(EndpointError, match="HTTP 302"):
+        run_query(http_server + "/redirect", "ASK {}")
+
+
+def test_endpoint_timeout_whole_response(http_server: str) -> None:
+    with pytest.raises(EndpointError, match=r"timed out after 1 s"):
+        run_query(http_server + "/trickle", "ASK {}", timeout=1)
+
+
+def test_http_error_body_controls_removed(http_server: str) -> None:
+    with pytest.raises(EndpointError, match="HTTP 500") as caught:
+        run_query(http_server + "/escape", "ASK {}")
+    assert "\x1b" not in str(caught.value)
+    assert "\x07" not in str(caught.value)
+
+
 def test_push_invalid_graph_iri(http_server: str) -> None:
     with pytest.raises(ConfigError, match="Invalid graph IRI"):
         push_graph(http_server + "/gsp", "not an iri", [])
@@ -243,3 +336,10 @@ def test_cli_push_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["push", str(SAMPLE), "--endpoint", "http://127.0.0.1:9/gsp", "--graph", "https://kg.test/g", "--timeout", "5"])
     assert status == 1
     assert "cannot reach http://127.0.0.1:9/gsp" in capsys.readouterr().err
+
+
+def test_timeout_message_without_limit() -> None:
+    from kg.endpoint import _after
+
+    assert _after(None) == ""
+    assert _after(2.5) == " after 2.5 s"

@@ -32,6 +32,7 @@ from kg.rdf import (
     DEFAULT_BASE_IRI,
     KG,
     KG_NAMESPACE,
+    MAX_SEGMENT_LENGTH,
     clean_literal,
     count_triples_with_oxigraph,
     graph_to_rdf,
@@ -387,6 +388,18 @@ def test_mint_iri_entity_distinct() -> None:
     assert len(set(iris)) == len(keys)
 
 
+@pytest.mark.parametrize(
+    ("kind", "long_value"),
+    [("paper", "long " * 1000), ("entity", "long " * 1000 + "x"), ("concept", "long " * 1000 + "x"),
+     ("result", "long " * 1000 + ":1"), ("graph", "long " * 1000)],
+)
+def test_mint_iri_long_value_short(kind: str, long_value: str) -> None:
+    iris = {mint_iri(kind, long_value), mint_iri(kind, long_value + "2")}
+    assert len(iris) == 2
+    for iri in iris:
+        assert len(iri) <= len(DEFAULT_BASE_IRI) + len("concept/") + MAX_SEGMENT_LENGTH, iri
+
+
 def test_mint_iri_unknown_kind() -> None:
     with pytest.raises(ConfigError):
         mint_iri("author", "x")  # type: ignore[arg-type]
@@ -402,6 +415,12 @@ def test_unknown_node_type() -> None:
 def test_count_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         count_triples_with_oxigraph(tmp_path / "absent.ttl")
+
+
+def test_count_relative_iris(tmp_path: Path) -> None:
+    path = tmp_path / "void.ttl"
+    path.write_text("<void.ttl#dataset> <http://rdfs.org/ns/void#triples> 3 .\n", encoding="utf-8")
+    assert count_triples_with_oxigraph(path) == 1
 
 
 def test_count_invalid_turtle(tmp_path: Path) -> None:

@@ -123,6 +123,15 @@ def test_format_oxigraph_same_triples(rdf_format: str, tmp_path: Path) -> None:
     assert triples(path) == triples(folder / "graph.nt")
 
 
+def test_repeated_author_written_once(tmp_path: Path) -> None:
+    graph = sample_graph()
+    graph.nodes["paper:rl-tango"]["authors"] = ["A. Author", "A. Author", "B. Author"]
+    baseline = len(graph_to_rdf(sample_graph()))
+    for rdf_format, (path, written) in write_all(graph, tmp_path).items():
+        assert written == baseline, rdf_format
+        assert count_triples_with_oxigraph(path) == baseline, rdf_format
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_three_parsers_agree(text: str, tmp_path: Path) -> None:
     baseline = len(graph_to_rdf(sample_graph()))

@@ -138,6 +138,18 @@ def test_invalid_rdf_keeps_store(store: GraphStore, tmp_path: Path) -> None:
     assert triples_of(store) == file_triples(SAMPLE)
 
 
+@pytest.mark.parametrize("filled", [False, True], ids=["empty", "filled"])
+def test_load_relative_iris(store: GraphStore, tmp_path: Path, filled: bool) -> None:
+    # The empty store takes the bulk-load path, a filled one the merge path.
+    if filled:
+        store.store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("https://e.org/a"), pyoxigraph.NamedNode("https://e.org/p"), pyoxigraph.Literal("x")))
+    path = tmp_path / "void.ttl"
+    path.write_text("<void.ttl#dataset> <http://rdfs.org/ns/void#triples> 3 .\n", encoding="utf-8")
+    store.load(path)
+    subject = pyoxigraph.NamedNode(path.resolve().as_uri() + "#dataset")
+    assert list(store.store.quads_for_pattern(subject, None, None))
+
+
 def test_missing_source(store: GraphStore, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         store.load(tmp_path / "absent.ttl")

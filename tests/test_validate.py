@@ -266,13 +266,14 @@ def test_build_invalid_license_usage_error(tmp_path: Path, small_input: Path) ->
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("en", "en"), ("en_US", "en-US"), ("EN-us", "en-US"), ("zh-hant-tw", "zh-Hant-TW"), ("de-CH-x-phonebk", "de-CH-x-phonebk"), ("sl-rozaj-1994", "sl-rozaj-1994")],
+    [("en", "en"), ("en_US", "en-US"), ("EN-us", "en-US"), ("zh-hant-tw", "zh-Hant-TW"), ("de-CH-x-phonebk", "de-CH-x-phonebk"), ("sl-rozaj-1994", "sl-rozaj-1994"),
+     ("x-Klingon", "x-klingon"), ("I-Klingon", "i-klingon")],
 )
 def test_language_tag_normalised(tag: str, expected: str) -> None:
     assert normalize_language_tag(tag) == expected
 
 
-@pytest.mark.parametrize("tag", ["", "e", "en US", "en-", "englishlanguage", 'en"', "en>x", "en-\u00fc"])
+@pytest.mark.parametrize("tag", ["", "e", "x", "x-", "en US", "en-", "englishlanguage", 'en"', "en>x", "en-\u00fc"])
 def test_language_tag_invalid(tag: str) -> None:
     with pytest.raises(ValueError, match="invalid language tag"):
         normalize_language_tag(tag)

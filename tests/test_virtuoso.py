@@ -17,16 +17,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 
 from kg.build import build
 from kg.cli import main
 from kg.endpoint import EndpointError, push_graph
 from kg.query import run_query
+from kg.rdf import write_rdf
 from kg.saved import saved_queries
 from kg.store import GraphStore
+from rdf_samples import sample_graph
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "results-sample.ttl"
 EXAMPLE_GRAPH = "https://kg.test/graphs/example"
@@ -258,3 +262,42 @@ def test_cli_query_endpoint_csv(pushed: Virtuoso, capsys: pytest.CaptureFixture[
     ])
     assert status == 0
     assert capsys.readouterr().out == "dataset_name,papers\r\nRewardBench,2\r\n"
+
+
+NUMBER_TYPES = {"http://www.w3.org/2001/XMLSchema#decimal", "http://www.w3.org/2001/XMLSchema#integer"}
+
+HOSTILE = [
+    '"x" ; <https://e.org/iri> "y"',
+    "a > b\nline two\ttab",
+    "Ünïcödé 数据集 😀",
+    "long" * 1000,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=["quotes", "breaks", "unicode", "long"])
+def test_hostile_round_trip(pushed: Virtuoso, text: str, tmp_path: Path) -> None:
+    path = tmp_path / "graph.nt"
+    write_rdf(sample_graph(text, text=text, language="en_US"), path, format="ntriples")
+    graph = "https://kg.test/graphs/hostile"
+    status = main([
+        "push", str(path), "--endpoint", pushed.graph_store, "--graph", graph,
+        "--user", USER, "--password", PASSWORD, "--replace",
+    ])
+    assert status == 0
+    answer = run_query(pushed.sparql, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=graph, timeout=30)
+    expected = run_query(path, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert comparable(answer.triples) == comparable(expected.triples)
+
+
+def comparable(lines: tuple[str, ...]) -> set[tuple[str, str, object]]:
+    # Virtuoso 7.2 stores numbers by value: "-3.0"^^xsd:decimal comes back
+    # as "-3"^^xsd:integer, so numbers compare as Decimal values.
+    result = set()
+    for triple in pyoxigraph.parse("\n".join(lines), format=pyoxigraph.RdfFormat.N_TRIPLES):
+        term = triple.object
+        if isinstance(term, pyoxigraph.Literal) and term.datatype.value in NUMBER_TYPES:
+            value: object = Decimal(term.value)
+        else:
+            value = str(term)
+        result.add((str(triple.subject), str(triple.predicate), value))
+    return result
