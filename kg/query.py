@@ -267,7 +267,7 @@ def _run_on_store(store: pyoxigraph.Store, sparql: str, *, union_default_graph: 
 def _evaluate_local(source: QuerySource, sparql: str) -> QueryResult:
     """Open or load the source, run the query and copy every result into Python values."""
     if source.kind == "store":
-        with GraphStore.open(source.location) as graph_store:
+        with GraphStore.open(source.location, read_only=True) as graph_store:
             return _run_on_store(graph_store.store, sparql)
 
     path, rdf_format = resolve_rdf_file(source.location)

@@ -180,12 +180,13 @@ class GraphStore:
     0
     """
 
-    def __init__(self, store: pyoxigraph.Store, path: Path) -> None:
+    def __init__(self, store: pyoxigraph.Store, path: Path, *, read_only: bool = False) -> None:
         self._store: pyoxigraph.Store | None = store
         self.path = path
+        self.read_only = read_only
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = False) -> GraphStore:
+    def open(cls, path: str | Path, *, create: bool = False, read_only: bool = False) -> GraphStore:
         """Open the store in folder `path`.
 
         Parameters
@@ -195,6 +196,10 @@ class GraphStore:
         create : bool
             Create the store if the folder is missing or empty; otherwise a
             missing store is an error.
+        read_only : bool
+            Open for queries only. A read-only store takes no lock, so it can
+            be queried while a build loads into it; it sees the data as of
+            the moment it was opened.
 
         Raises
         ------
@@ -213,14 +218,14 @@ class GraphStore:
                     "is not an Oxigraph store (it has no RocksDB CURRENT and IDENTITY files); "
                     "choose an empty or new folder for a store",
                 )
-            if not create:
+            if not create or read_only:
                 raise InputError(str(path), "store not found; create it with kg build INPUTS --store FOLDER")
         try:
-            store = pyoxigraph.Store(str(path))
+            store = pyoxigraph.Store.read_only(str(path)) if read_only else pyoxigraph.Store(str(path))
         except OSError as err:
             raise _open_error(path, err) from err
-        logger.debug("Opened the store %s", path)
-        return cls(store, path)
+        logger.debug("Opened the store %s%s", path, " read-only" if read_only else "")
+        return cls(store, path, read_only=read_only)
 
     @property
     def store(self) -> pyoxigraph.Store:
@@ -238,7 +243,8 @@ class GraphStore:
     def close(self) -> None:
         """Flush and release the store, so other processes can open it."""
         if self._store is not None:
-            self._store.flush()
+            if not self.read_only:
+                self._store.flush()
             # pyoxigraph has no close(): RocksDB closes when the last
             # reference goes.
             self._store = None

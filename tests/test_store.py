@@ -266,3 +266,12 @@ def test_cli_build_rejects_bad_store(tmp_path: Path, example_page: Path, capsys:
     assert status == 1
     assert "not an Oxigraph store" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_query_while_store_open(store: GraphStore, tmp_path: Path) -> None:
+    from kg.query import run_query
+
+    store.load(write(tmp_path / "one.ttl", "<http://example.org/a> <http://example.org/b> \"c\" ."))
+    store.store.flush()
+    result = run_query(str(store.path), "SELECT ?o WHERE { ?s ?p ?o }")
+    assert [row[0] for row in result.rows] == ["c"]
