@@ -220,6 +220,9 @@ class GraphStore:
                 )
             if not create or read_only:
                 raise InputError(str(path), "store not found; create it with kg build INPUTS --store FOLDER")
+        if create and not read_only:
+            # RocksDB creates the store folder but not its parents ("outputs/store" in a fresh folder).
+            path.mkdir(parents=True, exist_ok=True)
         try:
             store = pyoxigraph.Store.read_only(str(path)) if read_only else pyoxigraph.Store(str(path))
         except OSError as err:

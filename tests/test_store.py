@@ -275,3 +275,8 @@ def test_query_while_store_open(store: GraphStore, tmp_path: Path) -> None:
     store.store.flush()
     result = run_query(str(store.path), "SELECT ?o WHERE { ?s ?p ?o }")
     assert [row[0] for row in result.rows] == ["c"]
+
+
+def test_create_makes_parent_folders(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path / "new" / "store", create=True) as graph_store:
+        assert is_store(graph_store.path)
