@@ -1,10 +1,10 @@
 """Training of the statistical span recogniser behind ``kg train``.
 
 `train_pipeline` reads annotated documents (SciERC JSON, CoNLL files such as
-TDMSci, or SciREX), maps their labels to kg's entity types with
-`kg.evaluation.mappings.DEFAULT_MAPPINGS`, and trains a ``kg_statistical``
-component (`kg.nlp.spans`) from scratch inside kg's own pipeline, so the
-tokenizer is the one `kg.nlp.pipeline.create_pipeline` builds. The saved
+TDMSci, or SciREX) and maps their labels to kg's entity types with
+`kg.evaluation.mappings.DEFAULT_MAPPINGS`. It then trains a ``kg_statistical``
+component (`kg.nlp.spans`) from scratch inside kg's own pipeline, so training
+and extraction use the tokenizer that `kg.nlp.pipeline.create_pipeline` builds. The saved
 folder is a complete kg pipeline: ``kg build --model DIR`` and
 ``kg eval --model DIR`` load it.
 
@@ -46,8 +46,8 @@ COMPONENT = "kg_statistical"
 DROPOUT = 0.1
 
 # Batch sizes in documents, growing from the first to the second value by the
-# third factor per batch: small early batches speed up the first steps on a
-# corpus of a few hundred abstracts, as in spaCy's v2 training recipes.
+# third factor per batch. Small early batches give more updates in the first
+# epochs, which matters on a corpus of a few hundred abstracts.
 BATCH_START, BATCH_STOP, BATCH_GROWTH = 4.0, 16.0, 1.001
 
 # Epochs without a better development F1 before training stops early.
@@ -125,9 +125,8 @@ def _reference_spans(doc: Doc, document: Document, mapping: LabelMapping) -> lis
 def make_examples(nlp: Language, documents: Iterable[tuple[Document, LabelMapping]]) -> list[Example]:
     """Turn documents into spaCy Examples whose reference entities are kg types.
 
-    Each document's text is tokenised by `nlp`, so the offsets of the corpus
-    spans are aligned to kg's tokens; a span that ends inside a token is
-    widened to cover it.
+    `nlp` tokenises each document's text, and the corpus spans are aligned to
+    those tokens. A span that ends inside a token is widened to cover it.
     """
     examples = []
     for document, mapping in documents:
@@ -187,8 +186,8 @@ def train_pipeline(
         beside it first and then renamed, replacing an existing folder.
     dev_paths : sequence of path
         Development files. With them, the weights of the epoch with the best
-        exact span F1 are saved and training stops after `PATIENCE` epochs
-        without improvement; without them, the last epoch's weights are saved.
+        exact span F1 are saved, and training stops after `PATIENCE` epochs
+        without improvement. Without them, the last epoch's weights are saved.
     epochs : int
         Maximum passes over the training documents.
     seed : int

@@ -128,7 +128,7 @@ def _entities(text: str, fixed: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def test_rules_win_equal_overlap() -> None:
-    # The vocabulary types GSM8K as a dataset; the statistical span says method.
+    # The vocabulary types GSM8K as a dataset, and the statistical span labels it a method.
     entities = _entities("We evaluate the model on GSM8K and report accuracy.", [("GSM8K", "method")])
     assert entities["GSM8K"] == "dataset"
 
