@@ -427,6 +427,10 @@ def eval_command(
     "--types", "types", default=None, metavar="TYPE,...",
     help="kg types the trained component may add, comma-separated (e.g. task,metric). [default: every type it learned]",
 )
+@click.option(
+    "--threshold", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=0.0, show_default=True,
+    help="Minimum span probability (from beam search) for the component to add a span; 0 adds every predicted span.",
+)
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
 def train(
     train_paths: tuple[Path, ...],
@@ -436,6 +440,7 @@ def train(
     seed: int,
     corpus_format: str | None,
     types: str | None,
+    threshold: float,
     progress: bool | None,
 ) -> None:
     """Train a statistical span recogniser on annotated TRAIN files.
@@ -463,6 +468,7 @@ def train(
         seed=seed,
         corpus_format=corpus_format,
         types=type_list,
+        threshold=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
     )
     click.echo(

@@ -53,6 +53,11 @@ BATCH_START, BATCH_STOP, BATCH_GROWTH = 4.0, 16.0, 1.001
 # Epochs without a better development F1 before training stops early.
 PATIENCE = 5
 
+# Beam width used for prediction when a probability threshold is set: enough
+# parses for span probabilities to be informative, at a few times the cost of
+# greedy decoding.
+THRESHOLD_BEAM_WIDTH = 16
+
 
 @dataclass(frozen=True)
 class TrainingResult:
@@ -172,6 +177,7 @@ def train_pipeline(
     seed: int = 0,
     corpus_format: str | None = None,
     types: Sequence[str] | None = None,
+    threshold: float = 0.0,
     progress: bool = False,
 ) -> TrainingResult:
     """Train a ``kg_statistical`` component in kg's pipeline and save the pipeline.
@@ -198,6 +204,10 @@ def train_pipeline(
     types : sequence of str, optional
         The kg types the trained component may write (default: all it
         learned). kg_entities reads only these from the component.
+    threshold : float
+        Minimum span probability for the saved component to write a span
+        (0 = every span of the best parse). Above 0, the component predicts
+        with a beam of `THRESHOLD_BEAM_WIDTH` parses.
     progress : bool
         Show a progress bar per epoch on standard error.
 
@@ -213,6 +223,8 @@ def train_pipeline(
 
     if epochs < 1:
         raise ConfigError(f"--epochs {epochs}: expected a positive number of epochs")
+    if not 0.0 <= threshold < 1.0:
+        raise ConfigError(f"--threshold {threshold}: expected a probability from 0 up to but not including 1")
     fix_random_seed(seed)
     nlp = create_pipeline()
     train_examples = make_examples(nlp, read_training_documents(train_paths, corpus_format=corpus_format))
@@ -226,7 +238,11 @@ def train_pipeline(
         if entity_type not in known:
             raise ConfigError(f"--types {entity_type!r}: unknown type, expected some of {', '.join(sorted(known))}")
 
-    component = nlp.add_pipe(COMPONENT, before="kg_entities", config={"types": allowed})
+    settings: dict[str, object] = {"types": allowed}
+    if threshold > 0.0:
+        # Training stays greedy; the beam serves prediction, including the development scores.
+        settings.update(threshold=threshold, beam_width=THRESHOLD_BEAM_WIDTH)
+    component = nlp.add_pipe(COMPONENT, before="kg_entities", config=settings)
     component.initialize(lambda: train_examples, nlp=nlp)
     optimizer = component.create_optimizer()
     logger.info("Training %s on %d documents, labels %s", COMPONENT, len(train_examples), ", ".join(component.labels))

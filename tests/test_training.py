@@ -76,6 +76,20 @@ def test_train_rejects_unknown_type(scierc_files: tuple[Path, Path], tmp_path: P
         train_pipeline([train], out=tmp_path / "pipeline", epochs=1, types=["material"])
 
 
+def test_threshold_needs_beam() -> None:
+    nlp = create_pipeline()
+    with pytest.raises(ConfigError, match="set beam_width to 2 or more"):
+        nlp.add_pipe("kg_statistical", config={"threshold": 0.5})
+
+
+def test_threshold_saved_with_pipeline(scierc_files: tuple[Path, Path], tmp_path: Path) -> None:
+    train, _ = scierc_files
+    out = train_pipeline([train], out=tmp_path / "pipeline", epochs=1, threshold=0.8).output
+    component = create_pipeline(str(out)).get_pipe("kg_statistical")
+    assert component.threshold == 0.8
+    assert component.cfg["beam_width"] > 1
+
+
 def test_train_rejects_gold_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gold = Path(__file__).parent / "gold" / "daily-papers-sep-11.jsonl"
     status = main(["train", str(gold), "--out", str(tmp_path / "p"), "--epochs", "1"])

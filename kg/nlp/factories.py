@@ -73,6 +73,8 @@ def make_statistical_recognizer(
     update_with_oracle_cut_size: int,
     spans_key: str,
     types: list[str],
+    beam_width: int,
+    threshold: float,
 ) -> StatisticalSpanRecognizer:
     return StatisticalSpanRecognizer(
         nlp.vocab,
@@ -82,6 +84,8 @@ def make_statistical_recognizer(
         update_with_oracle_cut_size=update_with_oracle_cut_size,
         spans_key=spans_key,
         types=types,
+        beam_width=beam_width,
+        threshold=threshold,
     )
 
 
@@ -126,6 +130,8 @@ def register_factories() -> None:
                 "update_with_oracle_cut_size": 100,
                 "spans_key": STATISTICAL_KEY,
                 "types": [str(entity_type) for entity_type in EntityType],
+                "beam_width": 1,
+                "threshold": 0.0,
             },
             ["doc.spans"],
         ),

@@ -76,6 +76,13 @@ class StatisticalSpanRecognizer(SpacyEntityRecognizer):
     types : sequence of str
         The `EntityType` values the component may write; predictions of other
         labels are dropped. Training labels must be `EntityType` values.
+    beam_width : int
+        Parses kept by beam search when predicting (1 = greedy). Training
+        stays greedy whatever the value.
+    threshold : float
+        Minimum probability of a span, summed over the parses of the beam
+        that contain it, for the span to be written (0 = write every span of
+        the best parse). A threshold above 0 needs a `beam_width` of 2 or more.
     """
 
     def __init__(
@@ -88,6 +95,8 @@ class StatisticalSpanRecognizer(SpacyEntityRecognizer):
         update_with_oracle_cut_size: int = 100,
         spans_key: str = STATISTICAL_KEY,
         types: Sequence[str] = tuple(str(entity_type) for entity_type in EntityType),
+        beam_width: int = 1,
+        threshold: float = 0.0,
         scorer: Callable | None = None,
     ) -> None:
         super().__init__(
@@ -96,8 +105,13 @@ class StatisticalSpanRecognizer(SpacyEntityRecognizer):
             name=name,
             moves=moves,
             update_with_oracle_cut_size=update_with_oracle_cut_size,
+            beam_width=beam_width,
             scorer=scorer,
         )
+        if not 0.0 <= threshold < 1.0:
+            raise ConfigError(f"{name}: invalid threshold {threshold}; expected a probability from 0 up to but not including 1")
+        if threshold > 0.0 and beam_width < 2:
+            raise ConfigError(f"{name}: threshold {threshold} needs span probabilities from beam search; set beam_width to 2 or more (e.g. 16)")
         known = {str(entity_type) for entity_type in EntityType}
         unknown = sorted(set(types) - known)
         if unknown:
@@ -106,6 +120,7 @@ class StatisticalSpanRecognizer(SpacyEntityRecognizer):
             )
         self.spans_key = spans_key
         self.types = frozenset(types)
+        self.threshold = threshold
 
     def set_annotations(self, docs: Iterable[Doc], states_or_beams) -> None:
         """Write the predicted entities of each Doc to ``doc.spans[self.spans_key]``.
@@ -116,12 +131,14 @@ class StatisticalSpanRecognizer(SpacyEntityRecognizer):
         """
         docs = list(docs)
         saved = [doc.to_array(_ENTITY_ATTRS) for doc in docs]
+        probabilities = self.scored_ents(states_or_beams) if self.threshold > 0.0 else [None] * len(docs)
         super().set_annotations(docs, states_or_beams)
-        for doc, array in zip(docs, saved):
+        for doc, array, scores in zip(docs, saved, probabilities):
             spans = [
                 Span(doc, entity.start, entity.end, label=entity.label_)
                 for entity in doc.ents
                 if entity.label_ in self.types
+                and (scores is None or scores.get((entity.start, entity.end, entity.label_), 0.0) >= self.threshold)
             ]
             doc.from_array(_ENTITY_ATTRS, array)
             doc.spans[self.spans_key] = spans
