@@ -215,6 +215,16 @@ def trained_section(model: Path, training: tuple[str, float, str] | None) -> lis
         "pretrained weights or vectors) trained on SciERC's 350 training abstracts and run before `kg_entities`, "
         "which reads its spans as the lowest-priority source. The trained folder is not part of the repository.",
         "",
+        "SciERC annotates every mention of a category, named or not (\"a parser\", \"training data\"), and the model "
+        "learns to find those. The example page's gold file lists named artifacts and the tasks and metrics a paper "
+        "names, so the model's other phrases count as false positives there, and a longer model span that covers a "
+        "rule-based name replaces it. Use a SciERC-trained pipeline for mention-level analyses; keep the rule-based "
+        "default for a graph of named artifacts. `kg train --threshold P` (span probability from beam search) and "
+        "`kg train --types` limit what the model adds; run `kg eval` on the example page to see their effect.",
+        "",
+        "`kg train` picks the saved epoch by its exact span F1 on SciERC dev, so the SciERC dev scores below are "
+        "slightly optimistic; SciERC's test split is not used here.",
+        "",
     ]
     if training is not None:
         command, seconds, printed = training
