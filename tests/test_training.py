@@ -17,8 +17,8 @@ from kg.nlp.extensions import ENTITIES_KEY, STATISTICAL_KEY
 from kg.nlp.pipeline import create_pipeline
 from kg.training import train_pipeline
 
-# Documents and epochs of the small training runs: enough to exercise every
-# step, few enough to keep the module to a few seconds.
+# Documents of the small training runs: enough to exercise every step, few
+# enough to keep the module to a few seconds.
 TRAIN_DOCUMENTS = 12
 DEV_DOCUMENTS = 4
 
