@@ -71,7 +71,7 @@ def cli(verbose: int, quiet: bool) -> None:
     help="RDF serialization to write as graph.<suffix>; repeat for several. [default: turtle]",
 )
 @click.option("--license", "license_iri", default=None, help="IRI of the data's license, stated in void.ttl. [default: none stated]")
-@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm). [default: rule-based, no model]")
+@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm), or a folder written by kg train. [default: rule-based, no model]")
 @click.option(
     "--vocabulary", "vocabulary_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
     help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
@@ -348,7 +348,7 @@ def push(
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Also write the scores to this JSON file.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N documents or papers.")
 @click.option("--encoding", default=None, help="Encoding of a CoNLL file. [default: UTF-8, then Windows-1252]")
-@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm). [default: rule-based, no model]")
+@click.option("--model", default=None, help="An installed spaCy pipeline to build on (e.g. en_core_web_sm), or a folder written by kg train. [default: rule-based, no model]")
 @click.option(
     "--vocabulary", "vocabulary_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
     help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
@@ -410,6 +410,77 @@ def eval_command(
     click.echo(format_result(result))
     if json_path is not None:
         write_json(result, json_path)
+@cli.command()
+@click.argument("train_paths", metavar="TRAIN...", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--dev", "dev_paths", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Development file; the epoch with the best exact span F1 on it is saved. Repeatable.",
+)
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path, file_okay=False), help="Pipeline folder to write (replaced if it is one already).")
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True, help="Maximum passes over the training documents.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for shuffling, dropout and initial weights.")
+@click.option(
+    "--format", "corpus_format", type=click.Choice(["scierc", "conll", "scirex"]), default=None,
+    help="Format of every TRAIN and --dev file. [default: from each file's suffix and content]",
+)
+@click.option(
+    "--types", "types", default=None, metavar="TYPE,...",
+    help="kg types the trained component may add, comma-separated (e.g. task,metric). [default: every type it learned]",
+)
+@click.option(
+    "--threshold", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=0.0, show_default=True,
+    help="Minimum span probability (from beam search) for the component to add a span; 0 adds every predicted span.",
+)
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+def train(
+    train_paths: tuple[Path, ...],
+    dev_paths: tuple[Path, ...],
+    out_path: Path,
+    epochs: int,
+    seed: int,
+    corpus_format: str | None,
+    types: str | None,
+    threshold: float,
+    progress: bool | None,
+) -> None:
+    """Train a statistical span recogniser on annotated TRAIN files.
+
+    TRAIN files are SciERC JSON, CoNLL (e.g. TDMSci) or SciREX; their labels
+    are mapped to kg's types as in kg eval. The model (spaCy's ner with a CNN
+    over hash embeddings, no pretrained weights) is trained inside kg's
+    pipeline, which is saved to --out for kg build --model and kg eval --model.
+    Its spans rank below every rule-based source where they overlap.
+    """
+    from kg.training import train_pipeline
+
+    for path in (*train_paths, *dev_paths):
+        if not path.is_file():
+            raise click.BadParameter(f"{path}: file not found", param_hint="TRAIN" if path in train_paths else "--dev")
+    if out_path.exists() and not out_path.is_dir():
+        raise click.BadParameter(f"{out_path}: exists and is not a folder", param_hint="--out")
+    type_list = [item.strip() for item in types.split(",") if item.strip()] if types is not None else None
+
+    result = train_pipeline(
+        train_paths,
+        out=out_path,
+        dev_paths=dev_paths,
+        epochs=epochs,
+        seed=seed,
+        corpus_format=corpus_format,
+        types=type_list,
+        threshold=threshold,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    click.echo(
+        f"Trained on {result.train_documents} documents in {result.seconds:.0f} s; "
+        f"saved epoch {result.best_epoch} of {len(result.losses)} to {result.output}"
+    )
+    if result.dev_scores:
+        click.echo(f"Development set ({result.dev_documents} documents), exact spans of the component alone:")
+        for row, counts in result.dev_scores.items():
+            click.echo(f"  {row:<8} P {counts.precision:.3f}  R {counts.recall:.3f}  F1 {counts.f1:.3f}")
+
+
 def _check_writable_folder(path: Path, *, param_hint: str) -> None:
     """Raise click.BadParameter unless `path`'s folder exists or can be created, and is writable."""
     folder = path.absolute().parent

@@ -11,12 +11,16 @@ sources, resolves overlaps with `resolve_overlaps`, and writes the result to
    "X, a novel framework", "the X dataset", "a new dataset, X,", "X (7B)",
    "the Donor Game", a title "X: ...");
 4. abbreviations: a short form defined in the text ("... (GRPO)") gets the
-   type of its long form, and the other way round.
+   type of its long form, and the other way round;
+5. statistical: the spans in ``doc.spans[statistical_key]``, written by a
+   trained ``kg_statistical`` component (`kg.nlp.spans`) when the pipeline
+   has one. It is the lowest-priority source.
 
 Every name found once is then looked up in the rest of the Doc, so later
 mentions ("Tango achieves ...") are spans too, and a dataset name joined to a
 word by a hyphen ("Sotopia-hard") is a dataset too. The component needs no
-statistical model: sentence boundaries and tokens are all it reads.
+statistical model: sentence boundaries and tokens are all it reads, plus the
+statistical span group when a trained component fills it.
 
 Vocabulary matching is case-sensitive for one-token names that are letters
 only and contain a capital ("MATH", "GLUE", "Atari", "SQuAD"), because their
@@ -50,7 +54,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
-from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, TITLE_END, register_extensions
+from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, STATISTICAL_KEY, TITLE_END, register_extensions
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
 from kg.resolve import entity_key, normalize_dashes, normalize_text
 
@@ -73,6 +77,7 @@ logger = logging.getLogger(__name__)
 class Source(IntEnum):
     """Origin of a candidate; a higher value wins ties in `resolve_overlaps`."""
 
+    STATISTICAL = 0
     SHAPE = 1
     ABBREVIATION = 2
     VOCABULARY = 3
@@ -921,8 +926,9 @@ def resolve_overlaps(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Keep a non-overlapping subset of candidates, in text order.
 
     The longest candidate wins; among equally long ones the higher `Source`
-    wins (context over vocabulary over abbreviation over shape), then the
-    earlier one. The rule is greedy: a kept candidate is never dropped later.
+    wins (context over vocabulary over abbreviation over shape over
+    statistical), then the earlier one. The rule is greedy: a kept candidate
+    is never dropped later.
 
     Examples
     --------
@@ -1042,10 +1048,12 @@ class EntityRecognizer:
         vocabulary_paths: Sequence[str] = (),
         use_default_vocabulary: bool = True,
         spans_key: str = ENTITIES_KEY,
+        statistical_key: str = STATISTICAL_KEY,
     ) -> None:
         register_extensions()
         self.name = name
         self.spans_key = spans_key
+        self.statistical_key = statistical_key
         self.nlp = nlp
         self._set_vocabulary(load_vocabulary(vocabulary_paths, use_default=use_default_vocabulary))
 
@@ -1137,6 +1145,19 @@ class EntityRecognizer:
                 found.append(Candidate(start, end, label, Source.VOCABULARY))
         return found
 
+    def _statistical_candidates(self, doc: Doc) -> list[Candidate]:
+        if self.statistical_key not in doc.spans:
+            return []
+        found = []
+        for span in doc.spans[self.statistical_key]:
+            try:
+                label = EntityType(span.label_)
+            except ValueError:
+                logger.debug("Skipped a statistical span %r with the unknown label %r", span.text, span.label_)
+                continue
+            found.append(Candidate(span.start, span.end, label, Source.STATISTICAL))
+        return found
+
     def __call__(self, doc: Doc) -> Doc:
         chunks = chunk_doc(doc)
         introductions = find_introductions(doc, chunks)
@@ -1145,6 +1166,8 @@ class EntityRecognizer:
         candidates = self._vocabulary_candidates(doc)
         candidates += _shape_candidates(doc, chunks)
         candidates += _context_candidates(doc, chunks, introductions)
+        # The model's spans can type a defined abbreviation that no rule typed.
+        candidates += self._statistical_candidates(doc)
         candidates += _abbreviation_candidates(doc, candidates)
         candidates = [_extend(doc, candidate) for candidate in candidates if not _is_junk(doc, candidate)]
 

@@ -16,6 +16,7 @@ __all__ = [
     "LINKS",
     "PAPER_ID",
     "PROPOSED_KEY",
+    "STATISTICAL_KEY",
     "RELATIONS",
     "RESULTS",
     "TITLE_END",
@@ -60,6 +61,11 @@ PROPOSED_KEY = "kg_proposed"
 # doc.spans[INTRODUCED_KEY]: names at introduction cues ("we propose X", a
 # title "X: ..."), found by kg_entities and read by kg_proposals.
 INTRODUCED_KEY = "kg_introduced"
+
+# doc.spans[STATISTICAL_KEY]: spans predicted by a trained kg_statistical
+# component (kg.nlp.spans), label = EntityType value. They may overlap the
+# rule-based spans, and kg_entities reads them as its last source.
+STATISTICAL_KEY = "kg_statistical"
 
 
 def register_extensions() -> None:

@@ -8,6 +8,10 @@ component class; defaults live in the `default_config` here and nowhere else.
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.pipeline._parser_internals.transition_system import TransitionSystem
+from thinc.api import Model
+
+from kg.model import EntityType
 
 from kg.nlp.abbreviations import AbbreviationDetector
 from kg.nlp.entities import EntityRecognizer
@@ -17,6 +21,7 @@ from kg.nlp.extensions import (
     LINKS,
     PROPOSED_KEY,
     RELATIONS,
+    STATISTICAL_KEY,
     RESULTS,
     register_extensions,
 )
@@ -25,6 +30,7 @@ from kg.nlp.proposals import ProposalDetector
 from kg.nlp.relations import RelationExtractor
 from kg.nlp.results import ResultExtractor
 from kg.nlp.sentences import TitleBoundary
+from kg.nlp.spans import DEFAULT_MODEL, StatisticalSpanRecognizer
 
 __all__ = ["register_factories"]
 
@@ -47,6 +53,7 @@ def make_entity_recognizer(
     vocabulary_paths: list[str],
     use_default_vocabulary: bool,
     spans_key: str,
+    statistical_key: str,
 ) -> EntityRecognizer:
     return EntityRecognizer(
         nlp,
@@ -54,6 +61,31 @@ def make_entity_recognizer(
         vocabulary_paths=vocabulary_paths,
         use_default_vocabulary=use_default_vocabulary,
         spans_key=spans_key,
+        statistical_key=statistical_key,
+    )
+
+
+def make_statistical_recognizer(
+    nlp: Language,
+    name: str,
+    model: Model,
+    moves: TransitionSystem | None,
+    update_with_oracle_cut_size: int,
+    spans_key: str,
+    types: list[str],
+    beam_width: int,
+    threshold: float,
+) -> StatisticalSpanRecognizer:
+    return StatisticalSpanRecognizer(
+        nlp.vocab,
+        model,
+        name=name,
+        moves=moves,
+        update_with_oracle_cut_size=update_with_oracle_cut_size,
+        spans_key=spans_key,
+        types=types,
+        beam_width=beam_width,
+        threshold=threshold,
     )
 
 
@@ -85,6 +117,21 @@ def register_factories() -> None:
                 "vocabulary_paths": [],
                 "use_default_vocabulary": True,
                 "spans_key": ENTITIES_KEY,
+                "statistical_key": STATISTICAL_KEY,
+            },
+            ["doc.spans"],
+        ),
+        (
+            "kg_statistical",
+            make_statistical_recognizer,
+            {
+                "model": DEFAULT_MODEL,
+                "moves": None,
+                "update_with_oracle_cut_size": 100,
+                "spans_key": STATISTICAL_KEY,
+                "types": [str(entity_type) for entity_type in EntityType],
+                "beam_width": 1,
+                "threshold": 0.0,
             },
             ["doc.spans"],
         ),
