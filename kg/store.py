@@ -305,6 +305,10 @@ class GraphStore:
                 # before the error, so the store is empty again.
                 store.clear()
                 raise InputError(str(path), f"invalid {rdf_format.name}: {err}") from err
+            # A bulk load leaves many unmerged files behind. Compacting them
+            # took 15 s for 13 million triples and made index lookups many
+            # times faster (bench/sparql.py, pyoxigraph 0.5.13).
+            store.optimize()
             total = len(store)
             logger.info("Loaded %d triples from %s into the empty store %s", total, path, self.path)
             return LoadStats(read=total, added=total, removed=0, total=total)
