@@ -46,7 +46,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # Shape of a paper. The bundled example has about 3 mentions, 0.5
 # proposals, 0.3 evaluations and 0.2 code links per paper (69 triples).
-# The synthetic papers have more edges (about 130 triples), so the queries
+# The synthetic papers have more edges (about 135 triples), so the queries
 # work harder.
 MENTIONS = 3
 DATASETS = (1, 2)

@@ -17,8 +17,8 @@ given stays unbound, and each saved query treats an unbound parameter as
 A ``name`` parameter is an entity name. It is bound to the string literal
 of its `kg.resolve.entity_key`, which the query compares with the
 ``kg:matchKey`` values of entities (one per distinct normalised label). So
-"RewardBench", "rewardbench" and "Reward-Bench" match the same entity, and
-the store answers the match from its index instead of scanning every label.
+"GRPO", "grpo" and "GRPOs" match the same entity, and the store finds the
+match with an index lookup instead of a scan of every label.
 """
 
 from __future__ import annotations
