@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kg.query import DEFAULT_PREFIXES
+from kg.rdf import match_keys
 from kg.saved import bind_parameters, saved_queries
 from kg.store import GraphStore, store_size_on_disk
 
@@ -45,7 +46,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # Shape of a paper. The bundled example has about 3 mentions, 0.5
 # proposals, 0.3 evaluations and 0.2 code links per paper (69 triples).
-# The synthetic papers have more edges (about 130 triples), so the queries
+# The synthetic papers have more edges (about 135 triples), so the queries
 # work harder.
 MENTIONS = 3
 DATASETS = (1, 2)
@@ -121,8 +122,13 @@ def _entity(kind: str, index: int) -> Iterator[str]:
     yield f"{iri} {RDF_TYPE} <{KG}{kind}> ."
     yield f"{iri} <http://www.w3.org/2004/02/skos/core#prefLabel> {_literal(name)} ."
     yield f"{iri} <{KG}key> {_literal(name.lower())} ."
+    labels = [name]
     if index % 3 == 0:
-        yield f"{iri} <http://www.w3.org/2004/02/skos/core#altLabel> {_literal(f'{kind[0]}{index}')} ."
+        labels.append(f"{kind[0]}{index}")
+        yield f"{iri} <http://www.w3.org/2004/02/skos/core#altLabel> {_literal(labels[-1])} ."
+    # kg.rdf exports the same match keys for a build's entities.
+    for key in match_keys(labels):
+        yield f"{iri} <{KG}matchKey> {_literal(key)} ."
 
 
 def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
@@ -134,6 +140,8 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
         for index in range(size):
             yield from _entity(kind, index)
 
+    # Entity IRI -> papers that mention or propose it, for kg:paperCount.
+    citing: dict[str, set[str]] = {}
     proposed = 0
     for number in range(papers):
         paper = _iri("paper", f"p{number}")
@@ -151,10 +159,12 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
         for kind in kinds:
             target = _iri("entity", f"{kind.lower()}-{draws[kind].draw(1)[0]}")
             yield from _edge(paper, "mentions", target, paper, sentence)
+            citing.setdefault(target, set()).add(paper)
         datasets = [_iri("entity", f"dataset-{i}") for i in set(draws["Dataset"].draw(random_state.randint(*DATASETS)))]
         for dataset in datasets:
             yield from _edge(paper, "mentions", dataset, paper, sentence)
             yield from _edge(paper, "evaluatedOn", dataset, paper, sentence)
+            citing.setdefault(dataset, set()).add(paper)
 
         method = None
         if random_state.random() < PROPOSE_PROBABILITY:
@@ -163,6 +173,7 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
             yield from _entity("Method", method_index)
             method = _iri("entity", f"method-{method_index}")
             yield from _edge(paper, "proposes", method, paper, sentence)
+            citing.setdefault(method, set()).add(paper)
             for dataset in datasets:
                 yield from _edge(method, "evaluatedOn", dataset, paper, sentence)
             if random_state.random() < BUILT_ON_PROBABILITY:
@@ -191,6 +202,12 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
             yield f"{result} <{KG}onDataset> {dataset} ."
             yield f"{result} <{KG}hasMetric> {metric} ."
             yield from _edge(paper, "hasResult", result, paper, sentence)
+
+    # Every entity carries its count, 0 included, as kg.rdf exports it.
+    entities = [_iri("entity", f"{kind.lower()}-{index}") for kind, size in pools.items() for index in range(size)]
+    entities += [_iri("entity", f"method-{pools['Method'] + index}") for index in range(proposed)]
+    for entity in entities:
+        yield f"{entity} <{KG}paperCount> {_literal(str(len(citing.get(entity, ()))), 'integer')} ."
 
 
 def _median_seconds(run: Callable[[], int], repeat: int, *, warm_up: bool = True) -> tuple[float, int]:

@@ -53,6 +53,7 @@ from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPE
 from kg.io import atomic_write
 from kg.language import normalize_language_tag
 from kg.model import EntityType, LinkKind
+from kg.resolve import entity_key
 
 __all__ = [
     "DEFAULT_BASE_IRI",
@@ -71,7 +72,9 @@ __all__ = [
     "graph_to_rdf",
     "is_valid_iri",
     "jsonld_context",
+    "match_keys",
     "mint_iri",
+    "paper_counts",
     "serialize_rdf",
     "validate_base_iri",
     "write_rdf",
@@ -181,6 +184,8 @@ class KG(DefinedNamespace):
     sentence: URIRef  # The sentence around the evidence.
     mentionCount: URIRef  # How often the paper states the relation.
     key: URIRef  # Normalised merge key of an entity.
+    matchKey: URIRef  # Normalised form of one label of an entity, for name lookups.
+    paperCount: URIRef  # Distinct papers that mention or propose an entity.
     linkKind: URIRef  # A `kg.model.LinkKind` value.
     authorName: URIRef  # One author's name.
     sourceFile: URIRef  # The input file of a paper record.
@@ -583,15 +588,49 @@ def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]
             rdf.add((alias, PROV.wasDerivedFrom, mint_iri("paper", paper, base_iri=base_iri)))
 
 
-def _add_entity(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
+def match_keys(labels: Iterable[str]) -> list[str]:
+    """Return the distinct `kg.resolve.entity_key` values of `labels`, sorted, without the empty key.
+
+    They are the ``kg:matchKey`` values of an entity, which saved queries
+    compare with the `entity_key` of a name parameter.
+
+    Examples
+    --------
+    >>> match_keys(["GPT-4", "GPT4", "LLMs", "LLM"])
+    ['gpt4', 'llm']
+    """
+    return sorted({key for key in map(entity_key, labels) if key})
+
+
+def paper_counts(graph: nx.MultiDiGraph) -> dict[str, int]:
+    """Return, for each node with an in-edge, the distinct sources of its ``mentions`` and ``proposes`` edges.
+
+    This is the ``kg:paperCount`` of an entity: the value that
+    ``COUNT(DISTINCT ?paper)`` over ``?paper kg:mentions|kg:proposes ?entity``
+    returns on the exported graph.
+    """
+    sources: dict[str, set[str]] = {}
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        if data.get("type", key) in (MENTIONS, PROPOSES):
+            sources.setdefault(target, set()).add(source)
+    return {node: len(papers) for node, papers in sources.items()}
+
+
+def _add_entity(
+    rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str, *, paper_count: int
+) -> None:
     # Both the subclass and kg:Entity are stated, so `?e a kg:Entity` works
     # without a reasoner.
     rdf.add((iri, RDF.type, KG.Entity))
     rdf.add((iri, RDF.type, _ENTITY_CLASSES[data["type"]]))
     rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
-    for alias in _list(data.get("aliases")):
-        rdf.add((iri, SKOS.altLabel, Literal(_text(alias))))
+    aliases = [_text(alias) for alias in _list(data.get("aliases"))]
+    for alias in aliases:
+        rdf.add((iri, SKOS.altLabel, Literal(alias)))
     rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+    for key in match_keys([_text(data.get("name", data.get("label", ""))), *aliases]):
+        rdf.add((iri, KG.matchKey, Literal(key)))
+    rdf.add((iri, KG.paperCount, Literal(paper_count)))
     _add_aliases(rdf, iri, node, data, base_iri)
 
 
@@ -672,6 +711,7 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
 
     # Nodes first: every edge endpoint needs its IRI.
     iris: dict[str, URIRef] = {}
+    counts = paper_counts(graph)
     for node, data in graph.nodes(data=True):
         node_type = _node_type(node, data)
         iri = _node_iri(node, node_type, data, base_iri)
@@ -687,7 +727,7 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             sink.context = _paper_graph(data, base_iri)
             _add_result(sink, iri, node, data, base_iri)
         else:
-            _add_entity(sink, iri, node, data, base_iri)
+            _add_entity(sink, iri, node, data, base_iri, paper_count=counts.get(node, 0))
 
     for source, target, key, data in graph.edges(keys=True, data=True):
         edge_type = data.get("type", key)

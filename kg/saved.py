@@ -13,6 +13,12 @@ group. Each value becomes an RDF term (`pyoxigraph.Literal` or
 form, so user text never becomes SPARQL syntax. A parameter that is not
 given stays unbound, and each saved query treats an unbound parameter as
 "no filter" or as a documented default.
+
+A ``name`` parameter is an entity name. It is bound to the string literal
+of its `kg.resolve.entity_key`, which the query compares with the
+``kg:matchKey`` values of entities (one per distinct normalised label). So
+"GRPO", "grpo" and "GRPOs" match the same entity, and the store finds the
+match with an index lookup instead of a scan of every label.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kg.errors import ConfigError, QueryError
+from kg.resolve import entity_key
 
 __all__ = [
     "PARAMETER_TYPES",
@@ -44,7 +51,7 @@ logger = logging.getLogger(__name__)
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-PARAMETER_TYPES: tuple[str, ...] = ("string", "iri", "decimal", "integer", "date")
+PARAMETER_TYPES: tuple[str, ...] = ("string", "name", "iri", "decimal", "integer", "date")
 
 # A declaration in the parameters comment line: "name (type" where type is
 # one of PARAMETER_TYPES.
@@ -141,6 +148,13 @@ def _term(parameter: Parameter, value: str) -> pyoxigraph.NamedNode | pyoxigraph
     kind = parameter.type
     if kind == "string":
         return pyoxigraph.Literal(value)
+    if kind == "name":
+        key = entity_key(value)
+        if not key:
+            raise ConfigError(
+                f"Invalid value for parameter {parameter.name!r}: {value!r} has no letters or digits; expected an entity name."
+            )
+        return pyoxigraph.Literal(key)
     if kind == "iri":
         iri = value[1:-1] if value.startswith("<") and value.endswith(">") else value
         try:

@@ -177,3 +177,26 @@ def test_bind_construct_where_group() -> None:
 def test_bind_invalid_name() -> None:
     with pytest.raises(ConfigError, match="variable name"):
         bind_parameters("SELECT ?x WHERE { }", {"x }": "a"})
+
+
+def test_name_parameter_ignores_plural_and_dash() -> None:
+    found = rows(SAMPLE, "built-on", base="group-relative policy optimizations")
+    assert {base for _, _, base in found} == {"GRPO"}
+
+
+def test_name_parameter_ignores_case() -> None:
+    assert rows(SAMPLE, "papers-per-benchmark", benchmark="REWARDBENCH") == [("RewardBench", "2")]
+
+
+def test_name_parameter_without_letters() -> None:
+    with pytest.raises(ConfigError, match="no letters or digits"):
+        rows(SAMPLE, "papers-per-benchmark", benchmark="--")
+
+
+def test_name_parameter_bound_as_key() -> None:
+    query = "# t\n# Parameters: name (name)\nSELECT ?name WHERE { }"
+    assert bind_parameters(query, {"name": "GPT-4"}).count('"gpt4"') == 1
+
+
+def test_results_above_limit() -> None:
+    assert load_saved_query("results-above").text.rstrip().endswith("LIMIT 100")

@@ -218,7 +218,8 @@ def test_more_papers_keep_old_edges(two_builds: tuple[Path, Path], store: GraphS
     # Only entity aliases (labels and their skos-xl alias nodes) and IRI-valued
     # triples of the first build remain beside the second.
     alias_nodes = f"<{DEFAULT_BASE_IRI}alias/"
-    assert all(f"<{SKOS}altLabel>" in line or line.startswith(alias_nodes) or line.endswith(">") for line in extra)
+    kept_labels = (f"<{SKOS}altLabel>", f"<{KG}matchKey>")
+    assert all(any(kept in line for kept in kept_labels) or line.startswith(alias_nodes) or line.endswith(">") for line in extra)
 
 
 def test_build_option_loads_store(two_builds: tuple[Path, Path], tmp_path: Path, example_page: Path) -> None:
@@ -280,3 +281,73 @@ def test_query_while_store_open(store: GraphStore, tmp_path: Path) -> None:
 def test_create_makes_parent_folders(tmp_path: Path) -> None:
     with GraphStore.open(tmp_path / "new" / "store", create=True) as graph_store:
         assert is_store(graph_store.path)
+
+
+MATCH_KEYS_1 = f"""
+<{ENTITY}> a <{KG}Entity>, <{KG}Method> ; <{SKOS}prefLabel> "GRPO" ; <{KG}key> "grpo" ; <{KG}matchKey> "grpo" .
+"""
+
+MATCH_KEYS_2 = f"""
+<{ENTITY}> a <{KG}Entity>, <{KG}Method> ; <{SKOS}prefLabel> "Group Relative Policy Optimization" ;
+    <{KG}key> "grpo" ; <{KG}matchKey> "group relative policy optimization" .
+"""
+
+PAPER_COUNTS = """
+SELECT ?entity ?stored (COUNT(DISTINCT ?paper) AS ?counted) WHERE {
+  ?entity kg:paperCount ?stored .
+  OPTIONAL { ?paper kg:mentions|kg:proposes ?entity }
+}
+GROUP BY ?entity ?stored
+"""
+
+
+def paper_counts(store: GraphStore) -> list[tuple[str, int, int]]:
+    solutions = store.store.query(PAPER_COUNTS, prefixes={"kg": KG})
+    return [(row["entity"].value, int(row["stored"].value), int(row["counted"].value)) for row in solutions]
+
+
+@pytest.fixture(scope="module")
+def split_builds(example_page: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Build the first 40 papers of the example and the other papers, as two builds."""
+    folder = tmp_path_factory.mktemp("split")
+    papers = list(read_papers(example_page))
+    build([_write_jsonl(folder / "first.jsonl", papers[:40])], folder / "first")
+    build([_write_jsonl(folder / "rest.jsonl", papers[40:])], folder / "rest")
+    return folder / "first", folder / "rest"
+
+
+def test_match_keys_accumulate(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "v1.ttl", MATCH_KEYS_1))
+    store.load(write(tmp_path / "v2.ttl", MATCH_KEYS_2))
+    assert labels(store, "prefLabel") == {"Group Relative Policy Optimization"}
+    keys = store.store.quads_for_pattern(pyoxigraph.NamedNode(ENTITY), pyoxigraph.NamedNode(KG + "matchKey"), None, None)
+    assert {quad.object.value for quad in keys} == {"grpo", "group relative policy optimization"}
+
+
+def test_paper_counts_one_build(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    store.load(split_builds[0])
+    counts = paper_counts(store)
+    assert counts
+    assert [row for row in counts if row[1] != row[2]] == []
+
+
+def test_paper_counts_add_up(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    first, rest = split_builds
+    store.load(first)
+    store.load(rest)
+    assert [row for row in paper_counts(store) if row[1] != row[2]] == []
+
+
+def test_paper_counts_reload_stable(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    first, rest = split_builds
+    store.load(first)
+    store.load(rest)
+    assert not store.load(first).changed
+
+
+def test_paper_counts_one_value(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    first, rest = split_builds
+    store.load(first)
+    store.load(rest)
+    entities = [row[0] for row in paper_counts(store)]
+    assert len(entities) == len(set(entities))
