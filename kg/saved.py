@@ -218,6 +218,11 @@ def _group_starts(sparql: str) -> list[tuple[int, int]]:
     return starts
 
 
+# A comment line that marks the next group of a saved query as one more
+# place for the VALUES block of `bind_parameters`.
+_BIND_MARKER = re.compile(r"^[ \t]*# kg:bind-parameters[ \t]*$", re.MULTILINE)
+
+
 def _where_group_start(sparql: str) -> int:
     """Return the index of the "{" that opens the WHERE group of `sparql`."""
     top_level = [index for depth, index in _group_starts(sparql) if depth == 0]
@@ -277,6 +282,15 @@ def bind_parameters(sparql: str, values: Mapping[str, str]) -> str:
     variables = " ".join(f"?{name}" for name, _ in terms)
     row = " ".join(str(term) for _, term in terms)
     block = f" VALUES ({variables}) {{ ({row}) }}"
-    start = _where_group_start(sparql) + 1
+    starts = [_where_group_start(sparql) + 1]
+    # A sub-SELECT is evaluated on its own and cannot see the outer VALUES,
+    # so a group after a marker comment gets its own copy of the block.
+    group_starts = [index for _, index in _group_starts(sparql)]
+    for marker in _BIND_MARKER.finditer(sparql):
+        following = [index for index in group_starts if index > marker.end()]
+        if following:
+            starts.append(following[0] + 1)
     logger.debug("Bound parameters %s", ", ".join(f"?{name} = {term}" for name, term in terms))
-    return sparql[:start] + block + sparql[start:]
+    for start in sorted(set(starts), reverse=True):
+        sparql = sparql[:start] + block + sparql[start:]
+    return sparql

@@ -200,3 +200,10 @@ def test_name_parameter_bound_as_key() -> None:
 
 def test_results_above_limit() -> None:
     assert load_saved_query("results-above").text.rstrip().endswith("LIMIT 100")
+
+
+def test_bind_marked_subselect() -> None:
+    query = "SELECT ?x WHERE { { SELECT ?x\n# kg:bind-parameters\nWHERE { ?x ?p ?t } LIMIT 1 } }"
+    bound = bind_parameters(query, {"t": "a"})
+    assert bound.count('VALUES (?t) { ("a") }') == 2
+    assert 'WHERE { VALUES (?t) { ("a") } ?x ?p ?t }' in bound
