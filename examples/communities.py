@@ -14,9 +14,9 @@ import kg
 from kg.analytics import communities
 
 graph_path = sys.argv[1] if len(sys.argv) > 1 else "outputs"
-shown = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+members_per_community = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 
 projection = kg.cooccurrence(kg.load(graph_path))
 for community in communities(projection, seed=0):
-    names = ", ".join(member.name for member in community.members[:shown])
+    names = ", ".join(member.name for member in community.members[:members_per_community])
     print(f"{community.index:2d} ({community.size} entities): {names}")

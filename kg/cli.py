@@ -162,11 +162,11 @@ def _parse_parameters(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _read_query_text(sparql: str | None, query_file: Path | None, saved: str | None) -> str:
-    given = [name for name, value in (("SPARQL", sparql), ("--query-file", query_file), ("--saved", saved)) if value is not None]
-    if not given:
+    query_sources = [name for name, value in (("SPARQL", sparql), ("--query-file", query_file), ("--saved", saved)) if value is not None]
+    if not query_sources:
         raise click.UsageError("missing query: give it as an argument, with --query-file, or with --saved NAME (see --list-saved)")
-    if len(given) > 1:
-        raise click.UsageError(f"give one query, not {' and '.join(given)}")
+    if len(query_sources) > 1:
+        raise click.UsageError(f"give one query, not {' and '.join(query_sources)}")
     if saved is not None:
         from kg.saved import load_saved_query
 

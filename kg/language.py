@@ -15,9 +15,9 @@ __all__ = ["normalize_language_tag"]
 
 logger = logging.getLogger(__name__)
 
-# RFC 5646 subtags have 1 to 8 characters; the first (primary language)
-# subtag has 2 to 8 letters, except in private-use tags ("x-...") and the
-# grandfathered "i-..." tags such as "i-klingon", which start with a singleton.
+# RFC 5646 subtags have 1 to 8 characters. The first (primary language) subtag
+# has 2 to 8 letters, except in private-use tags ("x-...") and grandfathered
+# "i-..." tags such as "i-klingon", which start with a one-letter singleton.
 _PRIMARY = re.compile(r"[A-Za-z]{2,8}")
 _SINGLETON_PRIMARY = re.compile(r"[xXiI]")
 _SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")

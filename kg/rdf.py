@@ -480,7 +480,7 @@ def _decimal_literal(value: Any, *, node: str, name: str) -> Literal:
     text = _text(value)
     canonical = canonical_decimal(text)
     if canonical is None:
-        # Kept as a plain string so nothing is lost; the shapes flag it.
+        # Exported as a plain string so nothing is lost, and the shapes report it.
         logger.warning("Node %r has %s %r, which is not a decimal number; exported as a plain string", node, name, text)
         return Literal(text)
     return Literal(canonical, datatype=XSD.decimal)

@@ -194,9 +194,9 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
         _ranked_rows(analysis.top_datasets[:top]),
     )
     if plots and analysis.top_datasets:
-        shown = analysis.top_datasets[:top]
+        plotted = analysis.top_datasets[:top]
         section.plot = "top_datasets.png"
-        section.plot_png = _bar_plot([row.name for row in shown], [row.score for row in shown], "papers")
+        section.plot_png = _bar_plot([row.name for row in plotted], [row.score for row in plotted], "papers")
     sections.append(section)
 
     tables["evaluated_datasets.csv"] = (ranked_header, _ranked_rows(analysis.evaluated))
@@ -226,7 +226,7 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
         ranked_header,
         _ranked_rows(analysis.pagerank[:top]),
     ))
-    how = (
+    sampling = (
         f"estimated from {BETWEENNESS_SAMPLES} sampled sources (seed {analysis.seed})"
         if analysis.betweenness_sampled
         else "exact"
@@ -234,7 +234,7 @@ def build_sections(analysis: Analysis, *, plots: bool = True) -> tuple[list[Sect
     tables["top_methods_betweenness.csv"] = (ranked_header, _ranked_rows(analysis.betweenness))
     sections.append(Section(
         "Top methods by betweenness",
-        [projection_note + f" Normalised betweenness (Brandes 2001), {how}, over unweighted paths."],
+        [projection_note + f" Normalised betweenness (Brandes 2001), {sampling}, over unweighted paths."],
         ranked_header,
         _ranked_rows(analysis.betweenness[:top]),
     ))
@@ -363,10 +363,10 @@ def _timeline_section(analysis: Analysis, tables: dict[str, tuple[list[str], lis
         if plots:
             section.plot, section.plot_png = "timeline.png", _timeline_plot(analysis)
         # One row per period, because a day-by-day timeline has up to 93 periods.
-        shown = timeline.entities[:TIMELINE_PLOT_LINES]
-        section.header = ["period", *(entity.name for entity in shown)]
+        plotted = timeline.entities[:TIMELINE_PLOT_LINES]
+        section.header = ["period", *(entity.name for entity in plotted)]
         section.rows = [
-            [period, *(timeline.counts[entity.node].get(period, 0) for entity in shown)]
+            [period, *(timeline.counts[entity.node].get(period, 0) for entity in plotted)]
             for period in timeline.periods
         ]
     return section

@@ -208,8 +208,8 @@ class GraphStore:
             missing store is an error.
         read_only : bool
             Open for queries only. A read-only store takes no lock, so it can
-            be queried while a build loads into it; it sees the data as of
-            the moment it was opened.
+            be queried while a build loads into it. Queries return the data
+            as of the moment the store was opened.
 
         Raises
         ------

@@ -89,9 +89,9 @@ class EdgeStyle(NamedTuple):
     label: str
 
 
-# Okabe-Ito colours (the concept's lavender excepted), which stay distinct under
-# the common colour-vision deficiencies; each type also gets its own shape, so colour is never the only
-# cue. Only shapes that vis-network scales by `size` are used (not box or
+# Okabe-Ito colours (except the concept's lavender) stay distinct under the
+# common colour-vision deficiencies. Each type also gets its own shape, so colour
+# is never the only cue. Only shapes that vis-network scales by `size` are used (not box or
 # ellipse, which grow with the label).
 NODE_STYLES: Mapping[str, NodeStyle] = {
     "paper": NodeStyle("#0072B2", "square", "Paper"),
@@ -963,8 +963,8 @@ def _filter_nodes(graph: nx.MultiDiGraph, *, types: Iterable[str] | None, min_pa
     """
     kept = set(graph.nodes)
     if types is not None:
-        wanted = set(types)
-        kept = {node for node in kept if _as_text(graph.nodes[node].get("type")) in wanted}
+        selected_types = set(types)
+        kept = {node for node in kept if _as_text(graph.nodes[node].get("type")) in selected_types}
     if min_papers > 0:
         kept = {
             node
@@ -1005,8 +1005,8 @@ def find_node(graph: nx.Graph, name: str) -> Any:
     >>> find_node(graph, "group relative policy optimization")
     'entity:grpo'
     """
-    wanted = entity_key(name)
-    if not wanted:
+    target_key = entity_key(name)
+    if not target_key:
         raise ConfigError(f"the focus name {name!r} is empty after normalisation. Give a node's name or alias.")
     titles: dict[str, Any] = {}
     forms: dict[str, str] = {}
@@ -1021,19 +1021,19 @@ def find_node(graph: nx.Graph, name: str) -> Any:
         keys = {entity_key(text) for text in names if text}
         if data.get("key"):
             keys.add(_as_text(data.get("key")))
-        if wanted in keys:
+        if target_key in keys:
             return node
         for text in names:
             if text:
                 forms.setdefault(text, node)
-    if wanted in titles:
-        return titles[wanted]
+    if target_key in titles:
+        return titles[target_key]
 
     by_lower = {form.lower(): form for form in forms}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=FOCUS_SUGGESTIONS, cutoff=0.6)
     hint = f"close matches: {', '.join(repr(by_lower[match]) for match in close)}" if close else "no close matches"
     raise ConfigError(
-        f"no node has the name or alias {name!r} (compared as {wanted!r}); {hint}. "
+        f"no node has the name or alias {name!r} (compared as {target_key!r}); {hint}. "
         "Give a name as the graph spells it, for example one from the viewer's search box."
     )
 
@@ -1041,7 +1041,7 @@ def find_node(graph: nx.Graph, name: str) -> Any:
 def _neighbourhood(graph: nx.MultiDiGraph, centre: Any, *, depth: int, allowed: set[Any], max_nodes: int) -> set[Any]:
     """Return nodes within `depth` steps of `centre`, ignoring direction, at most `max_nodes`.
 
-    The search goes ring by ring; when a ring does not fit, its nodes mentioned
+    The search goes ring by ring. When a ring does not fit, its nodes mentioned
     in the most papers (then with the most neighbours) are taken first.
     """
     chosen = {centre}

@@ -48,10 +48,10 @@ def _split_period_after_versions(nlp: Language) -> None:
 
 
 # spaCy's English infix rules split a word at "-", an en dash or an em dash
-# before a letter ("BERT-base" is three tokens) but not at the Unicode hyphen
-# (U+2010), the non-breaking hyphen (U+2011) or the minus sign (U+2212), so
-# "BERT\u2010base" stayed one token that no vocabulary pattern matched. This
-# infix splits those three where spaCy splits "-".
+# before a letter, so "BERT-base" is three tokens. They do not split at the
+# Unicode hyphen (U+2010), the non-breaking hyphen (U+2011) or the minus sign
+# (U+2212), so "BERT\u2010base" would stay one token that no vocabulary pattern
+# matches. This infix splits those three where spaCy splits "-".
 _UNICODE_HYPHEN_INFIX = rf"(?<=[{ALPHA}0-9])[\u2010\u2011\u2212](?=[{ALPHA}])"
 
 

@@ -20,11 +20,15 @@ a metric mention or a "Benchmark:" label is at most `BARE_CUE_WINDOW`
 tokens before it, or "on <dataset>" follows it. A bare number followed by
 another word ("1,000 samples", "8 GPUs") is a count and is skipped.
 
-Skipped as well: numbers inside an entity mention ("AIME 2025",
-"Qwen2.5-7B"), numbers glued to letters or symbols ("7B", "v2.1", "pass@1",
-"Top-1", "N=820" unless a metric precedes the "="), years (1900-2099 without
-a unit), and hyphenated ranges ("12-15%", "3–5x"), whose ends are not
-separate claims. "from 40% to 60%" gives two results.
+Also skipped:
+
+- numbers inside an entity mention ("AIME 2025", "Qwen2.5-7B");
+- numbers glued to letters or symbols ("7B", "v2.1", "pass@1", "Top-1", and
+  "N=820" unless a metric precedes the "=");
+- years (1900-2099 without a unit);
+- hyphenated ranges ("12-15%", "3–5x"), whose ends are not separate claims.
+
+"from 40% to 60%" gives two results.
 
 The other parts come from entity mentions of the same clause:
 
