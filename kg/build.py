@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,17 +221,20 @@ def build(
     title: str | None = None,
     view_max_nodes: int = VIEW_MAX_NODES,
     store: str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
     Parameters
     ----------
     inputs : sequence of path
-        Page text, JSON Lines or CSV files, read in order.
+        Input files (or folders of .txt files) in any format of
+        `kg.sources.INPUT_FORMATS`, read in order.
     out_dir : path
         Created if missing; existing outputs are replaced.
-    input_format : {"page", "jsonl", "csv"}, optional
-        Format of every input; detected from each file name by default.
+    input_format : str, optional
+        Format of every input, one of `kg.sources.INPUT_FORMATS`; detected
+        from each file name (and the first bytes of .json and .xml files) by default.
     base_iri : str
         Namespace of the IRIs minted for papers, entities and links.
     rdf_formats : sequence of str
@@ -259,6 +262,9 @@ def build(
         An Oxigraph store folder, created if missing, that ``graph.ttl`` is
         also loaded into. Loading is idempotent and adds only what is new
         (see `kg.store`).
+    columns : mapping of str to str, optional
+        For CSV and TSV inputs: paper field -> column name of the header
+        (see `kg.readers.tabular.read_delimited`).
 
     Returns
     -------
@@ -292,7 +298,7 @@ def build(
     def papers() -> Iterator[Paper]:
         for path in inputs:
             logger.info("Reading %s", path)
-            yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats)
+            yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats, columns=columns)
 
     with _staging(out_dir) as staging:
         builder = GraphBuilder()

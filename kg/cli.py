@@ -24,6 +24,8 @@ from kg.viewer import VIEW_MAX_NODES
 RDF_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "trig", "nquads")
 # The keys of `kg.exports.NETWORK_FORMATS`, repeated so that the command line starts without NetworkX I/O.
 NETWORK_FORMAT_NAMES: tuple[str, ...] = ("graphml", "gexf", "json")
+# The names of kg.sources.INPUT_FORMATS, repeated so that `kg --help` imports no reader.
+INPUT_FORMAT_NAMES: tuple[str, ...] = ("page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder")
 
 __all__ = ["main"]
 
@@ -62,8 +64,14 @@ def cli(verbose: int, quiet: bool) -> None:
     help="Folder for extractions.jsonl, graph.graphml, graph.ttl (or the --rdf-format files), void.ttl and graph.html.",
 )
 @click.option(
-    "--format", "input_format", type=click.Choice(["page", "jsonl", "csv"]), default=None,
-    help="Format of every input: Daily Papers page text, JSON Lines or CSV. [default: from each file name]",
+    "--format", "input_format", type=click.Choice(INPUT_FORMAT_NAMES), default=None,
+    help="Format of every input: Daily Papers page text, JSON Lines, CSV, Daily Papers API JSON, arXiv API Atom, "
+    "Semantic Scholar JSON, BibTeX, TSV or a folder of .txt files. [default: from each file name and its first bytes]",
+)
+@click.option(
+    "--column", "column_items", multiple=True, metavar="FIELD=NAME",
+    help="Read the CSV/TSV column NAME as the paper field FIELD (title, abstract, id, url, date, language, authors, "
+    "arxiv_id, doi, categories), e.g. title=Title; repeat for several.",
 )
 @click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
 @click.option(
@@ -94,6 +102,7 @@ def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
     input_format: str | None,
+    column_items: tuple[str, ...],
     base_iri: str | None,
     rdf_formats: tuple[str, ...],
     license_iri: str | None,
@@ -110,17 +119,26 @@ def build(
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
-    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson)
-    or CSV (.csv) files, optionally gzip-compressed (.gz).
+    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson),
+    CSV (.csv), TSV (.tsv), BibTeX (.bib), arXiv API Atom (.atom, .xml), Daily
+    Papers API or Semantic Scholar JSON (.json) files, optionally
+    gzip-compressed (.gz), or folders of .txt files (one paper per file).
     """
     from kg.build import DEFAULT_RDF_FORMATS, build as run_build, output_files
     from kg.rdf import DEFAULT_BASE_IRI
+    from kg.readers.tabular import parse_column_mapping
 
     rdf_formats = rdf_formats or DEFAULT_RDF_FORMATS
+    try:
+        columns = parse_column_mapping(column_items)
+    except ConfigError as err:
+        raise click.BadParameter(str(err), param_hint="--column") from err
+    if columns and input_format not in (None, "csv", "tsv"):
+        raise click.BadParameter(f"applies to --format csv or tsv, not {input_format}", param_hint="--column")
     for path in inputs:
-        if path.is_dir():
+        if path.is_dir() and input_format not in (None, "text-folder"):
             raise click.BadParameter(f"{path}: is a folder; give the input files", param_hint="INPUTS")
-        if not path.is_file():
+        if not path.exists():
             raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
     existing = [name for name in output_files(rdf_formats) if (out_dir / name).exists()]
     if existing and not force:
@@ -146,6 +164,7 @@ def build(
         title=title,
         view_max_nodes=view_max_nodes,
         store=store_dir,
+        columns=columns,
     )
     for line in summary.lines():
         click.echo(line)

@@ -47,6 +47,7 @@ from kg.nlp.extensions import (
     register_extensions,
 )
 from kg.errors import InputError
+from kg.nlp.links import link_kind
 from kg.nlp.relations import CONCEPT_TYPES
 from kg.resolve import entity_key, is_title_name_of, preferred_name
 
@@ -166,6 +167,12 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:
         Link(url=link["url"], kind=LinkKind(link["kind"]), mention=fields.mention(link["start"], link["end"]))
         for link in doc._.get(LINKS) or ()
     )
+    # Links of structured fields (githubRepo, projectPage) that the text does not repeat.
+    seen = {link.url.rstrip("/").casefold() for link in links}
+    for url in paper.links:
+        if url.rstrip("/").casefold() not in seen:
+            seen.add(url.rstrip("/").casefold())
+            links += (Link(url=url, kind=link_kind(url), mention=Mention(url, 0, len(url), Field.METADATA)),)
 
     abbreviations: list[Abbreviation] = []
     long_form_of: dict[str, str] = {}

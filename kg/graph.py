@@ -1,6 +1,6 @@
 """The knowledge graph as a NetworkX `MultiDiGraph`.
 
-One node per paper, per entity, per link, per concept and per result.
+One node per paper, per entity, per link, per concept, per result and per author.
 Entities of different papers are merged by their normalised key
 (`kg.resolve.entity_key`); a short form that one paper defines ("GRPO") joins
 the node of its long form in every paper that uses it, as long as the corpus
@@ -14,21 +14,24 @@ node ("Qwen2.5"), which is created when no paper mentions it. The rules are
 described in docs/extractions.md, section "Resolution".
 
 Node ids are stable strings: ``paper:<paper id>``, ``entity:<key>``,
-``link:<url>``, ``concept:<key>`` and ``result:<paper id>:<n>`` (n counts the
-paper's results from 1 in text order). Edges are keyed by their relation type,
+``link:<url>``, ``concept:<key>``, ``result:<paper id>:<n>`` (n counts the
+paper's results from 1 in text order) and ``author:<author key>`` (see
+`author_key`: the source's author id, such as ``s2:1741101``, else
+``name:`` and the normalised name, so namesakes without ids share a node). Edges are keyed by their relation type,
 so at most one edge of each type joins two nodes; it keeps the provenance of
 its first occurrence.
 
 Node attributes
 ---------------
 type : str
-    "paper", "link", "concept", "result", or an `EntityType` value.
+    "paper", "link", "concept", "result", "author", or an `EntityType` value.
 label : str
     Display name: the paper title, the entity name, the URL, the concept
     key, or for a result its value, unit, metric and benchmark
     ("94.1 % accuracy on RewardBench").
 paper nodes: paper_id, title, abstract, url, date, authors (list), source, record,
-    language (BCP 47 tag or "")
+    language (BCP 47 tag or ""), arxiv_id, doi (strings, "" when unknown),
+    categories (list of arXiv categories, primary first)
 entity nodes: name, key, aliases (list), papers (list of paper ids),
     proposed_by (list of paper ids), merge_reasons (list of dicts
     ``{"form", "reason", "paper"}``, one per alias in alias order; reason
@@ -37,6 +40,9 @@ entity nodes: name, key, aliases (list), papers (list of paper ids),
     papers, aliases and merge_reasons.
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
 concept nodes: name, key (a head noun such as "framework"; see `kg.model.Relation`)
+author nodes: name (the spelling most papers use; ties go to the first in
+    sorted order), key (see `author_key`), author_id (the source's id or ""),
+    papers (list of paper ids)
 result nodes: value, unit, spread (strings, see `kg.model.Result`), paper
     (paper id), subject, metric, benchmark (entity keys or ""), and the
     evidence attributes field, start, end, text, sentence
@@ -46,7 +52,9 @@ Edge attributes
 type : str
     One of `EDGE_TYPES`. Relation edges (`RELATION_EDGE_TYPES`) go from the
     paper, and also from the subject entity when the relation has one.
-    `IS_A` goes from an entity to a concept. `HAS_RESULT` goes from the
+    `IS_A` goes from an entity to a concept. `AUTHORED_BY` goes from a paper
+    to each of its authors and has no evidence attributes, but ``position``,
+    the 1-based place of the author in the paper's author list. `HAS_RESULT` goes from the
     paper and from the result's subject entity to the result. `ON_DATASET`
     and `HAS_METRIC` go from a result to its benchmark and metric entities.
 paper : str
@@ -62,6 +70,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,6 +85,7 @@ from kg.model import (
     Field,
     LinkKind,
     Mention,
+    Paper,
     PaperExtraction,
     Relation,
     RelationType,
@@ -86,6 +96,8 @@ from kg.resolve import MergeReason, entity_key, is_title_name_of, model_family, 
 
 __all__ = [
     "ADDRESSES",
+    "AUTHORED_BY",
+    "AUTHOR_TYPE",
     "BUILT_ON",
     "COMPARED_WITH",
     "CONCEPT_TYPE",
@@ -108,6 +120,8 @@ __all__ = [
     "EVALUATED_ON",
     "USES",
     "VARIANT_OF",
+    "author_key",
+    "author_node_id",
     "build_graph",
     "concept_node_id",
     "entity_node_id",
@@ -136,25 +150,31 @@ HAS_RESULT = "has_result"
 ON_DATASET = "on_dataset"
 HAS_METRIC = "has_metric"
 VARIANT_OF = "variant_of"
+AUTHORED_BY = "authored_by"
 
 # Relations between entities (or the paper) and entities, from `kg.model.Relation`.
 RELATION_EDGE_TYPES: tuple[str, ...] = (EVALUATED_ON, USES, BUILT_ON, COMPARED_WITH, OUTPERFORMS, ADDRESSES)
 
 EDGE_TYPES: tuple[str, ...] = (
     PROPOSES, MENTIONS, EVALUATED_ON, HAS_CODE, LINKS_TO, USES, BUILT_ON, COMPARED_WITH, OUTPERFORMS,
-    ADDRESSES, IS_A, HAS_RESULT, ON_DATASET, HAS_METRIC, VARIANT_OF,
+    ADDRESSES, IS_A, HAS_RESULT, ON_DATASET, HAS_METRIC, VARIANT_OF, AUTHORED_BY,
 )  # fmt: skip
 
 PAPER_TYPE = "paper"
 LINK_TYPE = "link"
 CONCEPT_TYPE = "concept"
 RESULT_TYPE = "result"
+AUTHOR_TYPE = "author"
 
 # Unit symbols in result labels ("94.1 % accuracy", "2.5 x faster").
 _UNIT_SYMBOLS = {"percent": "%", "points": "points", "x": "x"}
 
 # Attributes that hold lists in memory and JSON arrays in GraphML.
-LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "merge_reasons", "papers", "proposed_by"})
+LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "categories", "merge_reasons", "papers", "proposed_by"})
+
+# Characters dropped from a name for its author key: punctuation such as the
+# dot of an initial ("J. Smith" and "J Smith" get one key).
+_NAME_PUNCTUATION = re.compile(r"[^\w\s'-]")
 
 
 
@@ -172,6 +192,32 @@ def link_node_id(url: str) -> str:
 
 def concept_node_id(key: str) -> str:
     return f"concept:{key}"
+
+
+def author_key(name: str, author_id: str = "") -> str:
+    """Return the key that merges an author's occurrences across papers.
+
+    The source's author id wins ("s2:1741101", "hf:mkovalenko"). Without
+    one, the key is ``name:`` and the name in NFKC form, case-folded, without
+    punctuation other than "'" and "-", and with single spaces. Two people
+    with one name and no ids therefore share a node, and one person listed
+    with an id in one file and without in another gets two nodes.
+
+    Examples
+    --------
+    >>> author_key("Peter J. Halloran")
+    'name:peter j halloran'
+    >>> author_key("Dev Raman", "s2:1741101")
+    's2:1741101'
+    """
+    if author_id:
+        return author_id
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "name:" + " ".join(_NAME_PUNCTUATION.sub(" ", folded).split())
+
+
+def author_node_id(key: str) -> str:
+    return f"author:{key}"
 
 
 def result_node_id(paper_id: str, number: int) -> str:
@@ -249,6 +295,8 @@ class GraphBuilder:
         self._first_mention: dict[str, tuple[str, Mention]] = {}
         # Keys merged away, mapped to the key that absorbed them.
         self._merged_into: dict[str, str] = {}
+        # Author key -> how often each spelling of the name occurs.
+        self._author_names: dict[str, Counter[str]] = defaultdict(Counter)
         self._finished = False
 
     def add(self, extraction: PaperExtraction) -> None:
@@ -279,7 +327,11 @@ class GraphBuilder:
             source=paper.source,
             record=paper.record,
             language=paper.language,
+            arxiv_id=paper.arxiv_id or "",
+            doi=paper.doi or "",
+            categories=list(paper.categories),
         )
+        self._add_authors(paper)
 
         # The entity that contains a long form decides its key and name, so a
         # vocabulary entry that names the short form ("GRPO") keeps that name.
@@ -329,6 +381,32 @@ class GraphBuilder:
             # A paper that proposes exactly one artifact releases its code with it.
             if relation == HAS_CODE and len(proposed_here) == 1:
                 _add_edge_once(graph, entity_node_id(proposed_here[0]), node, HAS_CODE, paper.id, link.mention)
+
+    def _add_authors(self, paper: Paper) -> None:
+        """Add an author node per name of the paper, and an `AUTHORED_BY` edge with the author's position."""
+        graph, paper_node = self._graph, paper_node_id(paper.id)
+        ids = paper.author_ids if len(paper.author_ids) == len(paper.authors) else ("",) * len(paper.authors)
+        for position, (name, author_id) in enumerate(zip(paper.authors, ids), start=1):
+            key = author_key(name, author_id)
+            node = author_node_id(key)
+            if node not in graph:
+                graph.add_node(node, type=AUTHOR_TYPE, key=key, author_id=author_id, papers=[])
+            self._author_names[key][name] += 1
+            if graph.has_edge(paper_node, node, key=AUTHORED_BY):
+                # Two names of one list with one key ("J. Smith", "J Smith"): the first position stays.
+                logger.debug("Paper %r lists author %r twice; position %d is not recorded", paper.id, key, position)
+                continue
+            graph.nodes[node]["papers"].append(paper.id)
+            graph.add_edge(paper_node, node, key=AUTHORED_BY, type=AUTHORED_BY, paper=paper.id, position=position)
+
+    def _set_author_attributes(self) -> None:
+        for key, names in self._author_names.items():
+            # The most used spelling names the node; ties go to the first in
+            # sorted order, so the input order does not change the graph.
+            name = min(names, key=lambda form: (-names[form], form))
+            data = self._graph.nodes[author_node_id(key)]
+            data.update(label=name, name=name)
+            data["papers"].sort()
 
     def _add_entity(self, paper_id: str, entity: ExtractedEntity) -> None:
         key, node = entity.key, entity_node_id(entity.key)
@@ -395,6 +473,7 @@ class GraphBuilder:
             self._set_entity_attributes()
             self._link_families()
             self._set_result_attributes()
+            self._set_author_attributes()
         return self._graph
 
     def _resolve(self, key: str) -> str:

@@ -60,6 +60,10 @@ class Field(StrEnum):
 
     TITLE = "title"
     ABSTRACT = "abstract"
+    # A structured field of the input record, such as the githubRepo of a
+    # Hugging Face Daily Papers entry. Offsets then count characters of the
+    # value itself (the URL), from 0.
+    METADATA = "metadata"
 
 
 class RelationType(StrEnum):
@@ -126,6 +130,20 @@ class Paper:
     language : str
         BCP 47 tag of the title and abstract ("en-US") when the input states
         one, else "".
+    arxiv_id : str or None
+        arXiv identifier without the "arXiv:" prefix and without a version
+        ("2409.01234", or old style "cs/0112017").
+    doi : str or None
+        DOI without a resolver prefix ("10.1234/abcd").
+    categories : tuple of str
+        arXiv categories, primary first ("cs.LG", "stat.ML").
+    author_ids : tuple of str
+        The source's id of each author, parallel to `authors`; "" where the
+        source gives none. Empty when the source gives no ids at all.
+    links : tuple of str
+        URLs that the record gives in structured fields (code repository,
+        project page); extraction adds them as links beside those found in
+        the text.
     """
 
     id: str
@@ -137,6 +155,11 @@ class Paper:
     source: str = ""
     record: int = 0
     language: str = ""
+    arxiv_id: str | None = None      # "2409.01234" (no "arXiv:" prefix, no version), or old style "cs/0112017"
+    doi: str | None = None           # "10.1234/abcd" (no "https://doi.org/" prefix)
+    categories: tuple[str, ...] = () # arXiv categories, primary first ("cs.LG", "stat.ML")
+    author_ids: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
 
     @property
     def has_abstract(self) -> bool:
@@ -321,6 +344,9 @@ class PaperExtraction:
             "url": paper.url,
             "date": paper.date,
             "authors": list(paper.authors),
+            "arxiv_id": paper.arxiv_id,
+            "doi": paper.doi,
+            "categories": list(paper.categories),
             "has_abstract": paper.has_abstract,
             "entities": [entity.to_json() for entity in self.entities],
             "links": [link.to_json() for link in self.links],

@@ -49,14 +49,18 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.graph import EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES
+from kg.graph import AUTHOR_TYPE, AUTHORED_BY, EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES
 from kg.io import atomic_write
 from kg.language import normalize_language_tag
 from kg.model import EntityType, LinkKind
+from kg.readers.fields import normalize_arxiv_id, normalize_doi
 from kg.resolve import entity_key
 
 __all__ = [
+    "ARXIV_ABS_IRI",
+    "BIBO",
     "DEFAULT_BASE_IRI",
+    "DOI_IRI",
     "KG",
     "KG_NAMESPACE",
     "MAX_SEGMENT_LENGTH",
@@ -96,8 +100,12 @@ HASH_LENGTH = 16
 # percent-encoding can make a segment nine times longer than its text.
 MAX_SEGMENT_LENGTH = 200
 
-IriKind = TypingLiteral["paper", "entity", "link", "statement", "concept", "result", "alias", "graph"]
-_IRI_KINDS: tuple[str, ...] = ("paper", "entity", "link", "statement", "concept", "result", "alias", "graph")
+IriKind = TypingLiteral[
+    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution"
+]
+_IRI_KINDS: tuple[str, ...] = (
+    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution",
+)  # fmt: skip
 
 # The folder of the ontology, its SHACL shapes and the JSON-LD context.
 # NOTE: it sits beside the package, so only source checkouts and editable
@@ -106,6 +114,15 @@ ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 CONTEXT_FILE = "context.jsonld"
 
 SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
+# The Bibliographic Ontology, for bibo:doi.
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+
+# Resolvable IRIs of a paper's arXiv id and DOI, stated with schema:sameAs.
+ARXIV_ABS_IRI = "https://arxiv.org/abs/"
+DOI_IRI = "https://doi.org/"
+# Characters kept as they are in the path of a DOI IRI: RFC 3986 pchar and
+# "/". Everything else (space, '"', "<", ">", "#", "?", non-ASCII) is percent-encoded.
+_DOI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 # Format name -> file suffix of every RDF serialization that kg writes.
 RDF_FORMATS: dict[str, str] = {
@@ -194,6 +211,10 @@ class KG(DefinedNamespace):
     unit: URIRef  # "percent", "points" or "x".
     spread: URIRef  # The plus-minus number of a result (xsd:decimal).
     mergeReason: URIRef  # The reason for merging an alias into its entity.
+    Author: URIRef  # A person listed as an author of a paper.
+    authorPosition: URIRef  # 1-based place of an author in a paper's author list.
+    arxivId: URIRef  # arXiv identifier of a paper, without version.
+    arxivCategory: URIRef  # One arXiv category of a paper.
 
 
 _ENTITY_CLASSES: dict[str, URIRef] = {
@@ -239,6 +260,7 @@ _EDGE_PROPERTIES: dict[str, URIRef] = {
 MERGE_REASONS: tuple[str, ...] = ("variant", "abbreviation", "vocabulary", "title")
 
 _PREFIXES: dict[str, str] = {
+    "bibo": str(BIBO),
     "dcterms": str(DCTERMS),
     "kg": KG_NAMESPACE,
     "prov": str(PROV),
@@ -388,12 +410,14 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
 
     Parameters
     ----------
-    kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph"}
+    kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution"}
         What the IRI names.
     value : str
         The paper id (for "paper" and for "graph", the named graph of that
         paper's claims), the entity or concept key, the link URL, for a
-        result ``"<paper id>:<n>"``, or for a statement or alias any string
+        result ``"<paper id>:<n>"``, for an author its key
+        (`kg.graph.author_key`), for an attribution ``"<paper id>:<author
+        position>"``, or for a statement or alias any string
         that identifies it (kg uses its parts as a JSON array).
     base_iri : str
         Namespace of the minted IRIs; checked by `validate_base_iri`.
@@ -405,6 +429,7 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
         ``entity/_{hash}`` for keys that are not plain ASCII words),
         where an id or key longer than `MAX_SEGMENT_LENGTH` is hashed too,
         ``{base}concept/{slug}`` likewise, ``{base}result/{paper}/{n}``,
+        ``{base}attribution/{paper}/{n}``,
         ``{base}graph/{paper}``, and ``{base}link/{hash}``,
         ``{base}statement/{hash}`` and ``{base}alias/{hash}``, where hash is
         the first `HASH_LENGTH` hex digits of SHA-1 over the UTF-8 value.
@@ -426,9 +451,9 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
         segment = _paper_segment(value)
     elif kind in ("entity", "concept"):
         segment = _entity_segment(value)
-    elif kind == "result":
+    elif kind in ("result", "attribution"):
         segment = _result_segment(value)
-    elif kind in ("link", "statement", "alias"):
+    elif kind in ("link", "statement", "alias", "author"):
         segment = _sha1(value)
     else:
         raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
@@ -455,8 +480,17 @@ def _url_literal(url: str) -> Literal:
     return Literal(url)
 
 
+# A year or a year and month, which BibTeX and Semantic Scholar give when no day is known.
+_YEAR = re.compile(r"[0-9]{4}")
+_YEAR_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
+
+
 def _date_literal(date: str) -> Literal:
     date = _text(date)
+    if _YEAR.fullmatch(date):
+        return Literal(date, datatype=XSD.gYear)
+    if _YEAR_MONTH.fullmatch(date):
+        return Literal(date, datatype=XSD.gYearMonth)
     try:
         datetime.date.fromisoformat(date)
     except ValueError:
@@ -509,7 +543,7 @@ def _list(value: Any) -> list[Any]:
     return [] if value is None else [value]
 
 
-_NODE_TYPES: tuple[str, ...] = (PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE, *map(str, EntityType))
+_NODE_TYPES: tuple[str, ...] = (PAPER_TYPE, LINK_TYPE, CONCEPT_TYPE, RESULT_TYPE, AUTHOR_TYPE, *map(str, EntityType))
 
 
 def _node_type(node: str, data: Mapping[str, Any]) -> str:
@@ -531,6 +565,8 @@ def _node_iri(node: str, node_type: str, data: Mapping[str, Any], base_iri: str)
         return mint_iri("concept", str(data.get("key", node.removeprefix("concept:"))), base_iri=base_iri)
     if node_type == RESULT_TYPE:
         return mint_iri("result", node.removeprefix("result:"), base_iri=base_iri)
+    if node_type == AUTHOR_TYPE:
+        return mint_iri("author", str(data.get("key", node.removeprefix("author:"))), base_iri=base_iri)
     return mint_iri("entity", str(data.get("key", node.removeprefix("entity:"))), base_iri=base_iri)
 
 
@@ -562,11 +598,62 @@ def _add_paper(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]) 
         rdf.add((iri, DCTERMS.issued, _date_literal(data["date"])))
     for author in _list(data.get("authors")):
         rdf.add((iri, KG.authorName, Literal(_text(author))))
+    _add_identifiers(rdf, iri, data)
     if data.get("source"):
         rdf.add((iri, KG.sourceFile, Literal(_text(data["source"]))))
     record = _integer(data.get("record"))
     if record is not None and record.toPython() > 0:
         rdf.add((iri, KG.recordNumber, record))
+
+
+def _add_identifiers(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
+    """Add a paper's arXiv id, DOI and arXiv categories.
+
+    Each identifier is a literal (kg:arxivId, bibo:doi) and, when it has the
+    form of an arXiv id or a DOI, also the resolvable IRI of the paper
+    (schema:sameAs). The IRI is built from the identifier percent-encoded,
+    and dropped if it is still not a valid IRI, so odd values never change
+    the shape of the data.
+    """
+    arxiv_id = _text(data.get("arxiv_id", "")).strip()
+    if arxiv_id:
+        rdf.add((iri, KG.arxivId, Literal(arxiv_id)))
+        if normalize_arxiv_id(arxiv_id) == arxiv_id:
+            rdf.add((iri, SDO.sameAs, URIRef(ARXIV_ABS_IRI + arxiv_id)))
+    doi = _text(data.get("doi", "")).strip()
+    if doi:
+        rdf.add((iri, BIBO.doi, Literal(doi)))
+        doi_iri = DOI_IRI + quote(doi, safe=_DOI_PATH_SAFE)
+        if normalize_doi(doi) == doi and is_valid_iri(doi_iri):
+            rdf.add((iri, SDO.sameAs, URIRef(doi_iri)))
+    for category in _list(data.get("categories")):
+        if _text(category).strip():
+            rdf.add((iri, KG.arxivCategory, Literal(_text(category).strip())))
+
+
+def _add_author(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
+    rdf.add((iri, RDF.type, KG.Author))
+    rdf.add((iri, SDO.name, Literal(_text(data.get("name", data.get("label", ""))))))
+    rdf.add((iri, DCTERMS.identifier, Literal(_text(data.get("key", "")))))
+
+
+def _add_authorship(rdf: _QuadSink, paper: URIRef, author: URIRef, data: Mapping[str, Any], base_iri: str) -> None:
+    """Add ``paper dcterms:creator author`` and the qualified attribution that keeps the author's position.
+
+    RDF values are unordered, so the order of the author list lives in a
+    prov:Attribution per author with kg:authorPosition, the pattern that
+    PROV-O uses to qualify prov:wasAttributedTo.
+    """
+    rdf.add((paper, DCTERMS.creator, author))
+    position = _integer(data.get("position"))
+    if position is None or position.toPython() < 1:
+        logger.warning("Authorship %s -> %s has no valid position %r; exported without one", paper, author, data.get("position"))
+        return
+    attribution = mint_iri("attribution", f"{data.get('paper', '')}:{position.toPython()}", base_iri=base_iri)
+    rdf.add((paper, PROV.qualifiedAttribution, attribution))
+    rdf.add((attribution, RDF.type, PROV.Attribution))
+    rdf.add((attribution, PROV.agent, author))
+    rdf.add((attribution, KG.authorPosition, position))
 
 
 def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
@@ -726,11 +813,18 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
         elif node_type == RESULT_TYPE:
             sink.context = _paper_graph(data, base_iri)
             _add_result(sink, iri, node, data, base_iri)
+        elif node_type == AUTHOR_TYPE:
+            _add_author(sink, iri, data)
         else:
             _add_entity(sink, iri, node, data, base_iri, paper_count=counts.get(node, 0))
 
     for source, target, key, data in graph.edges(keys=True, data=True):
         edge_type = data.get("type", key)
+        if edge_type == AUTHORED_BY:
+            # Authorship describes the paper, so it goes to the default graph.
+            sink.context = None
+            _add_authorship(sink, iris[source], iris[target], data, base_iri)
+            continue
         predicate = _EDGE_PROPERTIES.get(edge_type)
         if predicate is None:
             raise KgError(

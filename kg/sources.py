@@ -15,6 +15,13 @@ string with names separated by ";" or ","). A file may be gzip-compressed (``.gz
 the format suffix). All readers stream: memory use does not grow with the
 number of records.
 
+More formats are read by the modules of `kg.readers`, dispatched from
+`read_papers`: Hugging Face Daily Papers API JSON ("hf-daily"), arXiv API
+Atom feeds ("arxiv-atom", ``.atom``), Semantic Scholar Graph API JSON
+("s2"), BibTeX ("bibtex", ``.bib``), TSV and CSV with a column mapping
+("tsv", ``.tsv``), and a folder of ``.txt`` files ("text-folder"). A
+``.json`` or ``.xml`` file is assigned its format by its first bytes.
+
 Text is read as UTF-8; control characters other than tab and newline are
 removed at ingest, so no later stage (GraphML, RDF, HTML) has to cope with them.
 """
@@ -32,11 +39,11 @@ import unicodedata
 import zlib
 from urllib.parse import urlsplit
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from kg.errors import InputError
+from kg.errors import ConfigError, InputError
 from kg.language import normalize_language_tag
 from kg.model import Paper
 
@@ -53,8 +60,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-InputFormat = Literal["page", "jsonl", "csv"]
-INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv")
+InputFormat = Literal["page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder"]
+INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder")
 
 _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".txt": "page",
@@ -63,7 +70,22 @@ _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
+    ".atom": "arxiv-atom",
+    ".bib": "bibtex",
+    ".tsv": "tsv",
+    ".tab": "tsv",
 }
+
+# Suffixes whose format is decided by the first bytes (`_sniff_format`).
+_SNIFFED_SUFFIXES = (".json", ".xml")
+# Bytes read to decide the format of a .json or .xml file: enough for the
+# XML declaration and root element, or for the keys of the first JSON record.
+_SNIFF_BYTES = 16384
+# Keys that mark the first record of a Daily Papers response ('"paper": {')
+# and of a Semantic Scholar response ('"paperId"').
+_HF_DAILY_MARK = re.compile(rb'"paper"\s*:\s*\{')
+_S2_MARK = re.compile(rb'"paperId"\s*:')
+_ATOM_MARK = re.compile(rb"<feed\b[^>]*http://www\.w3\.org/2005/Atom")
 
 # C0 and C1 control characters except tab, line feed and carriage return, and
 # the bidirectional embedding, override and isolate controls (U+202A-U+202E,
@@ -165,17 +187,51 @@ class _DerivedIds:
 
 
 def detect_format(path: str | Path) -> InputFormat:
-    """Return the input format of `path` from its suffixes (``.gz`` is looked through)."""
-    suffixes = [suffix.lower() for suffix in Path(path).suffixes]
+    """Return the input format of `path` from its suffixes (``.gz`` is looked through).
+
+    A folder is "text-folder". A ``.json`` or ``.xml`` file is told apart by
+    its first bytes (see `_sniff_format`).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return "text-folder"
+    suffixes = [suffix.lower() for suffix in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[suffixes[-1]]
-    known = ", ".join(sorted(_SUFFIX_FORMATS))
+    if suffixes and suffixes[-1] in _SNIFFED_SUFFIXES:
+        return _sniff_format(path)
+    known = ", ".join(sorted([*_SUFFIX_FORMATS, *_SNIFFED_SUFFIXES]))
     raise InputError(
         str(path),
         f"unknown input format; expected a file ending in {known} (optionally .gz), "
-        "or name the format with --format",
+        "a folder of .txt files, or name the format with --format",
+    )
+
+
+def _sniff_format(path: Path) -> InputFormat:
+    """Decide the format of a .json or .xml file from its first `_SNIFF_BYTES` bytes.
+
+    An Atom ``<feed>`` root is "arxiv-atom". In JSON, the first of the keys
+    ``"paper": {`` (a Daily Papers entry) and ``"paperId":`` (a Semantic
+    Scholar paper) decides between "hf-daily" and "s2".
+    """
+    with _open_binary(path) as handle:
+        try:
+            head = handle.read(_SNIFF_BYTES)
+        except (OSError, EOFError, zlib.error) as err:
+            raise InputError(str(path), f"cannot be read: {err}") from err
+    if _ATOM_MARK.search(head):
+        return "arxiv-atom"
+    marks = [(match.start(), name) for name, mark in (("hf-daily", _HF_DAILY_MARK), ("s2", _S2_MARK)) if (match := mark.search(head))]
+    if marks:
+        return min(marks)[1]  # type: ignore[return-value]  # the names above are InputFormat values
+    raise InputError(
+        str(path),
+        "cannot tell the format from the first bytes: expected an arXiv API Atom feed, a Daily Papers "
+        "API response (entries with a \"paper\" object) or a Semantic Scholar response (\"paperId\" keys); "
+        "name the format with --format",
     )
 
 
@@ -440,9 +496,10 @@ def _guarded(
     derived_ids = _DerivedIds()
     for record, data in records:
         try:
-            paper = data if isinstance(data, InputError) else _paper_from_record(data, path, record, derived_ids)
-            if isinstance(paper, InputError):
-                raise paper
+            if isinstance(data, InputError):
+                raise data
+            # Readers under kg.readers pass finished Paper records.
+            paper = data if isinstance(data, Paper) else _paper_from_record(data, path, record, derived_ids)
         except InputError as err:
             if not skip_invalid:
                 raise
@@ -518,29 +575,61 @@ def read_papers(
     input_format: InputFormat | None = None,
     skip_invalid: bool = False,
     stats: ReadStats | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[Paper]:
-    """Read papers from one file in any supported format.
+    """Read papers from one file (or, for "text-folder", one folder) in any supported format.
 
     Parameters
     ----------
     path : path
-    input_format : {"page", "jsonl", "csv"}, optional
-        Overrides the format detected from the file name.
+    input_format : str, optional
+        One of `INPUT_FORMATS`; overrides the format detected from the file
+        name and, for ``.json`` and ``.xml``, the first bytes.
     skip_invalid : bool
-        Log and skip invalid JSON Lines/CSV records instead of raising.
+        Log and skip invalid records instead of raising.
     stats : ReadStats, optional
         Updated while the stream is consumed.
+    columns : mapping of str to str, optional
+        For "csv" and "tsv": field name -> column name of the header (see
+        `kg.readers.tabular.read_delimited`).
 
     Raises
     ------
     InputError
         For a missing file, an unknown format or an invalid record.
+    ConfigError
+        If `columns` names an unknown field, or is given for a format
+        without columns.
     """
     fmt = input_format or detect_format(path)
     if fmt not in INPUT_FORMATS:
         raise InputError(str(path), f"unknown format {fmt!r}; expected one of {', '.join(INPUT_FORMATS)}")
+    if columns and fmt not in ("csv", "tsv"):
+        raise ConfigError(f"{path}: --column applies to CSV and TSV input only, and this input is {fmt!r}.")
     if fmt == "page":
         return read_daily_papers(path, skip_invalid=skip_invalid, stats=stats)
     if fmt == "jsonl":
         return read_jsonl(path, skip_invalid=skip_invalid, stats=stats)
-    return read_csv(path, skip_invalid=skip_invalid, stats=stats)
+    if fmt == "csv" and not columns:
+        return read_csv(path, skip_invalid=skip_invalid, stats=stats)
+    if fmt in ("csv", "tsv"):
+        from kg.readers.tabular import read_delimited
+
+        delimiter = "," if fmt == "csv" else "\t"
+        return read_delimited(path, delimiter=delimiter, columns=columns, skip_invalid=skip_invalid, stats=stats)
+    return _reader(fmt)(path, skip_invalid=skip_invalid, stats=stats)
+
+
+def _reader(fmt: str) -> Callable[..., Iterator[Paper]]:
+    """Return the reader function of a format of `kg.readers` (imported on first use)."""
+    if fmt == "hf-daily":
+        from kg.readers.hf_daily import read_hf_daily as reader
+    elif fmt == "arxiv-atom":
+        from kg.readers.arxiv_atom import read_arxiv_atom as reader
+    elif fmt == "s2":
+        from kg.readers.s2 import read_s2 as reader
+    elif fmt == "bibtex":
+        from kg.readers.bibtex import read_bibtex as reader
+    else:
+        from kg.readers.text_folder import read_text_folder as reader
+    return reader

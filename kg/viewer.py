@@ -105,6 +105,9 @@ NODE_STYLES: Mapping[str, NodeStyle] = {
     # shapes that grow with the label stay small and keep the text readable.
     "concept": NodeStyle("#C9B8E8", "ellipse", "Concept"),
     "result": NodeStyle("#F0E442", "box", "Result"),
+    # Authors are drawn as their names in this dark indigo (Paul Tol's
+    # palette), because every size-scaled vis-network shape is taken.
+    "author": NodeStyle("#332288", "text", "Author"),
 }
 OTHER_NODE_STYLE = NodeStyle("#BBBBBB", "dot", "Other")
 
@@ -124,6 +127,7 @@ EDGE_STYLES: Mapping[str, EdgeStyle] = {
     "has_result": EdgeStyle("#B8A200", (), 1.5, "has result"),
     "on_dataset": EdgeStyle("#009E73", (2, 3), 1.5, "on dataset"),
     "has_metric": EdgeStyle("#56B4E9", (2, 3), 1.0, "has metric"),
+    "authored_by": EdgeStyle("#332288", (1, 3), 1.0, "authored by"),
 }
 OTHER_EDGE_STYLE = EdgeStyle("#BBBBBB", (), 1.0, "other")
 
@@ -358,6 +362,8 @@ def _node_details(data: Mapping[str, Any], node_type: str, paper_index: Mapping[
         }
     if node_type == "concept":
         return {"key": _as_text(data.get("key"))}
+    if node_type == "author":
+        return {"key": _as_text(data.get("key")), "papers": paper_indices(_as_list(data.get("papers")))}
     if node_type == "result":
         return {
             "label": _as_text(data.get("label")),
@@ -909,7 +915,7 @@ def select_view(graph: nx.MultiDiGraph, *, max_nodes: int = VIEW_MAX_NODES) -> n
     if graph.number_of_nodes() <= max_nodes:
         return graph
 
-    entities = [node for node, data in graph.nodes(data=True) if data.get("type") not in {"paper", "link"}]
+    entities = [node for node, data in graph.nodes(data=True) if data.get("type") not in {"paper", "link", "author"}]
     entities.sort(key=lambda node: (-len(graph.nodes[node].get("papers") or ()), -graph.degree(node), str(node)))
     chosen: set[str] = set()
     for entity in entities:

@@ -15,7 +15,7 @@ from rdflib import namespace
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.graph import build_graph
+from kg.graph import AUTHORED_BY, build_graph
 from kg.model import (
     EntityType,
     ExtractedEntity,
@@ -331,7 +331,9 @@ def test_statement_evidence() -> None:
 def test_statements_match_edges() -> None:
     graph = build_graph([make_extraction()])
     rdf = graph_to_rdf(graph)
-    assert len(set(rdf.subjects(RDF.type, KG.Statement))) == graph.number_of_edges()
+    # Authorship edges become prov:Attribution nodes, not statements.
+    claims = [edge for edge in graph.edges(keys=True) if edge[2] != AUTHORED_BY]
+    assert len(set(rdf.subjects(RDF.type, KG.Statement))) == len(claims)
 
 
 def test_pyoxigraph_loads_export(tmp_path: Path) -> None:
@@ -402,7 +404,7 @@ def test_mint_iri_long_value_short(kind: str, long_value: str) -> None:
 
 def test_mint_iri_unknown_kind() -> None:
     with pytest.raises(ConfigError):
-        mint_iri("author", "x")  # type: ignore[arg-type]
+        mint_iri("creator", "x")  # type: ignore[arg-type]
 
 
 def test_unknown_node_type() -> None:

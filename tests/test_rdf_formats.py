@@ -17,7 +17,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg.errors import ConfigError
-from kg.graph import build_graph
+from kg.graph import AUTHORED_BY, build_graph
 from kg.rdf import (
     KG,
     ONTOLOGY_DIR,
@@ -203,7 +203,9 @@ def test_every_new_edge_exported() -> None:
 def test_statement_per_edge() -> None:
     graph = sample_graph()
     rdf = graph_to_rdf(graph)
-    assert len(set(rdf.subjects(RDF.type, KG.Statement))) == graph.number_of_edges()
+    # Authorship edges become prov:Attribution nodes, not statements.
+    claims = [edge for edge in graph.edges(keys=True) if edge[2] != AUTHORED_BY]
+    assert len(set(rdf.subjects(RDF.type, KG.Statement))) == len(claims)
 
 
 def test_result_typed_decimal() -> None:

@@ -338,7 +338,7 @@ def test_node_styles_distinct_shapes() -> None:
 
 
 def test_node_styles_cover_graph_types() -> None:
-    expected = {"paper", "link", "method", "model", "dataset", "task", "metric", "concept", "result"}
+    expected = {"paper", "link", "method", "model", "dataset", "task", "metric", "concept", "result", "author"}
     assert set(NODE_STYLES) == expected
 
 
