@@ -7,8 +7,8 @@ Both return a `networkx.MultiDiGraph` with these attributes:
 Node attributes
 ---------------
 type : str
-    "paper", "link", "concept", "result", or an entity type: "method",
-    "model", "dataset" (datasets and benchmarks), "task", "metric".
+    "paper", "link", "concept", "result", "author", or an entity type:
+    "method", "model", "dataset" (datasets and benchmarks), "task", "metric".
 label : str
     Display name: the paper title, the entity name, the URL.
 name, key : str

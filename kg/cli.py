@@ -170,6 +170,65 @@ def build(
         click.echo(line)
 
 
+def _http_client(delay: float, retries: int, backoff: float, timeout: float):  # noqa: ANN202  # kg.fetch is imported lazily
+    from kg.fetch import HttpClient
+
+    return HttpClient(delay=delay, retries=retries, backoff=backoff, timeout=timeout)
+
+
+def _http_options(function):  # noqa: ANN001, ANN202  # a click decorator
+    """Add the rate-limit and retry options shared by the `kg fetch` commands."""
+    options = [
+        click.option("--delay", default=3.0, show_default=True, type=click.FloatRange(min=0), help="Seconds between the starts of two requests (arXiv asks for at least 3)."),
+        click.option("--retries", default=4, show_default=True, type=click.IntRange(min=0), help="Attempts after the first for timeouts, HTTP 429 and 5xx."),
+        click.option("--backoff", default=2.0, show_default=True, type=click.FloatRange(min=0), help="Seconds before the first retry, doubled for each further one; a Retry-After header wins."),
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds to wait for the connection and each read."),
+        click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write; kg build reads it."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.group()
+def fetch() -> None:
+    """Download papers from the arXiv API or the Hugging Face Daily Papers API into a file for kg build."""
+
+
+@fetch.command("arxiv")
+@click.option("--query", required=True, help='arXiv search_query, e.g. \'cat:cs.LG AND abs:"reward model"\'.')
+@click.option("--max", "max_results", default=100, show_default=True, type=click.IntRange(min=1), help="Most entries to download.")
+@click.option("--page-size", default=100, show_default=True, type=click.IntRange(min=1, max=2000), help="Entries per request.")
+@click.option("--api-url", envvar="KG_ARXIV_API_URL", default="https://export.arxiv.org/api/query", show_default=True, help="Query endpoint; also read from KG_ARXIV_API_URL.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
+@_http_options
+def fetch_arxiv_command(
+    query: str, max_results: int, page_size: int, api_url: str, progress: bool | None,
+    delay: float, retries: int, backoff: float, timeout: float, out_path: Path,
+) -> None:
+    """Run an arXiv API query and write the entries as one Atom feed (.atom)."""
+    from kg.fetch import fetch_arxiv
+
+    count = fetch_arxiv(
+        query, out_path, max_results=max_results, page_size=page_size, api_url=api_url,
+        client=_http_client(delay, retries, backoff, timeout),
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    click.echo(f"Wrote {count} papers to {out_path}")
+
+
+@fetch.command("daily")
+@click.option("--date", "day", required=True, help="Day of the Daily Papers listing, YYYY-MM-DD.")
+@click.option("--api-url", envvar="KG_HF_DAILY_API_URL", default="https://huggingface.co/api/daily_papers", show_default=True, help="Daily Papers endpoint; also read from KG_HF_DAILY_API_URL.")
+@_http_options
+def fetch_daily_command(day: str, api_url: str, delay: float, retries: int, backoff: float, timeout: float, out_path: Path) -> None:
+    """Download one day of Hugging Face Daily Papers as JSON (.json)."""
+    from kg.fetch import fetch_daily
+
+    count = fetch_daily(day, out_path, api_url=api_url, client=_http_client(delay, retries, backoff, timeout))
+    click.echo(f"Wrote {count} papers to {out_path}")
+
+
 def _parse_parameters(values: tuple[str, ...]) -> dict[str, str]:
     parameters: dict[str, str] = {}
     for item in values:

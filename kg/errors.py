@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ExportError",
+    "FetchError",
     "InputError",
     "KgError",
     "QueryError",
@@ -55,3 +56,7 @@ class QueryError(KgError):
 
 class ExportError(KgError):
     """A graph cannot be written in the requested format."""
+
+
+class FetchError(KgError):
+    """A download from a paper API failed, after any retries."""

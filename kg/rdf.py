@@ -120,9 +120,10 @@ BIBO = Namespace("http://purl.org/ontology/bibo/")
 # Resolvable IRIs of a paper's arXiv id and DOI, stated with schema:sameAs.
 ARXIV_ABS_IRI = "https://arxiv.org/abs/"
 DOI_IRI = "https://doi.org/"
-# Characters kept as they are in the path of a DOI IRI: RFC 3986 pchar and
-# "/". Everything else (space, '"', "<", ">", "#", "?", non-ASCII) is percent-encoded.
-_DOI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Characters kept as they are in the path of a DOI IRI, besides letters,
+# digits and "-._~". Everything else, including the "();<>" of old DOIs, is
+# percent-encoded, which doi.org decodes.
+_DOI_PATH_SAFE = "/:"
 
 # Format name -> file suffix of every RDF serialization that kg writes.
 RDF_FORMATS: dict[str, str] = {

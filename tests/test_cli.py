@@ -281,7 +281,13 @@ def test_build_target_folder_keeps_outputs(tmp_path: Path, small_input: Path, ca
     assert before != b"old"
 
 
-def test_build_folder_as_input(tmp_path: Path) -> None:
+def test_build_folder_without_text_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "no .txt files" in str(result.exception)
+
+
+def test_build_folder_with_other_format(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(tmp_path), "--format", "jsonl", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "is a folder" in result.output

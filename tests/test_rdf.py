@@ -76,6 +76,9 @@ KNOWN_NAMESPACES = (
     str(namespace.SDO),
     "http://www.w3.org/ns/prov#",
     "http://www.w3.org/2008/05/skos-xl#",
+    "https://arxiv.org/abs/",
+    "https://doi.org/",
+    "http://purl.org/ontology/bibo/",
 )
 
 
@@ -89,6 +92,8 @@ def make_extraction(
     sentence: str = "The verifier leads on the ProcessBench dataset.",
     url: str = "https://github.com/kaiwenzha/rl-tango",
     author: str = "A. Author",
+    arxiv_id: str = "2505.15034",
+    doi: str = "10.48550/arXiv.2505.15034",
 ) -> PaperExtraction:
     """Build one paper with every kind of node and edge, from the given strings."""
     title_mention = Mention(method, 0, len(method), Field.TITLE, title)
@@ -104,6 +109,9 @@ def make_extraction(
             authors=(author, "B. Author"),
             source="daily.txt",
             record=3,
+            arxiv_id=arxiv_id,
+            doi=doi,
+            categories=("cs.LG",),
         ),
         entities=(
             ExtractedEntity(method, entity_key(method), EntityType.METHOD, True, (title_mention,)),
@@ -180,6 +188,33 @@ def test_hostile_literals_survive(text: str, tmp_path: Path) -> None:
     assert Literal(f"{text} bench") in set(parsed.objects(None, SKOS.prefLabel))
     assert Literal(f"{text} alias") in set(parsed.objects(None, SKOS.altLabel))
     assert Literal(text) in set(parsed.objects(None, KG.sentence))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_identifiers_add_no_triples(text: str) -> None:
+    hostile = export(make_extraction(arxiv_id=text, doi=f"10.1234/{text}"))
+    assert len(hostile) <= len(export(make_extraction()))
+    for iri in iris_of(hostile):
+        assert SAFE_IRI.fullmatch(iri), iri
+        assert iri.startswith(KNOWN_NAMESPACES), iri
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_identifiers_survive_as_literals(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "graph.ttl"
+    write_turtle(export(make_extraction(arxiv_id=text, doi=f"10.1234/{text}")), path)
+    parsed = Graph().parse(path, format="turtle")
+    assert set(parsed.objects(None, KG.arxivId)) == {Literal(text.strip())}
+    assert set(parsed.objects(None, URIRef("http://purl.org/ontology/bibo/doi"))) == {Literal(f"10.1234/{text}".strip())}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_author_name_survives(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "graph.ttl"
+    write_turtle(export(hostile_extraction(text)), path)
+    parsed = Graph().parse(path, format="turtle")
+    assert Literal(text) in set(parsed.objects(None, namespace.SDO.name))
+    assert Literal(text) in set(parsed.objects(None, KG.authorName))
 
 
 def test_empty_strings_export(tmp_path: Path) -> None:

@@ -148,8 +148,9 @@ def read_bibtex(path: str | Path, *, skip_invalid: bool = False, stats: ReadStat
         for start_line, block in blocks:
             record = start_line + 1  # bibtexparser counts lines from 0
             if isinstance(block, bibtexparser.model.ParsingFailedBlock):
-                problem = str(block.error).splitlines()[0] if str(block.error) else type(block.error).__name__
-                yield record, InputError(str(path), f"invalid BibTeX block: {problem}", record=record)
+                error = block.error
+                problem = getattr(error, "abort_reason", "") or str(error) or type(error).__name__
+                yield record, InputError(str(path), f"invalid BibTeX block: {problem}; check its braces and quotes", record=record)
                 continue
             try:
                 yield record, _paper(block, path, record, derived_ids)

@@ -55,15 +55,19 @@ def read_text_folder(path: str | Path, *, skip_invalid: bool = False, stats: Rea
     Raises
     ------
     InputError
-        If `path` is not a folder, or a file is empty or not UTF-8 (with
+        If `path` is not a folder or has no .txt file, or a file is empty or not UTF-8 (with
         `skip_invalid`, such a file is logged, counted and skipped instead).
     """
     path = Path(path)
     if not path.is_dir():
         raise InputError(str(path), "not a folder; the text-folder format reads a folder of .txt files")
 
+    files = sorted(path.iterdir(), key=lambda item: item.name)
+    if not any(file.is_file() and file.suffix.lower() == TEXT_SUFFIX for file in files):
+        raise InputError(str(path), f"the folder has no {TEXT_SUFFIX} files; put one paper in each .txt file")
+
     def records() -> Iterator[tuple[int, Any]]:
-        for number, file in enumerate(sorted(path.iterdir(), key=lambda item: item.name), start=1):
+        for number, file in enumerate(files, start=1):
             if not file.is_file() or file.suffix.lower() != TEXT_SUFFIX:
                 logger.debug("%s: not a %s file; skipped", file, TEXT_SUFFIX)
                 continue
