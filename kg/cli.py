@@ -197,7 +197,7 @@ def fetch() -> None:
 
 @fetch.command("arxiv")
 @click.option("--query", required=True, help='arXiv search_query, e.g. \'cat:cs.LG AND abs:"reward model"\'.')
-@click.option("--max", "max_results", default=100, show_default=True, type=click.IntRange(min=1), help="Most entries to download.")
+@click.option("--max", "max_results", default=100, show_default=True, type=click.IntRange(min=1), help="Maximum number of entries to download.")
 @click.option("--page-size", default=100, show_default=True, type=click.IntRange(min=1, max=2000), help="Entries per request.")
 @click.option("--api-url", envvar="KG_ARXIV_API_URL", default="https://export.arxiv.org/api/query", show_default=True, help="Query endpoint; also read from KG_ARXIV_API_URL.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")

@@ -9,7 +9,7 @@ no partial file.
 `HttpClient` makes the requests politely: it sends a User-Agent that names
 kg and its version, waits `delay` seconds between the starts of two
 requests (the arXiv API terms of use ask for at most one request every 3
-seconds), and retries timeouts, HTTP 429 and 5xx answers with exponential
+seconds), and retries timeouts, HTTP 429 and 5xx responses with exponential
 backoff, honouring a Retry-After header.
 """
 
@@ -66,16 +66,17 @@ USER_AGENT = f"kg/{__version__} (research-paper knowledge graph builder; Python 
 # Seconds between the starts of two requests: the arXiv API terms of use ask
 # for no more than one request every three seconds.
 DEFAULT_DELAY = 3.0
-# Entries per arXiv API request. arXiv allows up to 2,000 per request
-# (ARXIV_MAX_PAGE_SIZE) but answers small pages faster and more reliably.
+# Entries per arXiv API request. Small pages keep each response short, so a
+# failed request repeats little work. ARXIV_MAX_PAGE_SIZE is the per-request
+# limit that arXiv's API documentation gives.
 DEFAULT_PAGE_SIZE = 100
 ARXIV_MAX_PAGE_SIZE = 2000
 # Retries after the first attempt, and the wait before the first retry in
 # seconds, doubled for each further retry (2, 4, 8, 16 s).
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 2.0
-# Longest wait honoured from a Retry-After header, in seconds: a server that
-# asks for more is treated as unavailable rather than waited for.
+# Longest wait honoured from a Retry-After header, in seconds. A server that
+# requests a longer wait is treated as unavailable.
 MAX_RETRY_AFTER = 300.0
 # Seconds to wait for a connection and for each read.
 DEFAULT_TIMEOUT = 30.0
@@ -100,7 +101,7 @@ def _api_url(url: str) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Return the seconds that a Retry-After header asks for (delay-seconds or HTTP-date), or None."""
+    """Return the wait in seconds that a Retry-After header requests (delay-seconds or HTTP-date), or None."""
     if not value:
         return None
     value = value.strip()
@@ -126,8 +127,8 @@ class HttpClient:
         Attempts after the first one, for timeouts, connection errors, HTTP
         429 and 5xx.
     backoff : float
-        Seconds before the first retry; each further retry waits twice as
-        long, unless the answer has a Retry-After header, which wins (up to
+        Seconds before the first retry. Each further retry waits twice as
+        long, unless the response has a Retry-After header, which wins (up to
         `MAX_RETRY_AFTER`).
     timeout : float
         Seconds to wait for the connection and for each read.
@@ -174,7 +175,7 @@ class HttpClient:
         FetchError
             On an HTTP error that is not worth retrying (such as 400 or 404),
             on a body larger than `MAX_RESPONSE_BYTES`, or when the last retry
-            fails; the message names the URL and the last status or error.
+            fails. The message names the URL and the last status or error.
         """
         headers = {"User-Agent": USER_AGENT}
         problem = ""
@@ -189,13 +190,14 @@ class HttpClient:
                 problem = f"HTTP {err.code} {err.reason}"
                 if err.code not in RETRY_STATUSES:
                     raise FetchError(f"GET {url} failed with {problem}; check the query and the API URL") from err
-                asked = _retry_after(err.headers.get("Retry-After") if err.headers else None)
-                if asked is not None:
-                    if asked > MAX_RETRY_AFTER:
+                requested = _retry_after(err.headers.get("Retry-After") if err.headers else None)
+                if requested is not None:
+                    if requested > MAX_RETRY_AFTER:
                         raise FetchError(
-                            f"GET {url} failed with {problem}, and the server asks to wait {asked:.0f} s; try again later"
+                            f"GET {url} failed with {problem}, and the server requests a wait of {requested:.0f} s; "
+                            "try again later"
                         ) from err
-                    wait = asked
+                    wait = requested
             except (TimeoutError, socket.timeout) as err:
                 problem = f"timed out after {self.timeout:g} s ({err})"
             except URLError as err:
@@ -254,7 +256,7 @@ def fetch_arxiv(
         The Atom file to write: the first page's feed, with the entries of
         every page.
     max_results : int
-        The most entries to fetch.
+        The maximum number of entries to fetch.
     page_size : int
         Entries per request (``max_results`` of each request), at most
         `ARXIV_MAX_PAGE_SIZE`.
@@ -308,9 +310,9 @@ def fetch_arxiv(
                 if total is not None and len(entries) < total:
                     logger.warning("arXiv returned no entries at start=%d of %d results; stopping", len(entries), total)
                 break
-            taken = page_entries[: max_results - len(entries)]
-            entries.extend(taken)
-            bar.update(len(taken))
+            kept = page_entries[: max_results - len(entries)]
+            entries.extend(kept)
+            bar.update(len(kept))
 
     assert feed is not None
     feed.extend(entries)

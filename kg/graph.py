@@ -385,7 +385,14 @@ class GraphBuilder:
     def _add_authors(self, paper: Paper) -> None:
         """Add an author node per name of the paper, and an `AUTHORED_BY` edge with the author's position."""
         graph, paper_node = self._graph, paper_node_id(paper.id)
-        ids = paper.author_ids if len(paper.author_ids) == len(paper.authors) else ("",) * len(paper.authors)
+        ids = paper.author_ids
+        if len(ids) != len(paper.authors):
+            if ids:
+                logger.warning(
+                    "Paper %r has %d author ids for %d authors; its authors are keyed by name",
+                    paper.id, len(ids), len(paper.authors),
+                )
+            ids = ("",) * len(paper.authors)
         for position, (name, author_id) in enumerate(zip(paper.authors, ids), start=1):
             key = author_key(name, author_id)
             node = author_node_id(key)

@@ -18,6 +18,9 @@ Each edge of the NetworkX graph becomes two things in RDF:
 
 This is the qualified-relation pattern: it needs neither RDF-star nor named
 graphs, and a query that ignores provenance never sees the statement nodes.
+Authorship edges are the exception: ``<paper> dcterms:creator <author>``
+comes with a ``prov:Attribution`` that gives the author's position in the
+list instead of a statement.
 TriG and N-Quads add named graphs on top: the direct triples, statements and
 results that come from one paper go into that paper's graph, and everything
 else (papers, entities, concepts, links, aliases) into the default graph.

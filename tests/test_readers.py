@@ -517,3 +517,42 @@ def test_normalize_doi(value: str, expected: str | None) -> None:
 )
 def test_normalize_date(value: str, expected: str) -> None:
     assert normalize_date(value) == expected
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_cli_column_unknown_field(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    result = CliRunner().invoke(cli, ["build", str(TSV), "--column", "summary=Abstract", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Unknown field 'summary'" in result.output
+
+
+def test_cli_column_with_json_format(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    arguments = ["build", str(HF_DAILY), "--format", "hf-daily", "--column", "title=Title", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 2
+    assert "--column" in result.output
+
+
+def test_cli_builds_tsv_with_columns(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    arguments = ["build", str(TSV), "--column", "id=Paper ID", "--column", "date=Published", "--out", str(tmp_path / "out"), "--no-progress"]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "out" / "extractions.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [record["id"] for record in records] == ["2409.01234", "2408.17701"]
+    assert records[0]["date"] == "2024-09-02"
+    assert records[0]["categories"] == ["cs.CL", "cs.LG"]

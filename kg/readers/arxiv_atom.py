@@ -1,13 +1,18 @@
 """Reader of arXiv API responses: Atom 1.0 feeds from ``export.arxiv.org/api/query``.
 
-Fields used per ``entry``: ``id`` (``http://arxiv.org/abs/2409.01234v2``)
-becomes the paper id and ``arxiv_id`` without the version; ``title`` and
-``summary`` with their line breaks folded; ``author/name`` in order (the
-``arxiv:affiliation`` of an author is not kept); ``published`` (the date of
-version 1) becomes the date; ``arxiv:doi``; ``arxiv:primary_category`` and
-then the other ``category`` terms become the categories; ``link
-rel="alternate"`` becomes the url. ``updated``, ``arxiv:comment``,
-``arxiv:journal_ref`` and the ``opensearch`` totals are not used.
+Fields used per ``entry``:
+
+- ``id`` (``http://arxiv.org/abs/2409.01234v2``) gives the paper id and
+  ``arxiv_id``, without the version;
+- ``title`` and ``summary``, with their line breaks folded;
+- ``author/name``, in order (an author's ``arxiv:affiliation`` is not kept);
+- ``published`` (the date of version 1) gives the date;
+- ``arxiv:doi``;
+- ``arxiv:primary_category``, then the other ``category`` terms, give the categories;
+- ``link rel="alternate"`` gives the url.
+
+``updated``, ``arxiv:comment``, ``arxiv:journal_ref`` and the
+``opensearch`` totals are not used.
 
 The XML is untrusted, so it is parsed with defusedxml, which rejects any
 document type declaration: no entity expansion ("billion laughs") and no
@@ -143,9 +148,9 @@ def read_arxiv_atom(path: str | Path, *, skip_invalid: bool = False, stats: Read
     ------
     InputError
         If the XML is invalid, declares a document type or entities, is not
-        an Atom feed, or reports an arXiv API error; if an entry has no
-        title (with `skip_invalid`, such an entry is logged, counted and
-        skipped instead).
+        an Atom feed, or reports an arXiv API error. Also if an entry has no
+        title, unless `skip_invalid` is set: then the entry is logged,
+        counted and skipped.
     """
     path = Path(path)
     return _guarded(_entries(path), path, skip_invalid, stats or ReadStats())

@@ -26,14 +26,15 @@ __all__ = [
     "normalize_arxiv_id",
     "normalize_date",
     "normalize_doi",
+    "read_limited",
 ]
 
 logger = logging.getLogger(__name__)
 
-# Largest JSON document (one array or object) read whole into memory. Parsed
-# JSON takes several times its size in Python objects, so this keeps a whole
-# file read below a few GiB; one day of Daily Papers is under 1 MB, and a
-# Semantic Scholar batch of 500 papers a few MB.
+# Largest JSON or BibTeX document read whole into memory. Parsed JSON takes
+# several times its size in Python objects, so by our estimate this keeps one
+# read below a few GiB. One day of Daily Papers is far smaller (about 1.3 KB per
+# paper in the bundled fixture).
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 # arXiv identifiers (https://info.arxiv.org/help/arxiv_identifier.html):
@@ -46,8 +47,8 @@ _ARXIV_ID = re.compile(rf"(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?")
 # Prefixes that arXiv ids come with: "arXiv:", or an abs/pdf URL.
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 
-# A DOI is "10." then a registrant code, "/" and a suffix (ISO 26324); the
-# suffix may hold any printable character, but whitespace only by mistake.
+# A DOI is "10.", a registrant code, "/" and a suffix (ISO 26324). The suffix
+# may contain any printable character, and kg treats whitespace in it as an error.
 _DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 
@@ -98,7 +99,7 @@ def normalize_date(value: str | None) -> str | None:
     A timestamp loses its time ("2024-09-10T17:59:53.000Z" gives
     "2024-09-10"); the date is the UTC date the source wrote. A value that
     is not ISO 8601 is returned cleaned but otherwise unchanged, so nothing
-    is lost; the RDF export then types it as a plain string.
+    is lost. The RDF export then types it as a plain string.
 
     Examples
     --------
@@ -128,6 +129,31 @@ def http_url(value: Any, *, path: Path, record: int, name: str) -> str | None:
     return None
 
 
+# Bytes read at a time by `read_limited`: one read of `max_bytes` would
+# allocate a buffer of that size even for a small file.
+_CHUNK_BYTES = 1024 * 1024
+
+
+def read_limited(path: Path, *, max_bytes: int) -> bytes:
+    """Return the bytes of `path` (decompressed for ``.gz``), at most `max_bytes` + 1 of them.
+
+    A result longer than `max_bytes` tells the caller that the file is too large.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    with _open_binary(path) as handle:
+        try:
+            while size <= max_bytes:
+                chunk = handle.read(min(_CHUNK_BYTES, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except (OSError, EOFError, zlib.error) as err:
+            raise InputError(str(path), f"cannot be read: {err}") from err
+    return b"".join(chunks)
+
+
 def load_json_document(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """Read and decode one JSON document (an array or object) whole.
 
@@ -137,11 +163,7 @@ def load_json_document(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> An
         If the file is larger than `max_bytes`, not UTF-8, or not valid JSON;
         the message gives the line and column of a syntax error.
     """
-    with _open_binary(path) as handle:
-        try:
-            data = handle.read(max_bytes + 1)
-        except (OSError, EOFError, zlib.error) as err:
-            raise InputError(str(path), f"cannot be read: {err}") from err
+    data = read_limited(path, max_bytes=max_bytes)
     if len(data) > max_bytes:
         raise InputError(
             str(path),

@@ -1,13 +1,13 @@
 """Reader of the Hugging Face Daily Papers API (``/api/daily_papers``).
 
-The API returns one JSON array. Each entry has a ``paper`` object (``id``,
-the arXiv id; ``title``; ``summary``; ``authors``, a list of objects with
-``name``, ``_id``, ``hidden`` and, when the author has claimed the paper, a
-``user`` object with the Hugging Face user name ``user``; ``publishedAt``;
-``githubRepo``; ``projectPage``; ...) beside listing data of the day
-(``title``, ``publishedAt``, ``numComments``, ``thumbnail``,
-``submittedBy``). An entry that is itself a paper object (``/api/papers/ID``)
-is read as well.
+The API returns one JSON array. Each entry has a ``paper`` object beside
+listing data of the day (``title``, ``publishedAt``, ``numComments``,
+``thumbnail``, ``submittedBy``). The paper object has ``id`` (the arXiv
+id), ``title``, ``summary``, ``publishedAt``, ``githubRepo``,
+``projectPage`` and ``authors``. Each author has ``name``, ``_id`` and
+``hidden``, and an author who has claimed the paper also a ``user`` object
+with the Hugging Face user name ``user``. An entry that is itself a paper
+object (``/api/papers/ID``) is read as well.
 
 Fields used: ``paper.id`` becomes the paper id and its ``arxiv_id``;
 ``title`` and ``summary`` (the paper's, else the entry's); ``publishedAt``

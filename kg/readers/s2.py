@@ -71,14 +71,19 @@ def _paper(data: Any, path: Path, record: int, derived_ids: _DerivedIds) -> Pape
             str(path), f"missing or empty 'title' (fields present: {fields}); request the title field from the API", record=record
         )
     abstract = _string(data.get("abstract"), "abstract", path, record)
+
     external = data.get("externalIds") or {}
     if not isinstance(external, dict):
         raise InputError(str(path), f"field 'externalIds' must be an object, got {_json_type(external)}", record=record)
-    arxiv_id = normalize_arxiv_id(_string(external.get("ArXiv"), "externalIds.ArXiv", path, record))
+    arxiv_text = _string(external.get("ArXiv"), "externalIds.ArXiv", path, record)
+    arxiv_id = normalize_arxiv_id(arxiv_text)
+    if arxiv_text and arxiv_id is None:
+        logger.warning("%s, record %d: externalIds.ArXiv %.80r is not an arXiv id; it is ignored", path, record, arxiv_text)
     doi_text = _string(external.get("DOI"), "externalIds.DOI", path, record)
     doi = normalize_doi(doi_text)
     if doi_text and doi is None:
         logger.warning("%s, record %d: externalIds.DOI %.80r is not a DOI; it is ignored", path, record, doi_text)
+
     paper_id = _string(data.get("paperId"), "paperId", path, record)
     date = _string(data.get("publicationDate"), "publicationDate", path, record) or _string(
         data.get("year"), "year", path, record

@@ -1,6 +1,6 @@
 """Reader of CSV and TSV files with a header row, whose columns a mapping can rename.
 
-The header names the columns; a column named like a field below is read as
+The header names the columns. A column named like a field below is read as
 that field, and `columns` maps other header names to fields (``--column
 title=Title --column id=arxiv_id`` on the command line). Fields: ``title``
 (required), ``abstract``, ``id``, ``url``, ``date``, ``language``,
@@ -78,7 +78,10 @@ def _record(row: dict[str, str], path: Path, record: int, derived_ids: _DerivedI
     doi = normalize_doi(doi_text)
     if doi_text and doi is None:
         logger.warning("%s, record %d: doi %.80r is not a DOI; it is ignored", path, record, doi_text)
-    arxiv_id = normalize_arxiv_id(row.get("arxiv_id"))
+    arxiv_text = clean_text(row.get("arxiv_id") or "")
+    arxiv_id = normalize_arxiv_id(arxiv_text)
+    if arxiv_text and arxiv_id is None:
+        logger.warning("%s, record %d: arxiv_id %.80r is not an arXiv id; it is ignored", path, record, arxiv_text)
     categories = tuple(part for part in _CATEGORY_SEPARATOR.split(clean_text(row.get("categories") or "")) if part)
     return dataclasses.replace(
         paper, date=normalize_date(paper.date), arxiv_id=arxiv_id, doi=doi, categories=categories
@@ -102,9 +105,9 @@ def read_delimited(
         "," for CSV (RFC 4180 quoting), "\\t" for TSV (no quoting).
     columns : mapping of str to str, optional
         Field name -> header name, from `parse_column_mapping`. A mapped
-        column is read as its field; an unmapped column whose name is a
-        field is read as that field too, unless a mapping sends another
-        column to the same field.
+        column is read as its field. An unmapped column whose name is a
+        field is read as that field too, unless the mapping names another
+        column for that field.
     skip_invalid, stats
         As for `kg.sources.read_csv`.
 
