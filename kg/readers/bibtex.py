@@ -8,10 +8,10 @@ LaTeX in the fields kg uses is decoded to Unicode with pylatexenc
 ``author`` lists are split at "and", with "Last, First" names turned into
 "First Last".
 
-Fields used per entry: ``title``; ``abstract``; ``author``; ``date``
-(BibLaTeX), else ``year`` with ``month``, as the date; ``doi``; ``eprint``
-with ``archivePrefix`` or ``eprinttype`` "arXiv" (or an arXiv ``url``) as
-the arXiv id, and ``primaryClass`` as its category; ``url``. The paper id is
+Fields used per entry: ``title``, ``abstract``, ``author``, ``doi`` and
+``url``. The date is ``date`` (BibLaTeX), else ``year`` with ``month``. The
+arXiv id is ``eprint`` when ``archivePrefix`` or ``eprinttype`` is "arXiv"
+(else an arXiv ``url``), and ``primaryClass`` is its category. The paper id is
 the arXiv id when there is one, else the citation key. ``@string``,
 ``@preamble`` and ``@comment`` blocks are not papers and are skipped.
 """

@@ -137,7 +137,7 @@ _CHUNK_BYTES = 1024 * 1024
 def read_limited(path: Path, *, max_bytes: int) -> bytes:
     """Return the bytes of `path` (decompressed for ``.gz``), at most `max_bytes` + 1 of them.
 
-    A result longer than `max_bytes` tells the caller that the file is too large.
+    A result longer than `max_bytes` means that the file is too large.
     """
     chunks: list[bytes] = []
     size = 0
