@@ -1,0 +1,167 @@
+"""Per-Doc token attributes as plain Python lists, for fast rule loops.
+
+kg's components walk the tokens of a Doc many times. Each ``doc[i]`` creates a
+`spacy.tokens.Token` object and each ``doc.text`` joins every token again, so
+rules that read one attribute at a time spend most of their time building
+those objects. `token_table` reads the attributes once with `Doc.to_array`
+and keeps them as lists; components index the lists instead of the Doc.
+
+The token data (texts, offsets, whitespace) is cached per Doc object and
+shared by the components of one pipeline run. Sentence starts are read again
+on every `token_table` call, because the title boundary, the sentencizer or a
+parser sets them between components.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import weakref
+from itertools import accumulate
+
+from spacy.attrs import IS_PUNCT, IS_SPACE, ORTH, SENT_START, SPACY
+from spacy.tokens import Doc
+
+__all__ = ["TokenTable", "token_table"]
+
+logger = logging.getLogger(__name__)
+
+
+class _TokenData:
+    """The sentence-independent part of a `TokenTable`, cached per Doc."""
+
+    __slots__ = ("ends", "is_punct", "is_space", "lowers", "starts", "text", "texts", "whitespace")
+
+    def __init__(self, doc: Doc) -> None:
+        strings = doc.vocab.strings
+        rows = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT]).tolist() if len(doc) else []
+        self.texts: list[str] = [strings[row[0]] for row in rows]
+        self.whitespace: list[bool] = [bool(row[1]) for row in rows]
+        self.is_space: list[bool] = [bool(row[2]) for row in rows]
+        self.is_punct: list[bool] = [bool(row[3]) for row in rows]
+        self.lowers: list[str] = [text.lower() for text in self.texts]
+        # Doc.text is the token texts, each followed by its trailing space if any.
+        self.text: str = "".join(
+            [text + " " if space else text for text, space in zip(self.texts, self.whitespace)]
+        )
+        widths = [len(text) + space for text, space in zip(self.texts, self.whitespace)]
+        self.starts: list[int] = [0, *accumulate(widths)][: len(widths)]
+        self.ends: list[int] = [start + len(text) for start, text in zip(self.starts, self.texts)]
+
+
+# Doc -> its _TokenData. Weak keys, so a Doc that is garbage collected drops its entry.
+_CACHE: weakref.WeakKeyDictionary[Doc, _TokenData] = weakref.WeakKeyDictionary()
+
+
+class TokenTable:
+    """Token attributes of one Doc as lists indexed by token position.
+
+    Attributes
+    ----------
+    doc : Doc
+    text : str
+        ``doc.text``.
+    texts, lowers : list of str
+        ``token.text`` and ``token.lower_``.
+    starts, ends : list of int
+        Character offsets of each token in `text` (``token.idx`` and
+        ``token.idx + len(token)``).
+    whitespace : list of bool
+        True when the token has trailing whitespace (``token.whitespace_``).
+    is_space, is_punct : list of bool
+        ``token.is_space`` and ``token.is_punct``.
+    sent_starts : list of bool
+        True where ``token.is_sent_start`` is True.
+    has_sentences : bool
+        ``doc.has_annotation("SENT_START")``.
+    """
+
+    __slots__ = (
+        "_by_end",
+        "_by_start",
+        "_sentence_indices",
+        "doc",
+        "ends",
+        "has_sentences",
+        "is_punct",
+        "is_space",
+        "lowers",
+        "sent_starts",
+        "starts",
+        "text",
+        "texts",
+        "whitespace",
+    )
+
+    def __init__(self, doc: Doc, data: _TokenData) -> None:
+        self.doc = doc
+        self.text = data.text
+        self.texts = data.texts
+        self.lowers = data.lowers
+        self.starts = data.starts
+        self.ends = data.ends
+        self.whitespace = data.whitespace
+        self.is_space = data.is_space
+        self.is_punct = data.is_punct
+        # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
+        # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
+        values = doc.to_array([SENT_START]).tolist() if len(doc) else []
+        self.sent_starts: list[bool] = [value == 1 for value in values]
+        self.has_sentences: bool = len(values) <= 1 or any(values[1:])
+        self._sentence_indices: list[int] | None = None
+        self._by_start: dict[int, int] | None = None
+        self._by_end: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def span_text(self, start: int, end: int) -> str:
+        """Return the text of the tokens [start, end), as ``doc[start:end].text``."""
+        if start >= end:
+            return ""
+        return self.text[self.starts[start] : self.ends[end - 1]]
+
+    def char_span(self, start_char: int, end_char: int) -> tuple[int, int] | None:
+        """Return the token range (start, end) that covers exactly these characters, else None.
+
+        The same rule as ``doc.char_span(start_char, end_char)`` with the
+        default "strict" alignment: both offsets must fall on token edges.
+        """
+        if self._by_start is None:
+            self._by_start = {start: index for index, start in enumerate(self.starts)}
+            self._by_end = {end: index for index, end in enumerate(self.ends)}
+        start = self._by_start.get(start_char)
+        end = self._by_end.get(end_char)  # type: ignore[union-attr]
+        if start is None or end is None:
+            return None
+        return start, end + 1
+
+    def sentence_bounds(self, index: int) -> tuple[int, int]:
+        """Token range of the sentence around token `index`; the whole Doc if sentences are unset."""
+        if not self.has_sentences:
+            return 0, len(self.texts)
+        if self._sentence_indices is None:
+            self._sentence_indices = [position for position, start in enumerate(self.sent_starts) if start]
+        indices = self._sentence_indices
+        # The sentence starts at the last start at or before `index` (token 0 at
+        # the latest) and ends at the first start after it.
+        position = bisect.bisect_right(indices, index)
+        start = indices[position - 1] if position > 0 else 0
+        end = indices[position] if position < len(indices) else len(self.texts)
+        return start, end
+
+
+def token_table(doc: Doc) -> TokenTable:
+    """Return the `TokenTable` of a Doc, reusing the token data read for it earlier.
+
+    The cached token data is rebuilt when the Doc's length changed since it was
+    read (a component merged or split tokens).
+
+    NOTE: a retokenization that keeps the number of tokens is not detected;
+    kg's components never retokenize.
+    """
+    data = _CACHE.get(doc)
+    if data is None or len(data.texts) != len(doc):
+        data = _TokenData(doc)
+        _CACHE[doc] = data
+    return TokenTable(doc, data)
