@@ -415,28 +415,24 @@ def _is_marked(text: str) -> bool:
     return bool(_CAPITAL_HYPHEN.fullmatch(text)) or bool(_MIXED_CASE.fullmatch(text))
 
 
-class _NameKind(IntEnum):
-    """What a chunk's text alone says about it being part of a name."""
-
-    NONE = 0  # lower case, bracketed or a known non-entity
-    CAPITALISED = 1  # a name unless it starts a sentence
-    MARKED = 2  # a name anywhere: it looks coined (`_is_marked`)
-
-
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
-def _name_kind(text: str) -> _NameKind:
+def _name_flags(text: str) -> tuple[bool, bool]:
+    """Return whether a chunk with this text can be part of a name (inside a sentence, at its start).
+
+    Index the result with the chunk's `sentence_start`. A capitalised word
+    is a name only inside a sentence ("However", "Recently" start sentences);
+    a coined-looking word (`_is_marked`) is one anywhere.
+    """
     if not text or "(" in text or ")" in text or text.lower() in _NOT_ENTITIES:
-        return _NameKind.NONE
+        return (False, False)
     if _is_marked(text):
-        return _NameKind.MARKED
-    return _NameKind.CAPITALISED if text[0].isupper() else _NameKind.NONE
+        return (True, True)
+    return (text[0].isupper(), False)
 
 
 def _is_name_chunk(chunk: Chunk) -> bool:
     """True when a chunk can be part of a name: capitalised or coined, and not a known non-entity."""
-    kind = _name_kind(chunk.text)
-    # "However", "Recently": a sentence-initial capital is no evidence of a name.
-    return kind == _NameKind.MARKED or (kind == _NameKind.CAPITALISED and not chunk.sentence_start)
+    return _name_flags(chunk.text)[chunk.sentence_start]
 
 
 # ---------------------------------------------------------------------------
@@ -445,11 +441,6 @@ def _is_name_chunk(chunk: Chunk) -> bool:
 
 _EDGE_PUNCT = "()[]{},.;:!?\"'`“”‘’«»"
 _EDGE_TOKENS = frozenset({"'s", "’s", "``", "''", "--"})
-
-
-def _is_edge_token(text: str) -> bool:
-    # Stripping the edge characters leaves nothing when every character is one.
-    return not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
 
 
 def chunk_doc(doc: Doc) -> list[Chunk]:
@@ -469,7 +460,9 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
     texts = tokens.texts
     spaces = tokens.is_space
     whitespace = tokens.whitespace
-    edges = [space or _is_edge_token(text) for text, space in zip(texts, spaces)]
+    # Edge tokens are whitespace, tokens of edge punctuation only (stripping
+    # those characters leaves nothing) and the tokens in _EDGE_TOKENS.
+    edges = [space or not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS for text, space in zip(texts, spaces)]
     text = tokens.text
     token_starts = tokens.starts
     token_ends = tokens.ends
@@ -828,7 +821,7 @@ def _context_candidates(tokens: TokenTable, chunks: Sequence[Chunk], introductio
     count_tokens = len(texts)
     # run_ends[i] is _name_run(chunks, i), computed once for every position;
     # most chunks start no name, which the flags tell without a call.
-    names = [_is_name_chunk(chunk) for chunk in chunks]
+    names = [_name_flags(chunk.text)[chunk.sentence_start] for chunk in chunks]
     run_ends = [_name_run(chunks, index) if flag else index for index, flag in enumerate(names)]
     run_ends.append(len(chunks))
     for position, chunk in enumerate(chunks):
@@ -970,6 +963,8 @@ def _shape_candidates(chunks: Sequence[Chunk]) -> list[Candidate]:
             found.append(Candidate(chunk.start, chunk.end, label, Source.SHAPE))
     # "Skywork R1V2": a capitalised word followed by a letter-digit version
     for first, second in zip(chunks, chunks[1:]):
+        if not second.text[:1].isupper():
+            continue  # cheap test first: _LETTER_VERSION needs a leading capital
         if first.closed or second.opened or not _PLAIN_WORD.fullmatch(first.text):
             continue
         if first.sentence_start and first.start != 0:
