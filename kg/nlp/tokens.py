@@ -105,7 +105,7 @@ class TokenTable:
         # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
         values = doc.to_array([SENT_START]).tolist() if len(doc) else []
         self.sent_starts: list[bool] = [value == 1 for value in values]
-        self.has_sentences: bool = len(values) <= 1 or any(values[1:])
+        self.has_sentences: bool = "sents" in doc.user_hooks or len(values) <= 1 or any(values[1:])
         self._sentence_indices: list[int] | None = None
         self._by_start: dict[int, int] | None = None
         self._by_end: dict[int, int] | None = None
@@ -133,6 +133,22 @@ class TokenTable:
         if start is None or end is None:
             return None
         return start, end + 1
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Return the token range (start, end) of each sentence, as ``doc.sents`` yields them.
+
+        Falls back to ``doc.sents`` when a ``"sents"`` user hook replaces the
+        sentence boundaries. The Doc must have sentence boundaries
+        (`has_sentences`), as for ``doc.sents``.
+        """
+        if "sents" in self.doc.user_hooks:
+            return [(sentence.start, sentence.end) for sentence in self.doc.sents]
+        count = len(self.texts)
+        if count == 0:
+            return []
+        # Token 0 always starts a sentence, whatever its SENT_START value.
+        starts = [0, *(index for index in range(1, count) if self.sent_starts[index])]
+        return list(zip(starts, [*starts[1:], count]))
 
     def sentence_bounds(self, index: int) -> tuple[int, int]:
         """Token range of the sentence around token `index`; the whole Doc if sentences are unset."""
