@@ -386,6 +386,8 @@ def shape_type(text: str) -> EntityType | None:
     >>> shape_type("However") is None
     True
     """
+    if not (text[:1].isupper() or text[:1].isdigit()):
+        return None  # every shape below starts with a capital, or a digit for hyphenated names
     if len(text) < 2 or text.lower() in _NOT_ENTITIES or _LICENSE.fullmatch(text):
         return None
     if re.fullmatch(r"[A-Z]{2,}s", text) or re.fullmatch(r"[A-Z]\d+", text):
@@ -425,6 +427,8 @@ def _name_flags(text: str) -> tuple[bool, bool]:
     """
     if not text or "(" in text or ")" in text or text.lower() in _NOT_ENTITIES:
         return (False, False)
+    if text.isalpha() and text.islower():
+        return (False, False)  # a lower-case word: neither capitalised nor marked
     if _is_marked(text):
         return (True, True)
     return (text[0].isupper(), False)
@@ -469,15 +473,28 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
     starts = tokens.sent_starts
     count = len(texts)
 
+    # A group of tokens with no whitespace between them ends after token i
+    # when i has trailing whitespace, is whitespace, precedes whitespace or is last.
+    group_ends = [
+        index + 1
+        for index, (trailing, space, next_space) in enumerate(zip(whitespace, spaces, [*spaces[1:], True]))
+        if trailing or space or next_space
+    ]
+
     chunks: list[Chunk] = []
     group_start = 0
-    for index in range(count):
-        is_last = index == count - 1
-        if not (is_last or whitespace[index] or spaces[index] or spaces[index + 1]):
+    for end in group_ends:
+        begin = first = group_start
+        group_start = end
+        is_last = end == count
+        if end - begin == 1 and not edges[begin]:
+            # Fast path for the common group of one word token: nothing to trim.
+            chunk_text = texts[begin]
+            if not chunk_text.isascii():
+                chunk_text = normalize_dashes(chunk_text)
+            closed = is_last or starts[end]
+            chunks.append(Chunk(begin, end, chunk_text, closed, begin == 0 or starts[begin], False))
             continue
-        begin, end = group_start, index + 1
-        group_start = index + 1
-        first = begin
         while begin < end and edges[begin]:
             begin += 1
         trimmed_end = end

@@ -147,7 +147,7 @@ class TokenTable:
         if count == 0:
             return []
         # Token 0 always starts a sentence, whatever its SENT_START value.
-        starts = [0, *(index for index in range(1, count) if self.sent_starts[index])]
+        starts = [0, *[index for index, start in enumerate(self.sent_starts) if start and index > 0]]
         return list(zip(starts, [*starts[1:], count]))
 
     def sentence_bounds(self, index: int) -> tuple[int, int]:
