@@ -407,6 +407,7 @@ def _skip_opener(doc: Doc, start: int, position: int) -> int:
 def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, Span], relation: RelationType, window: int) -> Iterator[Span]:
     """Yield the objects of a cue that ends at token `cue_end`: the first fitting entity, then its list."""
     allowed = OBJECT_TYPES[relation]
+    lowers = token_table(doc).lowers
     index = cue_end
     limit = min(cue_end + window, sentence_end)
     first: Span | None = None
@@ -417,7 +418,7 @@ def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, S
                 return
             first = span
             break
-        if doc[index].lower_ in _OBJECT_STOPS:
+        if lowers[index] in _OBJECT_STOPS:
             return
         index += 1
     if first is None:
@@ -434,15 +435,15 @@ def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, S
         if span is not None:
             if EntityType(span.label_) not in allowed:
                 return
-            following = doc[span.end].lower_ if span.end < sentence_end else ""
+            following = lowers[span.end] if span.end < sentence_end else ""
             if not set(joiners) - {","} and following not in _LIST_JOINERS:
                 return
             yield span
             index, joiners = span.end, []
             continue
-        if doc[index].lower_ not in _LIST_JOINERS:
+        if lowers[index] not in _LIST_JOINERS:
             return
-        joiners.append(doc[index].lower_)
+        joiners.append(lowers[index])
         index += 1
 
 
@@ -587,16 +588,17 @@ class RelationExtractor:
         relations = []
         # Where cues overlap, the one with more tokens wins ("improves over" over "improves").
         matches = sorted(self.matcher(doc), key=lambda match: (match[1], -(match[2] - match[1])))
+        tokens = token_table(doc)
         covered_until = -1
         for match_id, start, end in matches:
             if start < covered_until or start in inside:
                 continue
             covered_until = end
             relation = RelationType(doc.vocab.strings[match_id])
-            if end < len(doc) and doc[end].lower_ == "by":
+            if end < len(tokens) and tokens.lowers[end] == "by":
                 continue  # passive: "outperformed by X"
             sentence = sentences.of(start)
-            window = SHORT_OBJECT_WINDOW if doc[start:end].text.lower() in _SHORT_CUES else OBJECT_WINDOW
+            window = SHORT_OBJECT_WINDOW if tokens.span_text(start, end).lower() in _SHORT_CUES else OBJECT_WINDOW
             objects = list(_object_spans(doc, end, sentence.end, starts, relation, window))
             if not objects or is_prior_work_clause(doc, start, sentence.start):
                 continue

@@ -6,10 +6,10 @@ rules that read one attribute at a time spend most of their time building
 those objects. `token_table` reads the attributes once with `Doc.to_array`
 and keeps them as lists; components index the lists instead of the Doc.
 
-The token data (texts, offsets, whitespace) is cached per Doc object and
-shared by the components of one pipeline run. Sentence starts are read again
-on every `token_table` call, because the title boundary, the sentencizer or a
-parser sets them between components.
+The table is cached per Doc object and shared by the components of one
+pipeline run. Sentence starts are compared with the Doc on every
+`token_table` call, because the title boundary, the sentencizer or a parser
+sets them between components.
 """
 
 from __future__ import annotations
@@ -26,33 +26,12 @@ __all__ = ["TokenTable", "token_table"]
 logger = logging.getLogger(__name__)
 
 
-class _TokenData:
-    """The sentence-independent part of a `TokenTable`, cached per Doc."""
-
-    __slots__ = ("ends", "is_punct", "is_space", "lowers", "starts", "text", "texts", "whitespace")
-
-    def __init__(self, doc: Doc) -> None:
-        strings = doc.vocab.strings
-        # One to_array call and column slices in numpy: far cheaper than
-        # reading the attributes from a Token object per token.
-        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH])
-        self.texts: list[str] = [strings[orth] for orth in array[:, 0].tolist()]
-        self.whitespace: list[bool] = array[:, 1].astype(bool).tolist()
-        self.is_space: list[bool] = array[:, 2].astype(bool).tolist()
-        self.is_punct: list[bool] = array[:, 3].astype(bool).tolist()
-        self.starts: list[int] = array[:, 4].tolist()
-        self.ends: list[int] = (array[:, 4] + array[:, 5]).tolist()
-        # Doc.text is the token texts, each followed by its trailing space if any.
-        self.text: str = "".join([text + " " if space else text for text, space in zip(self.texts, self.whitespace)])
-        self.lowers: list[str] = [text.lower() for text in self.texts]
-
-
-# Doc -> its _TokenData. Weak keys, so a Doc that is garbage collected drops its entry.
-_CACHE: weakref.WeakKeyDictionary[Doc, _TokenData] = weakref.WeakKeyDictionary()
-
-
 class TokenTable:
     """Token attributes of one Doc as lists indexed by token position.
+
+    Get one with `token_table`, which keeps one table per Doc and refreshes
+    its sentence attributes on every call, so a table describes the Doc as it
+    was at the latest `token_table` call.
 
     Attributes
     ----------
@@ -78,6 +57,8 @@ class TokenTable:
         "_by_end",
         "_by_start",
         "_sentence_indices",
+        "_sentence_ranges",
+        "_sentence_values",
         "doc",
         "ends",
         "has_sentences",
@@ -91,24 +72,44 @@ class TokenTable:
         "whitespace",
     )
 
-    def __init__(self, doc: Doc, data: _TokenData) -> None:
+    def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self.text = data.text
-        self.texts = data.texts
-        self.lowers = data.lowers
-        self.starts = data.starts
-        self.ends = data.ends
-        self.whitespace = data.whitespace
-        self.is_space = data.is_space
-        self.is_punct = data.is_punct
-        # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
-        # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
-        values = doc.to_array([SENT_START]).tolist() if len(doc) else []
-        self.sent_starts: list[bool] = [value == 1 for value in values]
-        self.has_sentences: bool = "sents" in doc.user_hooks or len(values) <= 1 or any(values[1:])
-        self._sentence_indices: list[int] | None = None
+        strings = doc.vocab.strings
+        # One to_array call and column slices in numpy: far cheaper than
+        # reading the attributes from a Token object per token.
+        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH])
+        self.texts: list[str] = [strings[orth] for orth in array[:, 0].tolist()]
+        self.whitespace: list[bool] = array[:, 1].astype(bool).tolist()
+        self.is_space: list[bool] = array[:, 2].astype(bool).tolist()
+        self.is_punct: list[bool] = array[:, 3].astype(bool).tolist()
+        self.starts: list[int] = array[:, 4].tolist()
+        self.ends: list[int] = (array[:, 4] + array[:, 5]).tolist()
+        # Doc.text is the token texts, each followed by its trailing space if any.
+        self.text: str = "".join([text + " " if space else text for text, space in zip(self.texts, self.whitespace)])
+        self.lowers: list[str] = [text.lower() for text in self.texts]
         self._by_start: dict[int, int] | None = None
         self._by_end: dict[int, int] | None = None
+        self._sentence_values: bytes | None = None
+        self.sent_starts: list[bool] = []
+        self.has_sentences = False
+        self._sentence_indices: list[int] | None = None
+        self._sentence_ranges: list[tuple[int, int]] | None = None
+        self._read_sentences()
+
+    def _read_sentences(self) -> None:
+        """Read the sentence starts again, unless they are unchanged since the last read."""
+        doc = self.doc
+        # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
+        # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
+        values = doc.to_array(SENT_START)
+        self.has_sentences = "sents" in doc.user_hooks or len(values) <= 1 or bool(values[1:].any())
+        raw = values.tobytes()
+        if raw == self._sentence_values:
+            return
+        self._sentence_values = raw
+        self.sent_starts = (values == 1).tolist()
+        self._sentence_indices = None
+        self._sentence_ranges = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -143,12 +144,12 @@ class TokenTable:
         """
         if "sents" in self.doc.user_hooks:
             return [(sentence.start, sentence.end) for sentence in self.doc.sents]
-        count = len(self.texts)
-        if count == 0:
-            return []
-        # Token 0 always starts a sentence, whatever its SENT_START value.
-        starts = [0, *[index for index, start in enumerate(self.sent_starts) if start and index > 0]]
-        return list(zip(starts, [*starts[1:], count]))
+        if self._sentence_ranges is None:
+            count = len(self.texts)
+            # Token 0 always starts a sentence, whatever its SENT_START value.
+            starts = [0, *[index for index, start in enumerate(self.sent_starts) if start and index > 0]]
+            self._sentence_ranges = list(zip(starts, [*starts[1:], count])) if count else []
+        return self._sentence_ranges
 
     def sentence_bounds(self, index: int) -> tuple[int, int]:
         """Token range of the sentence around token `index`; the whole Doc if sentences are unset."""
@@ -165,17 +166,23 @@ class TokenTable:
         return start, end
 
 
-def token_table(doc: Doc) -> TokenTable:
-    """Return the `TokenTable` of a Doc, reusing the token data read for it earlier.
+# Doc -> its TokenTable. Weak keys, so a Doc that is garbage collected drops its entry.
+_CACHE: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
 
-    The cached token data is rebuilt when the Doc's length changed since it was
-    read (a component merged or split tokens).
+
+def token_table(doc: Doc) -> TokenTable:
+    """Return the `TokenTable` of a Doc, reusing the token lists read for it earlier.
+
+    The token lists are read again when the Doc's length changed since they
+    were read (a component merged or split tokens); the sentence starts are
+    compared with the Doc on every call.
 
     NOTE: a retokenization that keeps the number of tokens is not detected;
     kg's components never retokenize.
     """
-    data = _CACHE.get(doc)
-    if data is None or len(data.texts) != len(doc):
-        data = _TokenData(doc)
-        _CACHE[doc] = data
-    return TokenTable(doc, data)
+    table = _CACHE.get(doc)
+    if table is None or len(table.texts) != len(doc):
+        table = _CACHE[doc] = TokenTable(doc)
+    else:
+        table._read_sentences()
+    return table
