@@ -863,8 +863,9 @@ def _context_candidates(tokens: TokenTable, chunks: Sequence[Chunk], introductio
             if end - position >= 2 and last.text in _GAME_HEADS and not chunk.sentence_start:
                 found.append(Candidate(chunk.start, last.end, EntityType.DATASET, Source.CONTEXT))
         # "an optimistic ... algorithm, Dynamical Linear Upper Confidence Bound (DynLin-UCB)"
-        word = chunk.text.lower()
-        if word in CUE_NOUNS and chunk.closed and chunk.end < count_tokens and texts[chunk.end] == ",":
+        # chunk.closed first: it is cheap and false for most chunks.
+        word = chunk.text.lower() if chunk.closed else ""
+        if word in CUE_NOUNS and chunk.end < count_tokens and texts[chunk.end] == ",":
             target = position + 1
             while target < len(chunks) and chunks[target].text.lower() in _DETERMINERS:
                 target += 1
