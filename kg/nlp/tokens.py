@@ -174,8 +174,8 @@ def token_table(doc: Doc) -> TokenTable:
     """Return the `TokenTable` of a Doc, reusing the token lists read for it earlier.
 
     The token lists are read again when the Doc's length changed since they
-    were read (a component merged or split tokens); the sentence starts are
-    compared with the Doc on every call.
+    were read, because a component merged or split tokens. The sentence
+    starts are compared with the Doc on every call.
 
     NOTE: a retokenization that keeps the number of tokens is not detected;
     kg's components never retokenize.
