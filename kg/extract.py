@@ -49,6 +49,7 @@ from kg.nlp.extensions import (
 from kg.errors import InputError
 from kg.nlp.links import link_kind
 from kg.nlp.relations import CONCEPT_TYPES
+from kg.nlp.tokens import token_table
 from kg.resolve import entity_key, is_title_name_of, preferred_name
 
 __all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
@@ -124,16 +125,19 @@ class _FieldMap:
 
     def __init__(self, doc: Doc, paper: Paper) -> None:
         self.doc = doc
+        tokens = token_table(doc)
+        # doc.text joins every token on each call, so it is read once here.
+        self.text = tokens.text
         self.title_end = len(paper.title)
         self.abstract_start = self.title_end + len(TITLE_SEPARATOR)
         # Sentence start and end characters, computed once: `Span.sent` walks
         # the whole Doc on every call when sentences come from the sentencizer.
         self.sentence_starts: list[int] = []
         self.sentence_ends: list[int] = []
-        if doc.has_annotation("SENT_START"):
-            for sentence in doc.sents:
-                self.sentence_starts.append(sentence.start_char)
-                self.sentence_ends.append(sentence.end_char)
+        if tokens.has_sentences:
+            for start, end in tokens.sentences():
+                self.sentence_starts.append(tokens.starts[start])
+                self.sentence_ends.append(tokens.ends[end - 1])
 
     def mention(self, start: int, end: int) -> Mention:
         if end <= self.title_end:
@@ -141,7 +145,7 @@ class _FieldMap:
         else:
             field, offset = Field.ABSTRACT, self.abstract_start
         return Mention(
-            text=self.doc.text[start:end],
+            text=self.text[start:end],
             start=start - offset,
             end=end - offset,
             field=field,
@@ -156,7 +160,7 @@ class _FieldMap:
         # A span that crosses a sentence boundary keeps the sentences it covers.
         last = max(index, bisect.bisect_left(self.sentence_ends, end))
         last = min(last, len(self.sentence_ends) - 1)
-        return self.doc.text[self.sentence_starts[index]:self.sentence_ends[last]].strip()
+        return self.text[self.sentence_starts[index]:self.sentence_ends[last]].strip()
 
 
 def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:

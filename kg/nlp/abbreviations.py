@@ -33,6 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.nlp.extensions import ABBREVIATIONS, LINKS, TITLE_END, register_extensions
+from kg.nlp.tokens import token_table
 
 __all__ = [
     "AbbreviationDetector",
@@ -497,14 +498,19 @@ class AbbreviationDetector:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
+        tokens = token_table(doc)
+        if "(" not in tokens.text:
+            # Every definition has a parenthesis; most abstracts without one are done here.
+            doc._.set(ABBREVIATIONS, [])
+            return doc
         boundaries: list[int] = []
-        if doc.has_annotation("SENT_START"):
-            boundaries.extend(sentence.start_char for sentence in doc.sents)
+        if tokens.has_sentences:
+            boundaries.extend(tokens.starts[start] for start, _ in tokens.sentences())
         title_end = doc._.get(TITLE_END)
         if title_end:
             boundaries.append(title_end)
         links = [(link["start"], link["end"]) for link in doc._.get(LINKS) or ()]
 
-        definitions = find_abbreviations(doc.text, boundaries=boundaries, ignore=links)
+        definitions = find_abbreviations(tokens.text, boundaries=boundaries, ignore=links)
         doc._.set(ABBREVIATIONS, [definition._asdict() for definition in definitions])
         return doc

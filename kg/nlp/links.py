@@ -24,6 +24,7 @@ from spacy.tokens import Doc
 
 from kg.model import LinkKind
 from kg.nlp.extensions import LINKS, register_extensions
+from kg.nlp.tokens import token_table
 
 __all__ = ["LinkDetector", "find_urls", "link_kind", "normalize_url"]
 
@@ -98,6 +99,10 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     line, and the two cases cannot be distinguished reliably.
     """
     spans: list[tuple[int, int]] = []
+    if "/" not in text and "www." not in text.lower():
+        # Every URL that _URL_PATTERN matches has "://", "www." or "<host>/",
+        # and a scan of the whole text with it is slow.
+        return spans
     for match in _URL_PATTERN.finditer(text):
         start = match.start()
         end = start + len(_strip_trailing(match.group()))
@@ -308,7 +313,7 @@ class LinkDetector:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = token_table(doc).text
         links = []
         for start, end in find_urls(text):
             url = normalize_url(text[start:end])

@@ -54,6 +54,7 @@ from spacy.tokens import Doc, Span
 from kg.model import EntityType, RelationType
 from kg.nlp.entities import CUE_NOUNS
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RELATIONS, register_extensions
+from kg.nlp.tokens import token_table
 
 __all__ = [
     "CONCEPT_TYPES",
@@ -289,14 +290,23 @@ class SentenceIndex:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        self._of_token: list[Span] = []
-        sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-        for sentence in sentences:
-            self._of_token.extend([sentence] * len(sentence))
+        tokens = token_table(doc)
+        ranges = tokens.sentences() if tokens.has_sentences else [(0, len(doc))]
+        # The sentence number of each token; a sentence's Span is made on first use.
+        self._sentence_of: list[int] = []
+        for number, (start, end) in enumerate(ranges):
+            self._sentence_of.extend([number] * (end - start))
+        self._ranges = ranges
+        self._spans: dict[int, Span] = {}
 
     def of(self, token: int) -> Span:
         """Return the sentence that contains token index `token`."""
-        return self._of_token[token]
+        number = self._sentence_of[token]
+        span = self._spans.get(number)
+        if span is None:
+            start, end = self._ranges[number]
+            span = self._spans[number] = self.doc[start:end]
+        return span
 
 
 def clause_subject(
@@ -397,6 +407,7 @@ def _skip_opener(doc: Doc, start: int, position: int) -> int:
 def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, Span], relation: RelationType, window: int) -> Iterator[Span]:
     """Yield the objects of a cue that ends at token `cue_end`: the first fitting entity, then its list."""
     allowed = OBJECT_TYPES[relation]
+    lowers = token_table(doc).lowers
     index = cue_end
     limit = min(cue_end + window, sentence_end)
     first: Span | None = None
@@ -407,7 +418,7 @@ def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, S
                 return
             first = span
             break
-        if doc[index].lower_ in _OBJECT_STOPS:
+        if lowers[index] in _OBJECT_STOPS:
             return
         index += 1
     if first is None:
@@ -424,15 +435,15 @@ def _object_spans(doc: Doc, cue_end: int, sentence_end: int, starts: dict[int, S
         if span is not None:
             if EntityType(span.label_) not in allowed:
                 return
-            following = doc[span.end].lower_ if span.end < sentence_end else ""
+            following = lowers[span.end] if span.end < sentence_end else ""
             if not set(joiners) - {","} and following not in _LIST_JOINERS:
                 return
             yield span
             index, joiners = span.end, []
             continue
-        if doc[index].lower_ not in _LIST_JOINERS:
+        if lowers[index] not in _LIST_JOINERS:
             return
-        joiners.append(doc[index].lower_)
+        joiners.append(lowers[index])
         index += 1
 
 
@@ -549,10 +560,17 @@ class RelationExtractor:
     ) -> list[dict[str, object]]:
         datasets = [span for span in entities if span.label_ == str(EntityType.DATASET)]
         relations = []
+        lowers = token_table(doc).lowers
+        evaluation: dict[int, bool] = {}  # sentence start -> is_evaluation_sentence
         for dataset in datasets:
             sentence = sentences.of(dataset.start)
             preposition = evaluation_preposition(doc, dataset, datasets, sentence.start)
-            if preposition is None or not is_evaluation_sentence(sentence):
+            if preposition is None:
+                continue
+            if sentence.start not in evaluation:
+                words = lowers[sentence.start : sentence.end]
+                evaluation[sentence.start] = any(_EVALUATION_WORDS.fullmatch(word) for word in words)
+            if not evaluation[sentence.start]:
                 continue
             if _nearest_cue_is_training(doc, preposition, sentence.start):
                 continue
@@ -570,16 +588,17 @@ class RelationExtractor:
         relations = []
         # Where cues overlap, the one with more tokens wins ("improves over" over "improves").
         matches = sorted(self.matcher(doc), key=lambda match: (match[1], -(match[2] - match[1])))
+        tokens = token_table(doc)
         covered_until = -1
         for match_id, start, end in matches:
             if start < covered_until or start in inside:
                 continue
             covered_until = end
             relation = RelationType(doc.vocab.strings[match_id])
-            if end < len(doc) and doc[end].lower_ == "by":
+            if end < len(tokens) and tokens.lowers[end] == "by":
                 continue  # passive: "outperformed by X"
             sentence = sentences.of(start)
-            window = SHORT_OBJECT_WINDOW if doc[start:end].text.lower() in _SHORT_CUES else OBJECT_WINDOW
+            window = SHORT_OBJECT_WINDOW if tokens.span_text(start, end).lower() in _SHORT_CUES else OBJECT_WINDOW
             objects = list(_object_spans(doc, end, sentence.end, starts, relation, window))
             if not objects or is_prior_work_clause(doc, start, sentence.start):
                 continue
@@ -615,9 +634,9 @@ _COMPARE_PREPOSITIONS = frozenset({"with", "to", "against", "and"})
 def _compare_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex) -> Iterator[dict[str, object]]:
     """Yield compared_with dicts for "compare X with|to|against|and Y", with X as the subject."""
     starts = {span.start: span for span in entities}
-    for token in doc:
-        if token.lower_ not in _COMPARE_VERBS:
-            continue
+    lowers = token_table(doc).lowers
+    for index in [index for index, lower in enumerate(lowers) if lower in _COMPARE_VERBS]:
+        token = doc[index]
         sentence = sentences.of(token.i)
         subjects = list(_object_spans(doc, token.i + 1, sentence.end, starts, RelationType.COMPARED_WITH, SHORT_OBJECT_WINDOW))
         if len(subjects) != 1:

@@ -54,6 +54,7 @@ from spacy.tokens import Doc, Span
 from kg.model import EntityType
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RESULTS, register_extensions
 from kg.nlp.relations import SentenceIndex, clause_subject, is_prior_work_clause
+from kg.nlp.tokens import token_table
 
 __all__ = ["RESULT_PATTERN", "ResultExtractor", "normalize_number", "unit_name"]
 
@@ -173,18 +174,20 @@ class ResultExtractor:
         proposed_texts = {span.text for span in doc.spans[PROPOSED_KEY]} if PROPOSED_KEY in doc.spans else set()
         proposed = [span for span in entities if span.text in proposed_texts]
         inside = {index for span in entities for index in range(span.start, span.end)}
-        sentences = SentenceIndex(doc)
+        sentences: SentenceIndex | None = None  # made at the first number that needs it
+        text = token_table(doc).text
 
         results = []
-        for match in RESULT_PATTERN.finditer(doc.text):
+        for match in RESULT_PATTERN.finditer(text):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is None or any(index in inside for index in range(span.start, span.end)):
                 continue
             unit = unit_name(match.group("unit"))
-            if _RANGE_AFTER.match(doc.text, match.end()) and not match.group("spread_after"):
+            if _RANGE_AFTER.match(text, match.end()) and not match.group("spread_after"):
                 continue
             if not unit and _YEAR.fullmatch(match.group("value")):
                 continue
+            sentences = sentences or SentenceIndex(doc)
             sentence = sentences.of(span.start)
             clause_start, clause_end = _clause_bounds(doc, span, sentence)
             metric = _metric(doc, entities, span, clause_start, clause_end)

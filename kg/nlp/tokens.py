@@ -1,0 +1,188 @@
+"""Per-Doc token attributes as plain Python lists, for fast rule loops.
+
+kg's components walk the tokens of a Doc many times. Each ``doc[i]`` creates a
+`spacy.tokens.Token` object and each ``doc.text`` joins every token again, so
+rules that read one attribute at a time spend most of their time building
+those objects. `token_table` reads the attributes once with `Doc.to_array`
+and keeps them as lists; components index the lists instead of the Doc.
+
+The table is cached per Doc object and shared by the components of one
+pipeline run. Sentence starts are compared with the Doc on every
+`token_table` call, because the title boundary, the sentencizer or a parser
+sets them between components.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import weakref
+
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START, SPACY
+from spacy.tokens import Doc
+
+__all__ = ["TokenTable", "token_table"]
+
+logger = logging.getLogger(__name__)
+
+
+class TokenTable:
+    """Token attributes of one Doc as lists indexed by token position.
+
+    Get one with `token_table`, which keeps one table per Doc and refreshes
+    its sentence attributes on every call, so a table describes the Doc as it
+    was at the latest `token_table` call.
+
+    Attributes
+    ----------
+    doc : Doc
+    text : str
+        ``doc.text``.
+    texts, lowers : list of str
+        ``token.text`` and ``token.lower_``.
+    starts, ends : list of int
+        Character offsets of each token in `text` (``token.idx`` and
+        ``token.idx + len(token)``).
+    whitespace : list of bool
+        True when the token has trailing whitespace (``token.whitespace_``).
+    is_space, is_punct : list of bool
+        ``token.is_space`` and ``token.is_punct``.
+    sent_starts : list of bool
+        True where ``token.is_sent_start`` is True.
+    has_sentences : bool
+        ``doc.has_annotation("SENT_START")``.
+    """
+
+    __slots__ = (
+        "_by_end",
+        "_by_start",
+        "_sentence_indices",
+        "_sentence_ranges",
+        "_sentence_values",
+        "doc",
+        "ends",
+        "has_sentences",
+        "is_punct",
+        "is_space",
+        "lowers",
+        "sent_starts",
+        "starts",
+        "text",
+        "texts",
+        "whitespace",
+    )
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        strings = doc.vocab.strings
+        # One to_array call and column slices in numpy: far cheaper than
+        # reading the attributes from a Token object per token.
+        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH])
+        self.texts: list[str] = [strings[orth] for orth in array[:, 0].tolist()]
+        self.whitespace: list[bool] = array[:, 1].astype(bool).tolist()
+        self.is_space: list[bool] = array[:, 2].astype(bool).tolist()
+        self.is_punct: list[bool] = array[:, 3].astype(bool).tolist()
+        self.starts: list[int] = array[:, 4].tolist()
+        self.ends: list[int] = (array[:, 4] + array[:, 5]).tolist()
+        # Doc.text is the token texts, each followed by its trailing space if any.
+        self.text: str = "".join([text + " " if space else text for text, space in zip(self.texts, self.whitespace)])
+        self.lowers: list[str] = [text.lower() for text in self.texts]
+        self._by_start: dict[int, int] | None = None
+        self._by_end: dict[int, int] | None = None
+        self._sentence_values: bytes | None = None
+        self.sent_starts: list[bool] = []
+        self.has_sentences = False
+        self._sentence_indices: list[int] | None = None
+        self._sentence_ranges: list[tuple[int, int]] | None = None
+        self._read_sentences()
+
+    def _read_sentences(self) -> None:
+        """Read the sentence starts again, unless they are unchanged since the last read."""
+        doc = self.doc
+        # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
+        # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
+        values = doc.to_array(SENT_START)
+        self.has_sentences = "sents" in doc.user_hooks or len(values) <= 1 or bool(values[1:].any())
+        raw = values.tobytes()
+        if raw == self._sentence_values:
+            return
+        self._sentence_values = raw
+        self.sent_starts = (values == 1).tolist()
+        self._sentence_indices = None
+        self._sentence_ranges = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def span_text(self, start: int, end: int) -> str:
+        """Return the text of the tokens [start, end), as ``doc[start:end].text``."""
+        if start >= end:
+            return ""
+        return self.text[self.starts[start] : self.ends[end - 1]]
+
+    def char_span(self, start_char: int, end_char: int) -> tuple[int, int] | None:
+        """Return the token range (start, end) that covers exactly these characters, else None.
+
+        The same rule as ``doc.char_span(start_char, end_char)`` with the
+        default "strict" alignment: both offsets must fall on token edges.
+        """
+        if self._by_start is None:
+            self._by_start = {start: index for index, start in enumerate(self.starts)}
+            self._by_end = {end: index for index, end in enumerate(self.ends)}
+        start = self._by_start.get(start_char)
+        end = self._by_end.get(end_char)  # type: ignore[union-attr]
+        if start is None or end is None:
+            return None
+        return start, end + 1
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Return the token range (start, end) of each sentence, as ``doc.sents`` yields them.
+
+        Falls back to ``doc.sents`` when a ``"sents"`` user hook replaces the
+        sentence boundaries. The Doc must have sentence boundaries
+        (`has_sentences`), as for ``doc.sents``.
+        """
+        if "sents" in self.doc.user_hooks:
+            return [(sentence.start, sentence.end) for sentence in self.doc.sents]
+        if self._sentence_ranges is None:
+            count = len(self.texts)
+            # Token 0 always starts a sentence, whatever its SENT_START value.
+            starts = [0, *[index for index, start in enumerate(self.sent_starts) if start and index > 0]]
+            self._sentence_ranges = list(zip(starts, [*starts[1:], count])) if count else []
+        return self._sentence_ranges
+
+    def sentence_bounds(self, index: int) -> tuple[int, int]:
+        """Token range of the sentence around token `index`; the whole Doc if sentences are unset."""
+        if not self.has_sentences:
+            return 0, len(self.texts)
+        if self._sentence_indices is None:
+            self._sentence_indices = [position for position, start in enumerate(self.sent_starts) if start]
+        indices = self._sentence_indices
+        # The sentence starts at the last start at or before `index` (token 0 at
+        # the latest) and ends at the first start after it.
+        position = bisect.bisect_right(indices, index)
+        start = indices[position - 1] if position > 0 else 0
+        end = indices[position] if position < len(indices) else len(self.texts)
+        return start, end
+
+
+# Doc -> its TokenTable. Weak keys, so a Doc that is garbage collected drops its entry.
+_CACHE: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
+
+
+def token_table(doc: Doc) -> TokenTable:
+    """Return the `TokenTable` of a Doc, reusing the token lists read for it earlier.
+
+    The token lists are read again when the Doc's length changed since they
+    were read, because a component merged or split tokens. The sentence
+    starts are compared with the Doc on every call.
+
+    NOTE: a retokenization that keeps the number of tokens is not detected;
+    kg's components never retokenize.
+    """
+    table = _CACHE.get(doc)
+    if table is None or len(table.texts) != len(doc):
+        table = _CACHE[doc] = TokenTable(doc)
+    else:
+        table._read_sentences()
+    return table
