@@ -60,10 +60,12 @@ RDF_STEM = "graph"
 DEFAULT_RDF_FORMATS: tuple[str, ...] = ("turtle",)
 # LocalCluster worker processes of the Dask engine when no scheduler address is given.
 DEFAULT_DASK_WORKERS = 2
-# Papers per Dask task: at roughly 3 ms per abstract a task runs for about a
-# second, long against Dask's overhead of about a millisecond per task, and
-# short enough for a smooth progress bar and a small queue.
+# Papers per Dask task. A partition of 256 abstracts takes seconds to
+# extract, which is long against the scheduling cost of a task, and the
+# progress bar still moves often.
 DEFAULT_PARTITION_SIZE = 256
+# Values of `build(engine=...)`: extraction in local processes, or on a Dask cluster (`kg.distributed`).
+ENGINES: tuple[str, ...] = ("local", "dask")
 OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VOID_FILE, HTML_FILE)
 
 
@@ -394,9 +396,6 @@ def build(
     return graph, summary
 
 
-ENGINES: tuple[str, ...] = ("local", "dask")
-
-
 def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None:
     """Reject engine settings that do not go together, before any work starts."""
     if engine not in ENGINES:
@@ -406,7 +405,7 @@ def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None
     if engine == "dask" and n_process > 1:
         raise ConfigError(
             f"{n_process} worker processes were requested for the dask engine, which runs on the Dask workers; "
-            "use --dask-workers for a local cluster, or drop --jobs"
+            "use --dask-workers for a local cluster, and drop --jobs (--processes)"
         )
 
 

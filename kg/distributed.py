@@ -3,8 +3,9 @@
 `DaskEngine` connects to a scheduler, or starts a `distributed.LocalCluster`
 on 127.0.0.1 when no address is given, and then:
 
-1. cuts the paper stream into partitions as it is read, keeping a bounded
-   number of them in flight, so the client never holds the whole input;
+1. cuts the paper stream into partitions as it is read and keeps at most
+   `PARTITIONS_AHEAD_PER_THREAD` per worker thread in flight, so the client
+   never stores the whole input;
 2. sends the pickled spaCy pipeline once to every worker through a worker
    plugin; each worker thread unpickles it on first use;
 3. extracts each partition on a worker and brings its `PaperExtraction`
@@ -33,6 +34,7 @@ import collections
 import itertools
 import logging
 import pickle
+import signal
 import threading
 import uuid
 import zlib
@@ -71,8 +73,8 @@ logger = logging.getLogger(__name__)
 PARTITIONS_AHEAD_PER_THREAD = 2
 
 # Partitions whose entity states one fold task merges into the running
-# total of a bucket; fewer tasks than one fold per partition, and few enough
-# that partial states do not pile up on the workers.
+# total of a bucket. One fold per 8 partitions keeps the task count low, and
+# the partial states waiting for a fold stay few.
 FOLD_GROUP_SIZE = 8
 
 # Seconds to wait for an external scheduler before giving up.
@@ -85,14 +87,20 @@ class PipelinePlugin(WorkerPlugin):
     """Worker plugin that carries the pickled pipeline to every worker, present and future.
 
     Each worker thread unpickles its own copy on first use, because a spaCy
-    `Language` is not documented as safe to share between threads.
+    `Language` is not documented as safe to share between threads. With
+    `ignore_interrupts`, worker processes ignore SIGINT. Ctrl-C in a terminal
+    then stops the build through the client, and the workers print no
+    traceback. kg sets it for its own LocalCluster only.
     """
 
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes, *, ignore_interrupts: bool = False) -> None:
         self.payload = payload
+        self.ignore_interrupts = ignore_interrupts
 
     def setup(self, worker: Any) -> None:
         self._local = threading.local()
+        if self.ignore_interrupts and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def pipeline(self) -> Language:
         """Return this thread's pipeline, unpickling it on the first call."""
@@ -269,7 +277,8 @@ class DaskEngine:
 
         payload = pickle.dumps(self._nlp, protocol=pickle.HIGHEST_PROTOCOL)
         self._plugin_name = f"{_PLUGIN_PREFIX}{uuid.uuid4().hex}"
-        self._client.register_plugin(PipelinePlugin(payload), name=self._plugin_name)
+        plugin = PipelinePlugin(payload, ignore_interrupts=self._cluster is not None)
+        self._client.register_plugin(plugin, name=self._plugin_name)
         workers = self._client.nthreads()
         self._buckets = max(1, len(workers))
         self._totals = [None] * self._buckets
@@ -285,14 +294,15 @@ class DaskEngine:
         return [client.scheduler.address, *sorted(client.nthreads())]
 
     def close(self) -> None:
-        """Cancel unfinished work, remove the pipeline from the workers, and close the client and the LocalCluster."""
+        """Remove the pipeline from the workers, and close the client and the LocalCluster.
+
+        Closing the client releases its futures, so the scheduler drops the
+        tasks that have not run.
+        """
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
+        self._totals, self._unfolded = [], []
         if client is not None:
-            pending = [future for future in self._totals if future is not None]
-            pending += [future for group in self._unfolded for future in group]
-            if pending:
-                client.cancel(pending)
             if self._plugin_name and self._scheduler is not None:
                 # An external cluster outlives this build; a LocalCluster just stops.
                 try:
@@ -338,10 +348,11 @@ class DaskEngine:
                 yield from self._result(*pending.popleft())
                 bar.update()
             self._fold(final=True)
-        except BaseException:
-            client.cancel([future for _, _, future in pending])
-            raise
         finally:
+            # NOTE: no client.cancel() here: in distributed 2026.8 cancelling an
+            # extraction fails an assertion in the scheduler when a dependent
+            # task has no future left on the client. `close` releases every
+            # future instead, and the scheduler then drops the tasks.
             bar.close()
 
     def entity_states(self) -> dict[str, EntityState]:
@@ -354,7 +365,9 @@ class DaskEngine:
         try:
             buckets = client.gather(totals)
         except KilledWorker as err:
-            raise KgError(f"A Dask worker died while merging entity states: {err}") from err
+            raise KgError(f"A Dask worker died while merging the entity states of all partitions: {err}") from err
+        except (FutureCancelledError, OSError) as err:
+            raise KgError(f"Lost the Dask cluster while merging the entity states of all partitions: {err}") from err
         self._totals = [None] * self._buckets
         states: dict[str, EntityState] = {}
         for bucket in buckets:
@@ -371,8 +384,8 @@ class DaskEngine:
         """Submit the extraction of one partition and the entity states computed from it."""
         client = self._require_client()
         extractions = client.submit(_extract_partition, self._plugin_name, partition, self._batch_size, pure=False)
-        # The states task needs the extractions, so the scheduler runs it on
-        # the worker that holds them and nothing large travels.
+        # Dask prefers to run a task on the worker that stores its input, so
+        # the extractions rarely travel between workers.
         split = client.submit(_partition_states, extractions, start, self._buckets, pure=False)
         self._unfolded.append([client.submit(_select_bucket, split, index, pure=False) for index in range(self._buckets)])
         self._fold(final=False)

@@ -399,7 +399,7 @@ class GraphBuilder:
     def entity_states(self, positions: Mapping[str, int]) -> dict[str, EntityState]:
         """Return the entity tables of the papers added so far as one mergeable state per key.
 
-        `kg.distributed` calls this on a builder that holds one partition of
+        `kg.distributed` calls this on a builder that contains one partition of
         the input, merges the states of all partitions with
         `EntityState.merge`, and hands the result to `load_entity_states`.
 

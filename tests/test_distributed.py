@@ -1,8 +1,8 @@
 """`kg build --engine dask` on real Dask LocalClusters of worker processes on 127.0.0.1.
 
 Most tests share one LocalCluster and pass its address with --scheduler, as
-a user of an existing cluster would; one test lets kg start its own cluster.
-Each compares the sorted N-Triples with those of the local build.
+a user of an existing cluster would. One test lets kg start its own cluster.
+The build tests compare the sorted N-Triples with those of the local build.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """`GraphBuilder` entity states: per-partition tables merged per key give the graph of one builder.
 
-These tests need no Dask: they run the same steps as `kg.distributed` (add a
-partition to its own builder, take its `entity_states`, merge them per key in
-input order, load them into a builder that got only nodes and edges) in one
-process, and compare the graph with the one `build_graph` makes.
+These tests need no Dask. They run the steps of `kg.distributed` in one
+process: add each partition to its own builder, take its `entity_states`,
+merge them per key in input order, and load them into a builder that got only
+nodes and edges. The graph must equal the one that `build_graph` makes.
 """
 
 from __future__ import annotations
