@@ -1,9 +1,9 @@
 """Time `kg build --engine dask` against the local `--processes` build on the same abstracts.
 
-The corpus is the first N records of a JSON Lines file of real abstracts
-(default: the SOTA CLEF 2024 training set in ../shared, read with its
-"paper_id", "title" and "abstract" fields; records without a title are left
-out). Each build runs in its own process (`python -m kg.cli -v build ...`),
+The corpus is the first N records of a JSON Lines file of real abstracts.
+The default file is the SOTA CLEF 2024 training set in ../shared, read with
+its "paper_id", "title" and "abstract" fields. Records without a title are
+left out. Each build runs in its own process (`python -m kg.cli -v build ...`),
 one after the other, with N-Triples output. Two times are taken per build:
 
 - extraction: from the start of the process to its "Extracted N papers" log
@@ -13,7 +13,9 @@ one after the other, with N-Triples output. Two times are taken per build:
 - total: to the end of the process. What follows extraction (merging the
   graph, RDF, GraphML, HTML) is the same code on the client for both engines.
 
-With ``--extract-only`` each build is killed once extraction is
+Before the builds, the script times, in its own process, the extraction of
+the first 512 papers and the entity states that a Dask worker computes from
+them (CPU time). With ``--extract-only`` each build is killed once extraction is
 done, and only the extraction times are printed. Otherwise the script also
 checks that both builds wrote the same sorted N-Triples.
 
@@ -28,12 +30,17 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Papers whose extraction and entity states are timed in this process, to
+# show the extra work per partition of the Dask engine.
+PARTITION_COST_SAMPLE = 512
 
 SHARED_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "sota_clef24" / "train.jsonl.gz"
 
@@ -56,6 +63,29 @@ def write_corpus(source: Path, target: Path, papers: int) -> int:
             handle.write(json.dumps({"id": identifier, "title": record["title"], "abstract": record.get("abstract", "")}) + "\n")
             written += 1
     return written
+
+
+def measure_partition_cost(corpus: Path, size: int) -> tuple[float, float]:
+    """Return the CPU seconds to extract the first `size` papers of `corpus`, and to compute their entity states.
+
+    The second figure is the extra work that the Dask engine gives a worker
+    per partition (`kg.graph.GraphBuilder.entity_states`).
+    """
+    from kg.extract import extract
+    from kg.graph import GraphBuilder
+    from kg.nlp import create_pipeline
+    from kg.sources import read_papers
+
+    papers = list(itertools.islice(read_papers(corpus), size))
+    nlp = create_pipeline()
+    started = time.process_time()
+    extractions = list(extract(papers, nlp))
+    extracted = time.process_time()
+    builder = GraphBuilder()
+    for extraction in extractions:
+        builder.add(extraction)
+    builder.entity_states({extraction.paper.id: number for number, extraction in enumerate(extractions)})
+    return extracted - started, time.process_time() - extracted
 
 
 def run_build(corpus: Path, out_dir: Path, options: list[str], *, extract_only: bool) -> tuple[float, float | None]:
@@ -106,6 +136,7 @@ def main() -> None:
                 "--partition-size", str(arguments.partition_size),
             ],
         }
+        extraction_cpu, states_cpu = measure_partition_cost(corpus, PARTITION_COST_SAMPLE)
         times: dict[str, tuple[float, float | None]] = {}
         triples: dict[str, list[str]] = {}
         for number, (name, options) in enumerate(runs.items()):
@@ -115,6 +146,11 @@ def main() -> None:
                 triples[name] = sorted((out_dir / "graph.nt").read_text(encoding="utf-8").splitlines())
 
         print(f"{papers} papers from {arguments.corpus.name}")
+        print(
+            f"one process, first {PARTITION_COST_SAMPLE} papers: extraction {extraction_cpu:.2f} s CPU "
+            f"({PARTITION_COST_SAMPLE / extraction_cpu:.0f} papers/s), entity states {states_cpu:.2f} s CPU "
+            f"({states_cpu / extraction_cpu:.0%} of extraction)"
+        )
         print(f"{'build':<28}{'extraction s':>14}{'papers/s':>10}{'total s':>10}")
         for name, (extracted, total) in times.items():
             total_text = "-" if total is None else f"{total:.1f}"

@@ -402,6 +402,9 @@ def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None
         raise ConfigError(f"Invalid engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if engine != "dask" and scheduler is not None:
         raise ConfigError(f"A Dask scheduler ({scheduler}) was given for the {engine} engine; add --engine dask")
+    if engine == "dask":
+        # Fail before the pipeline is built when Dask is missing; the import raises a KgError then.
+        import kg.distributed  # noqa: F401
     if engine == "dask" and n_process > 1:
         raise ConfigError(
             f"{n_process} worker processes were requested for the dask engine, which runs on the Dask workers; "

@@ -10,7 +10,7 @@ on 127.0.0.1 when no address is given, and then:
    plugin; each worker thread unpickles it on first use;
 3. extracts each partition on a worker and brings its `PaperExtraction`
    records back to the client in input order;
-4. on the worker that holds a partition's extractions, computes the
+4. usually on the worker that stores a partition's extractions, computes the
    partition's entity tables as one `kg.graph.EntityState` per key, splits
    them into buckets by a hash of the key, and folds each bucket across
    partitions on the cluster (a group-by on keys). The client gathers the
@@ -18,11 +18,12 @@ on 127.0.0.1 when no address is given, and then:
    `GraphBuilder.load_entity_states`.
 
 Pickling the pipeline, rather than sending its settings and building it
-again on each worker, keeps user vocabulary files and models off the
-workers' disks: the blank-model pipeline with the starter vocabulary
-pickles to about 0.4 MB and unpickles in about 0.2 s, against 0.5 to 1.4 s
-for `kg.nlp.create_pipeline` (2-core machine). Workers need the same
-version of kg and spaCy as the client.
+again on each worker, means user vocabulary files need not exist on the
+workers. It is also cheaper: the rule-based pipeline with the starter
+vocabulary pickles to about 0.4 MB (the engine logs the size) and unpickled
+in about 0.2 s, where `kg.nlp.create_pipeline` took 0.5 to 1.4 s (one
+measurement with `pickle` on a 2-core machine). Workers need the same
+versions of kg and spaCy as the client.
 
 Importing this module imports ``distributed``; `kg.build` imports it only for
 ``engine="dask"``, so the rest of kg works without Dask installed.

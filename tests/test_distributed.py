@@ -1,7 +1,7 @@
 """`kg build --engine dask` on real Dask LocalClusters of worker processes on 127.0.0.1.
 
 Most tests share one LocalCluster and pass its address with --scheduler, as
-a user of an existing cluster would. One test lets kg start its own cluster.
+a user of an existing cluster would. A few let kg start its own cluster.
 The build tests compare the sorted N-Triples with those of the local build.
 """
 
@@ -58,9 +58,14 @@ def _write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
     return path
 
 
-def test_page_own_cluster_matches_local(example_page: Path, page_triples: list[str], tmp_path: Path) -> None:
-    triples = _build([example_page], tmp_path / "dask", "--engine", "dask", "--dask-workers", "2")
-    assert triples == page_triples
+def test_own_cluster_matches_local(tmp_path: Path) -> None:
+    corpus = _write_jsonl(tmp_path / "papers.jsonl", [
+        {"id": "a", "title": "Group relative policy optimization", "abstract": "We propose GRPO and evaluate it on GSM8K."},
+        {"id": "b", "title": "Math reasoning", "abstract": "We apply GRPO to Qwen2.5-7B and report 81.2% accuracy on MATH."},
+    ])  # fmt: skip
+    expected = _build([corpus], tmp_path / "local")
+    triples = _build([corpus], tmp_path / "dask", "--engine", "dask", "--dask-workers", "2", "--partition-size", "1")
+    assert triples == expected
 
 
 def test_page_small_partitions_match_local(

@@ -20,7 +20,8 @@ from spacy.language import Language
 import kg.nlp
 from kg.extract import extract
 from kg.graph import EntityState, GraphBuilder, build_graph, entity_node_id
-from kg.model import Paper, PaperExtraction
+from kg.model import EntityType, ExtractedEntity, Field, Mention, Paper, PaperExtraction
+from kg.resolve import entity_key
 from kg.sources import read_daily_papers
 
 
@@ -91,6 +92,23 @@ def test_definition_in_other_partition_joins(nlp: Language) -> None:
     node = graph.nodes[entity_node_id("zonal query path optimization")]
     assert "c" in node["papers"]
     assert "ZQPO" in node["aliases"]
+
+
+def _paper_with(paper_id: str, name: str, entity_type: EntityType) -> PaperExtraction:
+    mention = Mention(text=name, start=0, end=len(name), field=Field.TITLE, sentence=name)
+    entity = ExtractedEntity(name=name, key=entity_key(name), type=entity_type, mentions=(mention,))
+    return PaperExtraction(paper=Paper(id=paper_id, title=f"{name} study"), entities=(entity,))
+
+
+def test_type_votes_across_partitions() -> None:
+    extractions = [
+        _paper_with("p1", "Foo", EntityType.METHOD),
+        _paper_with("p2", "Foo", EntityType.DATASET),
+        _paper_with("p3", "Foo", EntityType.DATASET),
+    ]
+    graph = _graph_from_partitions(extractions, 1)
+    _assert_same_graph(build_graph(extractions), graph)
+    assert graph.nodes[entity_node_id("foo")]["type"] == "dataset"
 
 
 def test_merge_keeps_smallest_paper() -> None:
