@@ -58,6 +58,14 @@ TURTLE_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 RDF_STEM = "graph"
 DEFAULT_RDF_FORMATS: tuple[str, ...] = ("turtle",)
+# LocalCluster worker processes of the Dask engine when no scheduler address is given.
+DEFAULT_DASK_WORKERS = 2
+# Papers per Dask task. A partition of 256 abstracts takes seconds to
+# extract, which is long against the scheduling cost of a task, and the
+# progress bar still moves often.
+DEFAULT_PARTITION_SIZE = 256
+# Values of `build(engine=...)`: extraction in local processes, or on a Dask cluster (`kg.distributed`).
+ENGINES: tuple[str, ...] = ("local", "dask")
 OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VOID_FILE, HTML_FILE)
 
 
@@ -222,6 +230,10 @@ def build(
     view_max_nodes: int = VIEW_MAX_NODES,
     store: str | Path | None = None,
     columns: Mapping[str, str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    dask_workers: int = DEFAULT_DASK_WORKERS,
+    partition_size: int = DEFAULT_PARTITION_SIZE,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
@@ -265,6 +277,17 @@ def build(
     columns : mapping of str to str, optional
         For CSV and TSV inputs: paper field -> column name of the header
         (see `kg.readers.tabular.read_delimited`).
+    engine : {"local", "dask"}
+        Where extraction runs: in this process (and `n_process` workers), or
+        on a Dask distributed cluster (`kg.distributed`), which also merges
+        the entity tables per key. Both give the same outputs.
+    scheduler : str, optional
+        Address of a running Dask scheduler ("tcp://HOST:PORT") for
+        ``engine="dask"``; None starts a LocalCluster on 127.0.0.1.
+    dask_workers : int
+        Worker processes of that LocalCluster.
+    partition_size : int
+        Papers per Dask task.
 
     Returns
     -------
@@ -289,6 +312,7 @@ def build(
             "'https://creativecommons.org/licenses/by/4.0/'."
         )
     rdf_formats = tuple(dict.fromkeys(rdf_formats))
+    _check_engine(engine, scheduler=scheduler, n_process=n_process)
     if store is not None:
         # Open and close the store now, so a locked or invalid store fails
         # before the extraction starts.
@@ -302,13 +326,30 @@ def build(
 
     with _staging(out_dir) as staging:
         builder = GraphBuilder()
-        stream = _progress(_within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats), progress)
-        with atomic_write(staging / EXTRACTIONS_FILE) as handle:
-            for extraction in extract(stream, nlp, batch_size=batch_size, n_process=n_process):
+        stream = _within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats)
+        with contextlib.ExitStack() as engine_stack, atomic_write(staging / EXTRACTIONS_FILE) as handle:
+            cluster = None
+            if engine == "dask":
+                # Imported here, so that only Dask builds need Dask installed.
+                from kg.distributed import DaskEngine
+
+                cluster = engine_stack.enter_context(
+                    DaskEngine(
+                        nlp, scheduler=scheduler, n_workers=dask_workers, partition_size=partition_size,
+                        batch_size=batch_size, progress=progress,
+                    )
+                )
+                extractions = cluster.extract(stream)
+            else:
+                extractions = extract(_progress(stream, progress), nlp, batch_size=batch_size, n_process=n_process)
+            for extraction in extractions:
                 handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
-                builder.add(extraction)
+                # The Dask engine merges the entity tables on the cluster.
+                builder.add(extraction, entity_tables=cluster is None)
                 summary.papers += 1
                 summary.title_only += not extraction.paper.has_abstract
+            if cluster is not None:
+                builder.load_entity_states(cluster.entity_states())
         summary.skipped_invalid = stats.skipped_invalid
         logger.info("Extracted %d papers", summary.papers)
         if summary.papers == 0:
@@ -359,6 +400,22 @@ def build(
             summary.store = graph_store.path
             summary.store_stats = graph_store.load(out_dir / rdf_file)
     return graph, summary
+
+
+def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None:
+    """Reject engine settings that do not go together, before any work starts."""
+    if engine not in ENGINES:
+        raise ConfigError(f"Invalid engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if engine != "dask" and scheduler is not None:
+        raise ConfigError(f"A Dask scheduler ({scheduler}) was given for the {engine} engine; add --engine dask")
+    if engine == "dask":
+        # Fail before the pipeline is built when Dask is missing; the import raises a KgError then.
+        import kg.distributed  # noqa: F401
+    if engine == "dask" and n_process > 1:
+        raise ConfigError(
+            f"{n_process} worker processes were requested for the dask engine, which runs on the Dask workers; "
+            "use --dask-workers for a local cluster, and drop --jobs (--processes)"
+        )
 
 
 def _count_graph(graph: nx.MultiDiGraph, summary: BuildSummary) -> None:

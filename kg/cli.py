@@ -98,6 +98,22 @@ def cli(verbose: int, quiet: bool) -> None:
     "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
     help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
 )
+@click.option(
+    "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+    help="Run extraction in local processes, or on a Dask distributed cluster (needs pip install 'kg[dask]').",
+)
+@click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="Address of a running Dask scheduler, tcp://HOST:PORT, for --engine dask. [default: start a local cluster on 127.0.0.1]",
+)
+@click.option(
+    "--dask-workers", default=2, show_default=True, type=click.IntRange(min=1),
+    help="Worker processes of the local Dask cluster (one thread each) when no --scheduler is given.",
+)
+@click.option(
+    "--partition-size", default=256, show_default=True, type=click.IntRange(min=1),
+    help="Papers per Dask task with --engine dask.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -116,6 +132,10 @@ def build(
     force: bool,
     progress: bool | None,
     store_dir: Path | None,
+    engine: str,
+    scheduler: str | None,
+    dask_workers: int,
+    partition_size: int,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
@@ -165,6 +185,10 @@ def build(
         view_max_nodes=view_max_nodes,
         store=store_dir,
         columns=columns,
+        engine=engine,
+        scheduler=scheduler,
+        dask_workers=dask_workers,
+        partition_size=partition_size,
     )
     for line in summary.lines():
         click.echo(line)

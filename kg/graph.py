@@ -72,7 +72,8 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ __all__ = [
     "COMPARED_WITH",
     "CONCEPT_TYPE",
     "EDGE_TYPES",
+    "EntityState",
     "GraphBuilder",
     "HAS_CODE",
     "HAS_METRIC",
@@ -299,8 +301,13 @@ class GraphBuilder:
         self._author_names: dict[str, Counter[str]] = defaultdict(Counter)
         self._finished = False
 
-    def add(self, extraction: PaperExtraction) -> None:
+    def add(self, extraction: PaperExtraction, *, entity_tables: bool = True) -> None:
         """Add one paper with its entities, links and relations.
+
+        With ``entity_tables=False`` only the paper's nodes and edges are
+        added, and the entity tables (names, types, papers, aliases,
+        abbreviation definitions) must come from `load_entity_states`
+        before `graph()`; `kg.distributed` aggregates them on a cluster.
 
         Raises
         ------
@@ -339,7 +346,7 @@ class GraphBuilder:
             entity_key(form): entity.key for entity in extraction.entities for form in (entity.name, *entity.aliases)
         }
         name_of_key = {entity.key: entity.name for entity in extraction.entities}
-        for abbreviation in extraction.abbreviations:
+        for abbreviation in extraction.abbreviations if entity_tables else ():
             long_key = key_of_form.get(entity_key(abbreviation.long), entity_key(abbreviation.long))
             short_key = entity_key(abbreviation.short)
             self._long_forms[short_key].add(long_key)
@@ -348,7 +355,9 @@ class GraphBuilder:
             self._short_spellings[short_key].add(abbreviation.short)
 
         for entity in extraction.entities:
-            self._add_entity(paper.id, entity)
+            self._add_entity(paper.id, entity, entity_tables=entity_tables)
+            if not entity_tables:
+                continue
             for form, reason in _alias_reasons(extraction, entity).items():
                 self._keep_reason(entity.key, form, (reason, paper.id))
 
@@ -415,23 +424,25 @@ class GraphBuilder:
             data.update(label=name, name=name)
             data["papers"].sort()
 
-    def _add_entity(self, paper_id: str, entity: ExtractedEntity) -> None:
+    def _add_entity(self, paper_id: str, entity: ExtractedEntity, *, entity_tables: bool = True) -> None:
         key, node = entity.key, entity_node_id(entity.key)
-        self._names[key][entity.name] += len(entity.mentions) or 1
-        self._aliases[key].update(entity.aliases)
-        self._aliases[key].add(entity.name)
-        self._types[key][str(entity.type)] += 1
-        self._papers[key].add(paper_id)
-        for form in (entity.name, *entity.aliases):
-            self._form_papers[key][form] = min(self._form_papers[key].get(form, paper_id), paper_id)
+        first = entity.mentions[0] if entity.mentions else Mention(entity.name, 0, 0, Field.TITLE)
+        if entity_tables:
+            self._names[key][entity.name] += len(entity.mentions) or 1
+            self._aliases[key].update(entity.aliases)
+            self._aliases[key].add(entity.name)
+            self._types[key][str(entity.type)] += 1
+            self._papers[key].add(paper_id)
+            for form in (entity.name, *entity.aliases):
+                self._form_papers[key][form] = min(self._form_papers[key].get(form, paper_id), paper_id)
+            self._first_mention.setdefault(key, (paper_id, first))
+            if entity.proposed:
+                self._proposed_by[key].add(paper_id)
         if node not in self._graph:
             self._graph.add_node(node)
-        first = entity.mentions[0] if entity.mentions else Mention(entity.name, 0, 0, Field.TITLE)
-        self._first_mention.setdefault(key, (paper_id, first))
         paper_node = paper_node_id(paper_id)
         _add_edge_once(self._graph, paper_node, node, MENTIONS, paper_id, first, count=len(entity.mentions))
         if entity.proposed:
-            self._proposed_by[key].add(paper_id)
             _add_edge_once(self._graph, paper_node, node, PROPOSES, paper_id, first)
 
     def _add_is_a(self, paper_id: str, relation: Relation) -> None:
@@ -469,6 +480,96 @@ class GraphBuilder:
                 continue
             source, target = (entity, node) if relation == HAS_RESULT else (node, entity)
             _add_edge_once(graph, source, target, relation, paper_id, result.evidence)
+
+    def entity_states(self, positions: Mapping[str, int]) -> dict[str, EntityState]:
+        """Return the entity tables of the papers added so far as one mergeable state per key.
+
+        `kg.distributed` calls this on a builder that contains one partition of
+        the input, merges the states of all partitions with
+        `EntityState.merge`, and hands the result to `load_entity_states`.
+
+        Parameters
+        ----------
+        positions : mapping of str to int
+            The 0-based position in the whole input of each added paper id;
+            it orders keys and first mentions as one builder over the whole
+            input would.
+
+        Raises
+        ------
+        ValueError
+            If `graph()` was called, which merges the tables.
+        """
+        if self._finished:
+            raise ValueError("GraphBuilder.graph() was already called; take the entity states before it")
+        states: dict[str, EntityState] = defaultdict(EntityState)
+        # Iterating `.items()` never adds keys to the defaultdict tables.
+        for rank, (key, names) in enumerate(self._names.items()):
+            paper_id, mention = self._first_mention[key]
+            state = states[key]
+            state.first_seen = (positions[paper_id], rank)
+            state.first_mention = (paper_id, mention)
+            state.names = names
+            state.aliases = self._aliases[key]
+            state.types = self._types[key]
+            state.papers = self._papers[key]
+            state.form_papers = self._form_papers[key]
+        for key, papers in self._proposed_by.items():
+            states[key].proposed_by = papers
+        for key, reasons in self._reasons.items():
+            states[key].reasons = reasons
+        for key, long_keys in self._long_forms.items():
+            states[key].long_forms = long_keys
+        for key, definers in self._definer.items():
+            states[key].definer = definers
+        for key, spellings in self._short_spellings.items():
+            states[key].short_spellings = spellings
+        for key, long_names in self._long_names.items():
+            states[key].long_names = long_names
+        return dict(states)
+
+    def load_entity_states(self, states: Mapping[str, EntityState]) -> None:
+        """Set the entity tables from states merged over every paper of the input.
+
+        Call it once, after every paper was added with ``entity_tables=False``
+        and before `graph()`. Keys enter the tables in the order of
+        `EntityState.first_seen`, the order in which `add` would have met
+        them, so the graph is the one that `add` with entity tables builds.
+
+        Raises
+        ------
+        ValueError
+            If the builder already has entity tables, `graph()` was called,
+            or a state names an entity that no added paper mentions.
+        """
+        if self._finished or self._names:
+            raise ValueError("load_entity_states() needs a builder whose papers were added with entity_tables=False")
+        seen = sorted((state.first_seen, key) for key, state in states.items() if state.first_seen is not None)
+        for _, key in seen:
+            if entity_node_id(key) not in self._graph:
+                raise ValueError(f"Entity state {key!r} has no entity node; was every paper added?")
+            state = states[key]
+            assert state.first_mention is not None, "an entity state with first_seen has a first mention"
+            self._names[key] = state.names
+            self._aliases[key] = state.aliases
+            self._types[key] = state.types
+            self._papers[key] = state.papers
+            self._form_papers[key] = state.form_papers
+            self._first_mention[key] = state.first_mention
+        # The other tables are read by key or in sorted order, so their order does not matter.
+        for key, state in states.items():
+            if state.proposed_by:
+                self._proposed_by[key] = state.proposed_by
+            if state.reasons:
+                self._reasons[key] = state.reasons
+            if state.long_forms:
+                self._long_forms[key] = state.long_forms
+            if state.definer:
+                self._definer[key] = state.definer
+            if state.short_spellings:
+                self._short_spellings[key] = state.short_spellings
+            if state.long_names:
+                self._long_names[key] = state.long_names
 
     def graph(self) -> nx.MultiDiGraph:
         """Merge variants, add undefined short-form uses, merge short forms, set attributes, link families, return the graph."""
@@ -686,6 +787,107 @@ class GraphBuilder:
                 continue
             paper_id, mention = self._first_mention[key]
             _add_edge_once(graph, node, family_node, VARIANT_OF, paper_id, mention)
+
+
+@dataclass(slots=True)
+class EntityState:
+    """The entity tables of `GraphBuilder` for one key over some of the papers.
+
+    The key is an entity key (`kg.resolve.entity_key`); the same string is
+    also the key of a short or long form when papers define abbreviations.
+    States of disjoint sets of papers merge with `merge` into the state of
+    their union, so the tables can be computed per partition of the input and
+    combined per key (a group-by on keys), as `kg.distributed` does.
+
+    Attributes
+    ----------
+    first_seen : tuple of (int, int) or None
+        Position of the first paper, in input order, with an entity of this
+        key, and the key's rank among the keys of that paper's partition;
+        None when the key occurs only in abbreviation definitions.
+    first_mention : tuple of (str, Mention) or None
+        Paper id and first mention of that first paper.
+    names, types : Counter
+        Mentions per surface name, and papers per entity type.
+    aliases, papers, proposed_by : set of str
+        Surface forms, ids of the papers that mention the entity, and ids of
+        the papers that propose it.
+    form_papers : dict
+        Smallest paper id per surface form.
+    reasons : dict
+        Merge reason and smallest licensing paper id per alias that is no
+        spelling variant.
+    long_forms, definer, short_spellings
+        As a short form: keys of the long forms that papers define for it,
+        the smallest defining paper id per long form, and the short form as
+        definitions write it.
+    long_names : Counter
+        As a long form: the entity names that defining papers give it.
+    """
+
+    first_seen: tuple[int, int] | None = None
+    first_mention: tuple[str, Mention] | None = None
+    names: Counter[str] = field(default_factory=Counter)
+    aliases: set[str] = field(default_factory=set)
+    types: Counter[str] = field(default_factory=Counter)
+    papers: set[str] = field(default_factory=set)
+    proposed_by: set[str] = field(default_factory=set)
+    form_papers: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, tuple[MergeReason, str]] = field(default_factory=dict)
+    long_forms: set[str] = field(default_factory=set)
+    definer: dict[str, str] = field(default_factory=dict)
+    short_spellings: set[str] = field(default_factory=set)
+    long_names: Counter[str] = field(default_factory=Counter)
+
+    def copy(self) -> EntityState:
+        """Return a copy whose tables can be changed without changing this state."""
+        return EntityState(
+            first_seen=self.first_seen,
+            first_mention=self.first_mention,
+            names=Counter(self.names),
+            aliases=set(self.aliases),
+            types=Counter(self.types),
+            papers=set(self.papers),
+            proposed_by=set(self.proposed_by),
+            form_papers=dict(self.form_papers),
+            reasons=dict(self.reasons),
+            long_forms=set(self.long_forms),
+            definer=dict(self.definer),
+            short_spellings=set(self.short_spellings),
+            long_names=Counter(self.long_names),
+        )
+
+    def merge(self, later: EntityState) -> None:
+        """Add the tables of `later`, a state of other papers that come later in the input.
+
+        Counts add up, sets join, and provenance goes to the smallest paper id
+        as in `GraphBuilder`. Merging states in input order keeps the order of
+        the counters' keys as one builder would have it, which
+        ``Counter.most_common`` falls back on when counts tie.
+        """
+        if later.first_seen is not None and (self.first_seen is None or later.first_seen < self.first_seen):
+            self.first_seen, self.first_mention = later.first_seen, later.first_mention
+        self.names.update(later.names)
+        self.aliases |= later.aliases
+        self.types.update(later.types)
+        self.papers |= later.papers
+        self.proposed_by |= later.proposed_by
+        _keep_smallest(self.form_papers, later.form_papers)
+        for form, record in later.reasons.items():
+            current = self.reasons.get(form)
+            if current is None or record[1] < current[1]:
+                self.reasons[form] = record
+        self.long_forms |= later.long_forms
+        _keep_smallest(self.definer, later.definer)
+        self.short_spellings |= later.short_spellings
+        self.long_names.update(later.long_names)
+
+
+def _keep_smallest(target: dict[str, str], other: Mapping[str, str]) -> None:
+    for name, paper_id in other.items():
+        current = target.get(name)
+        if current is None or paper_id < current:
+            target[name] = paper_id
 
 
 def _alias_reasons(extraction: PaperExtraction, entity: ExtractedEntity) -> dict[str, MergeReason]:
