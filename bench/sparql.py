@@ -15,7 +15,9 @@ an abstract, a date in a 24-month window, and edges with a `kg:Statement`
 each (11 triples of evidence). Entities are drawn with Zipf popularity, so a
 few benchmarks and methods appear in many papers and most in one or two.
 Papers also propose methods, build on others, link code, and report
-results with values, units, metrics and benchmarks.
+results with values, units, metrics and benchmarks. Like a kg export, the
+graph ends with the ``kg:paperCount`` of every entity and the
+``kg:EvaluationSummary`` nodes, counted by `kg.rdf.count_evaluations`.
 
 Usage::
 

@@ -630,10 +630,10 @@ def count_evaluations(
     """Count, for each (method, dataset) pair, the distinct papers that report the method on the dataset.
 
     A paper counts for the pair when it has an ``evaluated_on`` edge to the
-    dataset and either proposes the method, or mentions or proposes it
-    while the method itself has an ``evaluated_on`` edge to the dataset
-    (some abstract states that this method was evaluated there). This is
-    the ``COUNT(DISTINCT ?paper)`` that the saved query
+    dataset and proposes the method. It also counts when it mentions the
+    method and the method itself has an ``evaluated_on`` edge to the
+    dataset, because some abstract states that this method was evaluated
+    there. This is the ``COUNT(DISTINCT ?paper)`` that the saved query
     ``methods-on-benchmark`` computed before it read `KG.EvaluationSummary`
     nodes.
 

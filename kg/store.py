@@ -453,10 +453,10 @@ class GraphStore:
 
         The store must already contain the merge of `triples` (its
         `additions` added and `removals` removed). The pairs to recount are
-        those of the summaries in `triples`, and those whose count depends
-        on a changed edge: for a paper's edge, the pairs of its methods and
-        datasets before and after the change, and for a method's
-        ``kg:evaluatedOn`` edge, that pair itself.
+        those of the summaries in `triples` and those whose count depends on
+        a changed edge. A changed edge of a paper affects the pairs of its
+        methods and datasets, before and after the change. A changed
+        ``kg:evaluatedOn`` edge of a method affects that pair.
         """
         counter = _EvaluationCounter(self.store)
         pairs: set[tuple[pyoxigraph.NamedNode, pyoxigraph.NamedNode]] = set()

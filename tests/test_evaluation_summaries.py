@@ -3,7 +3,7 @@
 ``methods-on-benchmark`` reads `kg:EvaluationSummary` nodes, and
 ``results-above`` starts from the benchmark's match key when one is given.
 Their earlier texts, kept below, compute the same rows from the edges and
-from every ``kg:value``; the tests compare both on the example build and on
+from every ``kg:value``. The tests compare both on the example build and on
 seeded random graphs.
 """
 

@@ -414,7 +414,7 @@ ENTITIES = f"""
 <{DATASET}> a <{KG}Entity>, <{KG}Dataset> ; <{SKOS}prefLabel> "ProcessBench" .
 """
 # Paper 1 names Tango and evaluates on ProcessBench, but no text of its
-# build says that Tango was evaluated there, so it counts for no pair.
+# build states that Tango was evaluated there, so it counts for no pair.
 NAMES_ONLY = ENTITIES + f"""
 <{ID}paper/p1> a <{KG}Paper> ; <{KG}mentions> <{METHOD}> ; <{KG}evaluatedOn> <{DATASET}> .
 """
