@@ -555,7 +555,7 @@ class _EvaluationCounter:
         return self._objects[key]
 
     def count(self, method: pyoxigraph.NamedNode, dataset: pyoxigraph.NamedNode) -> int:
-        """Return the number of papers that count for the pair; 0 when the method is no method or model."""
+        """Return the number of papers that count for the pair, or 0 when the method is not typed kg:Method or kg:Model."""
         if not self.objects(method, _RDF_TYPE) & _METHOD_CLASSES:
             return 0
         # The saved query reads the dataset's name, so a dataset without one has no row.
