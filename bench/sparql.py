@@ -15,7 +15,9 @@ an abstract, a date in a 24-month window, and edges with a `kg:Statement`
 each (11 triples of evidence). Entities are drawn with Zipf popularity, so a
 few benchmarks and methods appear in many papers and most in one or two.
 Papers also propose methods, build on others, link code, and report
-results with values, units, metrics and benchmarks.
+results with values, units, metrics and benchmarks. Like a kg export, the
+graph ends with the ``kg:paperCount`` of every entity and the
+``kg:EvaluationSummary`` nodes, counted by `kg.rdf.count_evaluations`.
 
 Usage::
 
@@ -35,7 +37,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kg.query import DEFAULT_PREFIXES
-from kg.rdf import match_keys
+from kg.graph import EVALUATED_ON, MENTIONS, PROPOSES
+from kg.rdf import count_evaluations, evaluation_summary_iri, match_keys
 from kg.saved import bind_parameters, saved_queries
 from kg.store import GraphStore, store_size_on_disk
 
@@ -142,6 +145,10 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
 
     # Entity IRI -> papers that mention or propose it, for kg:paperCount.
     citing: dict[str, set[str]] = {}
+    # (source, edge type, target) of the edges that kg:EvaluationSummary
+    # nodes count, and the method and model IRIs.
+    counted_edges: list[tuple[str, str, str]] = []
+    methods = {_iri("entity", f"{kind.lower()}-{index}") for kind in ("Method", "Model") for index in range(pools[kind])}
     proposed = 0
     for number in range(papers):
         paper = _iri("paper", f"p{number}")
@@ -160,11 +167,13 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
             target = _iri("entity", f"{kind.lower()}-{draws[kind].draw(1)[0]}")
             yield from _edge(paper, "mentions", target, paper, sentence)
             citing.setdefault(target, set()).add(paper)
+            counted_edges.append((paper, MENTIONS, target))
         datasets = [_iri("entity", f"dataset-{i}") for i in set(draws["Dataset"].draw(random_state.randint(*DATASETS)))]
         for dataset in datasets:
             yield from _edge(paper, "mentions", dataset, paper, sentence)
             yield from _edge(paper, "evaluatedOn", dataset, paper, sentence)
             citing.setdefault(dataset, set()).add(paper)
+            counted_edges.append((paper, EVALUATED_ON, dataset))
 
         method = None
         if random_state.random() < PROPOSE_PROBABILITY:
@@ -174,8 +183,11 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
             method = _iri("entity", f"method-{method_index}")
             yield from _edge(paper, "proposes", method, paper, sentence)
             citing.setdefault(method, set()).add(paper)
+            methods.add(method)
+            counted_edges.append((paper, PROPOSES, method))
             for dataset in datasets:
                 yield from _edge(method, "evaluatedOn", dataset, paper, sentence)
+                counted_edges.append((method, EVALUATED_ON, dataset))
             if random_state.random() < BUILT_ON_PROBABILITY:
                 base = _iri("entity", f"method-{draws['Method'].draw(1)[0]}")
                 yield from _edge(method, "builtOn", base, paper, sentence)
@@ -208,6 +220,15 @@ def synthetic_graph(papers: int, *, seed: int = 0) -> Iterator[str]:
     entities += [_iri("entity", f"method-{pools['Method'] + index}") for index in range(proposed)]
     for entity in entities:
         yield f"{entity} <{KG}paperCount> {_literal(str(len(citing.get(entity, ()))), 'integer')} ."
+
+    # The evaluation summaries that kg.rdf exports, counted by the same function.
+    counts = count_evaluations(counted_edges, methods=methods, datasets=set(entities))
+    for (method, dataset), count in sorted(counts.items()):
+        summary = evaluation_summary_iri(method[1:-1], dataset[1:-1], base_iri=BASE)
+        yield f"<{summary}> {RDF_TYPE} <{KG}EvaluationSummary> ."
+        yield f"<{summary}> <{KG}method> {method} ."
+        yield f"<{summary}> <{KG}dataset> {dataset} ."
+        yield f"<{summary}> <{KG}paperCount> {_literal(str(count), 'integer')} ."
 
 
 def _median_seconds(run: Callable[[], int], repeat: int, *, warm_up: bool = True) -> tuple[float, int]:

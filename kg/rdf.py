@@ -40,7 +40,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal as TypingLiteral
@@ -74,7 +74,10 @@ __all__ = [
     "IriKind",
     "canonical_decimal",
     "clean_literal",
+    "count_evaluations",
     "count_triples_with_oxigraph",
+    "evaluation_counts",
+    "evaluation_summary_iri",
     "graph_to_dataset",
     "graph_to_rdf",
     "is_valid_iri",
@@ -104,10 +107,10 @@ HASH_LENGTH = 16
 MAX_SEGMENT_LENGTH = 200
 
 IriKind = TypingLiteral[
-    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution"
+    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution", "evaluation"
 ]
 _IRI_KINDS: tuple[str, ...] = (
-    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution",
+    "paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution", "evaluation",
 )  # fmt: skip
 
 # The folder of the ontology, its SHACL shapes and the JSON-LD context.
@@ -175,6 +178,7 @@ class KG(DefinedNamespace):
     Concept: URIRef  # A kind of artifact, such as "framework".
     Result: URIRef  # One number that a paper reports.
     Alias: URIRef  # One other name of an entity, with the reason for the merge.
+    EvaluationSummary: URIRef  # The papers that report one method or model on one dataset, counted.
 
     # Object properties
     mentions: URIRef  # The paper names the entity.
@@ -196,6 +200,8 @@ class KG(DefinedNamespace):
     subject: URIRef  # Subject of the triple that a statement supports.
     predicate: URIRef  # Property of the triple that a statement supports.
     object: URIRef  # Object of the triple that a statement supports.
+    method: URIRef  # The method or model of an evaluation summary.
+    dataset: URIRef  # The dataset or benchmark of an evaluation summary.
 
     # Datatype properties
     field: URIRef  # "title" or "abstract".
@@ -206,7 +212,7 @@ class KG(DefinedNamespace):
     mentionCount: URIRef  # How often the paper states the relation.
     key: URIRef  # Normalised merge key of an entity.
     matchKey: URIRef  # Normalised form of one label of an entity, for name lookups.
-    paperCount: URIRef  # Distinct papers that mention or propose an entity.
+    paperCount: URIRef  # Distinct papers that mention or propose an entity, or that an evaluation summary counts.
     linkKind: URIRef  # A `kg.model.LinkKind` value.
     authorName: URIRef  # One author's name.
     sourceFile: URIRef  # The input file of a paper record.
@@ -414,15 +420,15 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
 
     Parameters
     ----------
-    kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution"}
+    kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution", "evaluation"}
         What the IRI names.
     value : str
         The paper id (for "paper" and for "graph", the named graph of that
         paper's claims), the entity or concept key, the link URL, for a
         result ``"<paper id>:<n>"``, for an author its key
         (`kg.graph.author_key`), for an attribution ``"<paper id>:<author
-        position>"``, or for a statement or alias any string
-        that identifies it (kg uses its parts as a JSON array).
+        position>"``, or for a statement, alias or evaluation summary any
+        string that identifies it (kg uses its parts as a JSON array).
     base_iri : str
         Namespace of the minted IRIs; checked by `validate_base_iri`.
 
@@ -435,7 +441,8 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
         ``{base}concept/{slug}`` likewise, ``{base}result/{paper}/{n}``,
         ``{base}attribution/{paper}/{n}``,
         ``{base}graph/{paper}``, and ``{base}link/{hash}``,
-        ``{base}statement/{hash}`` and ``{base}alias/{hash}``, where hash is
+        ``{base}statement/{hash}``, ``{base}alias/{hash}`` and
+        ``{base}evaluation/{hash}``, where hash is
         the first `HASH_LENGTH` hex digits of SHA-1 over the UTF-8 value.
 
     Raises
@@ -457,7 +464,7 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
         segment = _entity_segment(value)
     elif kind in ("result", "attribution"):
         segment = _result_segment(value)
-    elif kind in ("link", "statement", "alias", "author"):
+    elif kind in ("link", "statement", "alias", "author", "evaluation"):
         segment = _sha1(value)
     else:
         raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
@@ -707,6 +714,106 @@ def paper_counts(graph: nx.MultiDiGraph) -> dict[str, int]:
     return {node: len(papers) for node, papers in sources.items()}
 
 
+def count_evaluations(
+    edges: Iterable[tuple[str, str, str]], *, methods: Container[str], datasets: Container[str]
+) -> dict[tuple[str, str], int]:
+    """Count, for each (method, dataset) pair, the distinct papers that report the method on the dataset.
+
+    A paper counts for the pair when it has an ``evaluated_on`` edge to the
+    dataset and proposes the method. It also counts when it mentions the
+    method and the method itself has an ``evaluated_on`` edge to the
+    dataset, because some abstract states that this method was evaluated
+    there. This is the ``COUNT(DISTINCT ?paper)`` that the saved query
+    ``methods-on-benchmark`` computed before it read `KG.EvaluationSummary`
+    nodes.
+
+    Parameters
+    ----------
+    edges : iterable of (str, str, str)
+        ``(source, edge type, target)`` for every edge, with the edge types
+        of `kg.graph` (``"proposes"``, ``"mentions"``, ``"evaluated_on"``);
+        other types are ignored. Any hashable node names work: node ids of
+        the NetworkX graph, or IRIs.
+    methods : container of str
+        The nodes that are methods or models. Only edges to them count.
+    datasets : container of str
+        The nodes that ``evaluated_on`` edges may point to, which are the
+        nodes with a preferred label.
+
+    Returns
+    -------
+    dict of (str, str) to int
+        ``(method, dataset)`` to the number of papers, for pairs with at
+        least one paper.
+
+    Examples
+    --------
+    >>> edges = [("p1", "evaluated_on", "gsm8k"), ("p1", "proposes", "grpo"), ("p2", "evaluated_on", "gsm8k"),
+    ...          ("p2", "mentions", "grpo"), ("p2", "mentions", "ppo")]
+    >>> count_evaluations(edges, methods={"grpo", "ppo"}, datasets={"gsm8k"})
+    {('grpo', 'gsm8k'): 1}
+    """
+    proposed: dict[str, set[str]] = {}
+    named: dict[str, set[str]] = {}
+    evaluated: dict[str, set[str]] = {}
+    for source, edge_type, target in edges:
+        if edge_type == EVALUATED_ON and target in datasets:
+            evaluated.setdefault(source, set()).add(target)
+        elif edge_type in (PROPOSES, MENTIONS) and target in methods:
+            named.setdefault(source, set()).add(target)
+            if edge_type == PROPOSES:
+                proposed.setdefault(source, set()).add(target)
+
+    papers: dict[tuple[str, str], set[str]] = {}
+    for paper, paper_datasets in evaluated.items():
+        for method in named.get(paper, ()):
+            is_proposed = method in proposed.get(paper, ())
+            method_datasets = evaluated.get(method, set())
+            for dataset in paper_datasets:
+                if is_proposed or dataset in method_datasets:
+                    papers.setdefault((method, dataset), set()).add(paper)
+    return {pair: len(sources) for pair, sources in papers.items()}
+
+
+_METHOD_TYPES = frozenset({EntityType.METHOD, EntityType.MODEL})
+# Node types that the export gives a skos:prefLabel.
+_LABELLED_TYPES = frozenset({*map(str, EntityType), CONCEPT_TYPE})
+
+
+def evaluation_counts(graph: nx.MultiDiGraph) -> dict[tuple[str, str], int]:
+    """Return `count_evaluations` over the node ids of a kg graph.
+
+    These are the ``kg:paperCount`` values of the `KG.EvaluationSummary`
+    nodes of the export, keyed by (method node, dataset node).
+    """
+    methods = {node for node, node_type in graph.nodes(data="type") if node_type in _METHOD_TYPES}
+    datasets = {node for node, node_type in graph.nodes(data="type") if node_type in _LABELLED_TYPES}
+    edges = ((source, data.get("type", key), target) for source, target, key, data in graph.edges(keys=True, data=True))
+    return count_evaluations(edges, methods=methods, datasets=datasets)
+
+
+def evaluation_summary_iri(method: str, dataset: str, *, base_iri: str = DEFAULT_BASE_IRI) -> URIRef:
+    """Mint the IRI of the `KG.EvaluationSummary` of a method IRI and a dataset IRI.
+
+    The IRI hashes the two entity IRIs, so it is the same in every build,
+    and `kg.store.GraphStore` can mint it for a pair that only a merge of
+    builds brings together.
+    """
+    return mint_iri("evaluation", json.dumps([str(method), str(dataset)]), base_iri=base_iri)
+
+
+def _add_evaluation_summaries(
+    rdf: _QuadSink, counts: Mapping[tuple[str, str], int], iris: Mapping[str, URIRef], base_iri: str
+) -> None:
+    pairs = sorted((str(iris[method]), str(iris[dataset]), count) for (method, dataset), count in counts.items())
+    for method, dataset, count in pairs:
+        summary = evaluation_summary_iri(method, dataset, base_iri=base_iri)
+        rdf.add((summary, RDF.type, KG.EvaluationSummary))
+        rdf.add((summary, KG.method, URIRef(method)))
+        rdf.add((summary, KG.dataset, URIRef(dataset)))
+        rdf.add((summary, KG.paperCount, Literal(count)))
+
+
 def _add_entity(
     rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str, *, paper_count: int
 ) -> None:
@@ -837,6 +944,10 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             )
         sink.context = _paper_graph(data, base_iri)
         _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+
+    # The summaries count papers across the whole graph, so they go into the default graph.
+    sink.context = None
+    _add_evaluation_summaries(sink, evaluation_counts(graph), iris, base_iri)
 
     # A repeated author name or alias gives the same triple twice, and RDF
     # keeps one, so duplicates go here and the written count stays exact.

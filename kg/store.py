@@ -27,6 +27,12 @@ later build can change are merged per subject IRI, as follows:
   subjects of ``kg:mentions`` and ``kg:proposes`` edges to the entity, as
   `kg.rdf.paper_counts` counts them in one build. Two builds of different
   papers therefore add up instead of the second count replacing the first.
+* The ``kg:paperCount`` of a ``kg:EvaluationSummary`` is recounted the same
+  way, by the rule of `kg.rdf.count_evaluations`, for every summary that
+  the loaded file describes and every (method, dataset) pair whose count a
+  changed ``kg:evaluatedOn``, ``kg:mentions`` or ``kg:proposes`` edge can
+  change. A pair whose count becomes 0 loses its summary, and a pair that
+  only the merged edges give a count gets a new summary.
 
 The export has no blank nodes, so every triple belongs to a subject IRI.
 """
@@ -44,6 +50,7 @@ from types import TracebackType
 import pyoxigraph
 
 from kg.errors import InputError
+from kg.rdf import DEFAULT_BASE_IRI, evaluation_summary_iri
 
 __all__ = [
     "DEFAULT_STORE",
@@ -90,6 +97,16 @@ _PAPER_COUNT = pyoxigraph.NamedNode(_KG + "paperCount")
 _XSD_INTEGER = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 # Edges whose distinct subjects kg:paperCount counts.
 _COUNTED_PREDICATES = frozenset(pyoxigraph.NamedNode(_KG + name) for name in ("mentions", "proposes"))
+_MENTIONS = pyoxigraph.NamedNode(_KG + "mentions")
+_PROPOSES = pyoxigraph.NamedNode(_KG + "proposes")
+_EVALUATED_ON = pyoxigraph.NamedNode(_KG + "evaluatedOn")
+_EVALUATION_SUMMARY = pyoxigraph.NamedNode(_KG + "EvaluationSummary")
+_SUMMARY_METHOD = pyoxigraph.NamedNode(_KG + "method")
+_SUMMARY_DATASET = pyoxigraph.NamedNode(_KG + "dataset")
+# Classes of the entities that an evaluation summary counts papers for.
+_METHOD_CLASSES = frozenset(pyoxigraph.NamedNode(_KG + name) for name in ("Method", "Model"))
+# The path segment that kg.rdf.mint_iri puts between the base IRI and an entity's slug or hash.
+_ENTITY_SEGMENT = "entity/"
 
 # Classes whose instances depend on one paper only: a new description
 # replaces the stored one completely.
@@ -297,7 +314,8 @@ class GraphStore:
         Notes
         -----
         The merge rule is in the module docstring. The insertions are one
-        transaction; deletions of replaced values follow one by one, so an
+        transaction; deletions of replaced values follow one by one, and the
+        recounted evaluation summaries are written after both, so an
         interrupted load can leave an old value beside its new one. Loading
         the same build again removes it.
         """
@@ -329,12 +347,18 @@ class GraphStore:
         store.extend(_quad(triple) for triple in additions)
         for triple in removals:
             store.remove(_quad(triple))
+        summary_additions, summary_removals = self._recount_evaluations(triples, additions, removals)
+        store.extend(_quad(triple) for triple in summary_additions)
+        for triple in summary_removals:
+            store.remove(_quad(triple))
+        added = len(additions) + len(summary_additions)
+        removed = len(removals) + len(summary_removals)
         total = len(store)
         logger.info(
             "Loaded %s into %s: %d triples read, %d added, %d removed, %d in the store",
-            path, self.path, len(triples), len(additions), len(removals), total,
+            path, self.path, len(triples), added, removed, total,
         )
-        return LoadStats(read=len(set(triples)), added=len(additions), removed=len(removals), total=total)
+        return LoadStats(read=len(set(triples)), added=added, removed=removed, total=total)
 
     def _changes(self, triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
         """Return the triples to add and to remove so that the store contains `triples` merged by the merge rule."""
@@ -391,7 +415,13 @@ class GraphStore:
             if triple.predicate in _COUNTED_PREDICATES:
                 removed_edges[triple.object].add((triple.subject, triple.predicate))
 
-        counted = {subject for subject, triples in described.items() if any(t.predicate == _PAPER_COUNT for t in triples)}
+        # Evaluation summaries carry kg:paperCount too, but
+        # _recount_evaluations counts them after the merge is applied.
+        counted = {
+            subject
+            for subject, triples in described.items()
+            if any(t.predicate == _PAPER_COUNT for t in triples) and not _is_summary(triples)
+        }
         for entity in (added_edges.keys() | removed_edges.keys()) - counted:
             if next(store.quads_for_pattern(entity, _PAPER_COUNT, None, pyoxigraph.DefaultGraph()), None) is not None:
                 counted.add(entity)
@@ -413,9 +443,148 @@ class GraphStore:
                 additions.append(new)
         return additions, removals
 
+    def _recount_evaluations(
+        self,
+        triples: list[pyoxigraph.Triple],
+        additions: list[pyoxigraph.Triple],
+        removals: list[pyoxigraph.Triple],
+    ) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
+        """Return the triples that make the ``kg:EvaluationSummary`` nodes count the merged store.
+
+        The store must already contain the merge of `triples` (its
+        `additions` added and `removals` removed). The pairs to recount are
+        those of the summaries in `triples` and those whose count depends on
+        a changed edge. A changed edge of a paper affects the pairs of its
+        methods and datasets, before and after the change. A changed
+        ``kg:evaluatedOn`` edge of a method affects that pair.
+        """
+        counter = _EvaluationCounter(self.store)
+        pairs: set[tuple[pyoxigraph.NamedNode, pyoxigraph.NamedNode]] = set()
+        summaries = {t.subject for t in triples if t.predicate == _RDF_TYPE and t.object == _EVALUATION_SUMMARY}
+        methods = {t.subject: t.object for t in triples if t.subject in summaries and t.predicate == _SUMMARY_METHOD}
+        datasets = {t.subject: t.object for t in triples if t.subject in summaries and t.predicate == _SUMMARY_DATASET}
+        pairs.update((methods[summary], datasets[summary]) for summary in methods.keys() & datasets.keys())
+
+        # Edges that a removal took away from a subject, which the store no longer shows.
+        removed_named: dict[object, set[object]] = defaultdict(set)
+        removed_evaluated: dict[object, set[object]] = defaultdict(set)
+        for triple in removals:
+            if triple.predicate in _COUNTED_PREDICATES:
+                removed_named[triple.subject].add(triple.object)
+            elif triple.predicate == _EVALUATED_ON:
+                removed_evaluated[triple.subject].add(triple.object)
+        for triple in [*additions, *removals]:
+            subject, target = triple.subject, triple.object
+            if triple.predicate == _EVALUATED_ON:
+                pairs.add((subject, target))
+                named = counter.objects(subject, _MENTIONS) | counter.objects(subject, _PROPOSES)
+                pairs.update((method, target) for method in named | removed_named[subject])
+            elif triple.predicate in _COUNTED_PREDICATES:
+                evaluated = counter.objects(subject, _EVALUATED_ON) | removed_evaluated[subject]
+                pairs.update((target, dataset) for dataset in evaluated)
+
+        summary_additions: list[pyoxigraph.Triple] = []
+        summary_removals: list[pyoxigraph.Triple] = []
+        for method, dataset in sorted(pairs, key=str):
+            if not isinstance(method, pyoxigraph.NamedNode) or not isinstance(dataset, pyoxigraph.NamedNode):
+                continue
+            count = counter.count(method, dataset)
+            stored = self._summaries(method, dataset)
+            if count == 0:
+                for summary in stored:
+                    summary_removals.extend(self._stored_triples(summary))
+                continue
+            if not stored:
+                summary = pyoxigraph.NamedNode(str(evaluation_summary_iri(method.value, dataset.value, base_iri=_base_iri(method))))
+                summary_additions.extend([
+                    pyoxigraph.Triple(summary, _RDF_TYPE, _EVALUATION_SUMMARY),
+                    pyoxigraph.Triple(summary, _SUMMARY_METHOD, method),
+                    pyoxigraph.Triple(summary, _SUMMARY_DATASET, dataset),
+                ])
+                stored = [summary]
+            new_count = pyoxigraph.Literal(str(count), datatype=_XSD_INTEGER)
+            for summary in stored:
+                new = pyoxigraph.Triple(summary, _PAPER_COUNT, new_count)
+                old = [q.triple for q in self.store.quads_for_pattern(summary, _PAPER_COUNT, None, pyoxigraph.DefaultGraph())]
+                summary_removals.extend(triple for triple in old if triple != new)
+                if new not in old:
+                    summary_additions.append(new)
+        return summary_additions, summary_removals
+
+    def _summaries(self, method: pyoxigraph.NamedNode, dataset: pyoxigraph.NamedNode) -> list[pyoxigraph.NamedNode]:
+        """Return the stored evaluation summaries of a (method, dataset) pair."""
+        graph = pyoxigraph.DefaultGraph()
+        return sorted(
+            (
+                quad.subject
+                for quad in self.store.quads_for_pattern(None, _SUMMARY_METHOD, method, graph)
+                if pyoxigraph.Quad(quad.subject, _SUMMARY_DATASET, dataset, graph) in self.store
+            ),
+            key=str,
+        )
+
     def _stored_triples(self, subject: pyoxigraph.NamedNode | pyoxigraph.BlankNode) -> Iterator[pyoxigraph.Triple]:
         for quad in self.store.quads_for_pattern(subject, None, None, pyoxigraph.DefaultGraph()):
             yield quad.triple
+
+
+class _EvaluationCounter:
+    """Count the papers of (method, dataset) pairs in a store, by the rule of `kg.rdf.count_evaluations`.
+
+    Lookups are cached, because the pairs of one merge share their
+    methods and datasets. The store must not change while it is in use.
+    """
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self.store = store
+        self._subjects: dict[tuple[object, object], frozenset[object]] = {}
+        self._objects: dict[tuple[object, object], frozenset[object]] = {}
+
+    def subjects(self, predicate: pyoxigraph.NamedNode, target: object) -> frozenset[object]:
+        key = (predicate, target)
+        if key not in self._subjects:
+            quads = self.store.quads_for_pattern(None, predicate, target, pyoxigraph.DefaultGraph())
+            self._subjects[key] = frozenset(quad.subject for quad in quads)
+        return self._subjects[key]
+
+    def objects(self, subject: object, predicate: pyoxigraph.NamedNode) -> frozenset[object]:
+        key = (subject, predicate)
+        if key not in self._objects:
+            quads = self.store.quads_for_pattern(subject, predicate, None, pyoxigraph.DefaultGraph())
+            self._objects[key] = frozenset(quad.object for quad in quads)
+        return self._objects[key]
+
+    def count(self, method: pyoxigraph.NamedNode, dataset: pyoxigraph.NamedNode) -> int:
+        """Return the number of papers that count for the pair, or 0 when the method is not typed kg:Method or kg:Model."""
+        if not self.objects(method, _RDF_TYPE) & _METHOD_CLASSES:
+            return 0
+        # The saved query reads the dataset's name, so a dataset without one has no row.
+        if not self.objects(dataset, _PREF_LABEL):
+            return 0
+        papers = self.subjects(_PROPOSES, method)
+        if dataset in self.objects(method, _EVALUATED_ON):
+            papers = papers | self.subjects(_MENTIONS, method)
+        return len(papers & self.subjects(_EVALUATED_ON, dataset))
+
+
+def _is_summary(triples: Iterable[pyoxigraph.Triple]) -> bool:
+    return any(t.predicate == _RDF_TYPE and t.object == _EVALUATION_SUMMARY for t in triples)
+
+
+def _base_iri(entity: pyoxigraph.NamedNode) -> str:
+    """Return the base IRI that kg.rdf.mint_iri minted an entity IRI from.
+
+    Entity IRIs end with ``entity/`` and a slug or hash without "/", and
+    a base IRI ends with "/" or "#", so the base is everything before the
+    last ``entity/``.
+    """
+    # NOTE: an entity IRI that kg did not mint falls back to the default
+    # base, so its new summaries get IRIs under that base.
+    position = entity.value.rfind(_ENTITY_SEGMENT)
+    base = entity.value[:position]
+    if position <= 0 or base[-1] not in "/#" or "/" in entity.value[position + len(_ENTITY_SEGMENT) :]:
+        return DEFAULT_BASE_IRI
+    return base
 
 
 def _quad(triple: pyoxigraph.Triple) -> pyoxigraph.Quad:

@@ -130,7 +130,7 @@ def test_context_file_is_json_object() -> None:
 def test_shapes_cover_classes() -> None:
     shapes = Graph().parse(SHAPES, format="turtle")
     targets = set(shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#targetClass")))
-    for term in (KG.Paper, KG.Entity, KG.Concept, KG.Result, KG.Link, KG.Statement, KG.Alias):
+    for term in (KG.Paper, KG.Entity, KG.Concept, KG.Result, KG.Link, KG.Statement, KG.Alias, KG.EvaluationSummary):
         assert term in targets, term
 
 

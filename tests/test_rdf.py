@@ -35,6 +35,8 @@ from kg.rdf import (
     MAX_SEGMENT_LENGTH,
     clean_literal,
     count_triples_with_oxigraph,
+    evaluation_summary_iri,
+    graph_to_dataset,
     graph_to_rdf,
     is_valid_iri,
     mint_iri,
@@ -369,6 +371,27 @@ def test_statements_match_edges() -> None:
     # Authorship edges become prov:Attribution nodes, not statements.
     claims = [edge for edge in graph.edges(keys=True) if edge[2] != AUTHORED_BY]
     assert len(set(rdf.subjects(RDF.type, KG.Statement))) == len(claims)
+
+
+def test_evaluation_summary_exported() -> None:
+    rdf = export(make_extraction())
+    method, dataset = mint_iri("entity", "tango"), mint_iri("entity", "processbench")
+    summary = evaluation_summary_iri(method, dataset)
+    assert (summary, RDF.type, KG.EvaluationSummary) in rdf
+    assert rdf.value(summary, KG.method) == method
+    assert rdf.value(summary, KG.dataset) == dataset
+    assert rdf.value(summary, KG.paperCount) == Literal(1)
+
+
+def test_evaluation_summary_iri_hashed() -> None:
+    summary = evaluation_summary_iri(mint_iri("entity", "tango"), mint_iri("entity", "processbench"))
+    assert re.fullmatch(re.escape(DEFAULT_BASE_IRI) + r"evaluation/[0-9a-f]{16}", str(summary))
+
+
+def test_evaluation_summary_default_graph() -> None:
+    dataset = graph_to_dataset(build_graph([make_extraction()]))
+    contexts = {context for _, _, _, context in dataset.quads((None, RDF.type, KG.EvaluationSummary, None))}
+    assert [str(context) for context in contexts] == ["urn:x-rdflib:default"]
 
 
 def test_pyoxigraph_loads_export(tmp_path: Path) -> None:

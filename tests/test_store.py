@@ -8,7 +8,7 @@ import pytest
 
 from kg.build import build
 from kg.errors import InputError
-from kg.rdf import DEFAULT_BASE_IRI
+from kg.rdf import DEFAULT_BASE_IRI, evaluation_summary_iri
 from kg.sources import read_papers
 from kg.store import GraphStore, is_store
 
@@ -294,7 +294,8 @@ MATCH_KEYS_2 = f"""
 
 PAPER_COUNTS = """
 SELECT ?entity ?stored (COUNT(DISTINCT ?paper) AS ?counted) WHERE {
-  ?entity kg:paperCount ?stored .
+  ?entity a kg:Entity ;
+          kg:paperCount ?stored .
   OPTIONAL { ?paper kg:mentions|kg:proposes ?entity }
 }
 GROUP BY ?entity ?stored
@@ -351,3 +352,103 @@ def test_paper_counts_one_value(store: GraphStore, split_builds: tuple[Path, Pat
     store.load(rest)
     entities = [row[0] for row in paper_counts(store)]
     assert len(entities) == len(set(entities))
+
+
+# The definition of the count of a kg:EvaluationSummary, as the saved query
+# methods-on-benchmark computed it before the summaries existed, grouped by
+# entity instead of by name.
+EVALUATION_COUNTS = """
+SELECT ?method ?dataset (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+  ?paper kg:evaluatedOn ?dataset .
+  { ?paper kg:proposes ?method } UNION { ?paper kg:mentions|kg:proposes ?method . ?method kg:evaluatedOn ?dataset }
+  { ?method a kg:Method } UNION { ?method a kg:Model }
+  ?dataset skos:prefLabel ?dataset_name .
+}
+GROUP BY ?method ?dataset
+"""
+
+STORED_SUMMARIES = """
+SELECT ?summary ?method ?dataset ?papers WHERE {
+  ?summary a kg:EvaluationSummary ; kg:method ?method ; kg:dataset ?dataset ; kg:paperCount ?papers .
+}
+"""
+
+
+def evaluation_counts(store: GraphStore) -> dict[tuple[str, str], int]:
+    solutions = store.store.query(EVALUATION_COUNTS, prefixes={"kg": KG, "skos": SKOS})
+    return {(row["method"].value, row["dataset"].value): int(row["papers"].value) for row in solutions}
+
+
+def stored_summaries(store: GraphStore) -> dict[tuple[str, str], int]:
+    rows = list(store.store.query(STORED_SUMMARIES, prefixes={"kg": KG}))
+    summaries = {(row["method"].value, row["dataset"].value): int(row["papers"].value) for row in rows}
+    assert len(summaries) == len(rows), "a pair has two summaries or two counts"
+    return summaries
+
+
+def test_evaluation_counts_one_build(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    store.load(split_builds[0])
+    assert stored_summaries(store)
+    assert stored_summaries(store) == evaluation_counts(store)
+
+
+def test_evaluation_counts_add_up(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    first, rest = split_builds
+    store.load(first)
+    store.load(rest)
+    assert stored_summaries(store) == evaluation_counts(store)
+
+
+def test_evaluation_counts_reload_stable(store: GraphStore, split_builds: tuple[Path, Path]) -> None:
+    first, rest = split_builds
+    store.load(first)
+    store.load(rest)
+    assert not store.load(first).changed
+
+
+ID = "https://w3id.org/kg-papers/id/"
+METHOD = f"{ID}entity/tango"
+DATASET = f"{ID}entity/processbench"
+ENTITIES = f"""
+<{METHOD}> a <{KG}Entity>, <{KG}Method> ; <{SKOS}prefLabel> "Tango" .
+<{DATASET}> a <{KG}Entity>, <{KG}Dataset> ; <{SKOS}prefLabel> "ProcessBench" .
+"""
+# Paper 1 names Tango and evaluates on ProcessBench, but no text of its
+# build states that Tango was evaluated there, so it counts for no pair.
+NAMES_ONLY = ENTITIES + f"""
+<{ID}paper/p1> a <{KG}Paper> ; <{KG}mentions> <{METHOD}> ; <{KG}evaluatedOn> <{DATASET}> .
+"""
+# Paper 2 proposes Tango and evaluates it on ProcessBench.
+PROPOSES = ENTITIES + f"""
+<{ID}paper/p2> a <{KG}Paper> ; <{KG}proposes> <{METHOD}> ; <{KG}evaluatedOn> <{DATASET}> .
+<{METHOD}> <{KG}evaluatedOn> <{DATASET}> .
+<{evaluation_summary_iri(METHOD, DATASET)}> a <{KG}EvaluationSummary> ;
+    <{KG}method> <{METHOD}> ; <{KG}dataset> <{DATASET}> ; <{KG}paperCount> 1 .
+"""
+# Paper 3 states that Tango was evaluated on ProcessBench but evaluates on nothing itself.
+STATES_ONLY = ENTITIES + f"""
+<{ID}paper/p3> a <{KG}Paper> ; <{KG}mentions> <{METHOD}> .
+<{METHOD}> <{KG}evaluatedOn> <{DATASET}> .
+"""
+
+
+def test_merge_counts_paper_of_other_build(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "a.ttl", NAMES_ONLY))
+    store.load(write(tmp_path / "b.ttl", PROPOSES))
+    assert stored_summaries(store) == {(METHOD, DATASET): 2}
+
+
+def test_merge_creates_summary(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "a.ttl", NAMES_ONLY))
+    store.load(write(tmp_path / "c.ttl", STATES_ONLY))
+    assert stored_summaries(store) == {(METHOD, DATASET): 1}
+    summary = pyoxigraph.NamedNode(str(evaluation_summary_iri(METHOD, DATASET)))
+    assert pyoxigraph.Quad(summary, pyoxigraph.NamedNode(KG + "method"), pyoxigraph.NamedNode(METHOD)) in store.store
+
+
+def test_merge_removes_summary(store: GraphStore, tmp_path: Path) -> None:
+    store.load(write(tmp_path / "b.ttl", PROPOSES))
+    # The same paper again, now without its evaluation.
+    store.load(write(tmp_path / "b2.ttl", ENTITIES + f"<{ID}paper/p2> a <{KG}Paper> ; <{KG}proposes> <{METHOD}> ."))
+    assert stored_summaries(store) == {}
+    assert not list(store.store.quads_for_pattern(None, pyoxigraph.NamedNode(KG + "dataset"), None, None))

@@ -77,6 +77,22 @@ def test_result_string_value_reported() -> None:
     assert [(v.path, v.value) for v in report.violations] == [("kg:value", '"n/a"')]
 
 
+def test_summary_zero_count_reported() -> None:
+    rdf = graph_to_rdf(sample_graph())
+    summary = next(rdf.subjects(RDF.type, KG.EvaluationSummary))
+    rdf.set((summary, KG.paperCount, Literal(0)))
+    report = validate_rdf(rdf)
+    assert [(v.path, v.value) for v in report.violations] == [("kg:paperCount", '"0"^^xsd:integer')]
+
+
+def test_summary_of_dataset_reported() -> None:
+    rdf = graph_to_rdf(sample_graph())
+    summary = next(rdf.subjects(RDF.type, KG.EvaluationSummary))
+    rdf.set((summary, KG.method, mint_iri("entity", "processbench")))
+    report = validate_rdf(rdf)
+    assert [v.path for v in report.violations] == ["kg:method"]
+
+
 def test_load_rdf_every_format(tmp_path: Path) -> None:
     expected = set(graph_to_rdf(sample_graph()))
     for rdf_format, suffix in RDF_FORMATS.items():

@@ -190,16 +190,19 @@ def triple_count(virtuoso: Virtuoso, graph: str) -> int:
 
 
 CASES = [(name, None) for name in sorted(PARAMETERS)] + [(name, values) for name, values in sorted(PARAMETERS.items())]
+# results-above takes another branch when a benchmark is given.
+CASES.append(("results-above", {"threshold": "50", "benchmark": "rewardbench"}))
+CASE_IDS = [f"{name}-{'-'.join(parameters) if parameters else 'plain'}" for name, parameters in CASES]
 
 
-@pytest.mark.parametrize(("name", "parameters"), CASES, ids=[f"{n}-{'params' if p else 'plain'}" for n, p in CASES])
+@pytest.mark.parametrize(("name", "parameters"), CASES, ids=CASE_IDS)
 def test_example_answers_match_store(pushed: Virtuoso, example_build: Path, name: str, parameters: dict[str, str] | None) -> None:
     text = saved_queries()[name].text
     local = sorted(run_query(example_build / "store", text, parameters=parameters).rows)
     assert remote(pushed, EXAMPLE_GRAPH, text, parameters) == local
 
 
-@pytest.mark.parametrize(("name", "parameters"), CASES, ids=[f"{n}-{'params' if p else 'plain'}" for n, p in CASES])
+@pytest.mark.parametrize(("name", "parameters"), CASES, ids=CASE_IDS)
 def test_sample_answers_match_file(pushed: Virtuoso, name: str, parameters: dict[str, str] | None) -> None:
     text = saved_queries()[name].text
     local = sorted(run_query(SAMPLE, text, parameters=parameters).rows)
