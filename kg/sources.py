@@ -271,6 +271,11 @@ _SNIFF_BYTES = 8192
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 
+# Longest CSV field read, in characters. Python's csv module stops at 131,072
+# by default; a longer abstract should reach the build's abstract length
+# check, whose message names the record, its length and the limit.
+_MAX_CSV_FIELD_CHARS = 64 * 1024 * 1024
+
 _MAGIC_NUMBERS: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip-compressed data; give it a name ending in .gz"),
     (b"PK\x03\x04", "a ZIP archive; extract it first"),
@@ -735,8 +740,14 @@ def read_csv(path: str | Path, *, skip_invalid: bool = False, stats: ReadStats |
     def records() -> Iterator[tuple[int, Any]]:
         # `_lines` decodes line by line, so a bad byte is reported on its own line.
         # strict=True turns malformed quoting (an unterminated quote) into csv.Error.
+        # NOTE: the field size limit is global to the csv module; it is only ever raised here.
+        if csv.field_size_limit() < _MAX_CSV_FIELD_CHARS:
+            csv.field_size_limit(_MAX_CSV_FIELD_CHARS)
         reader = csv.DictReader((line for _, line in _lines(path)), strict=True)
         try:
+            if reader.fieldnames is None:
+                # No header row: the file is empty, which `read_papers` reports.
+                return
             header = [name.strip().lower() for name in reader.fieldnames or ()]
             duplicates = sorted({name for name in header if header.count(name) > 1})
             if duplicates:
