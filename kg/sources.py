@@ -91,6 +91,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 # NOTE: this also drops the joiners that emoji sequences and some scripts
 # (Persian, Indic) use; the visible letters are kept.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Lone UTF-16 surrogates, which JSON escapes such as "\ud800" can produce;
+# they cannot be written as UTF-8, so they become U+FFFD REPLACEMENT CHARACTER.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
 
@@ -187,16 +190,17 @@ def has_mojibake(text: str) -> bool:
 def clean_text(text: str) -> str:
     """Return `text` cleaned for use as a field value.
 
-    Mojibake is repaired (see `has_mojibake`), the text is put in NFC form,
-    control characters become spaces, zero-width characters and soft hyphens
-    are removed, and runs of white space become one space.
+    Lone surrogates become U+FFFD, mojibake is repaired (see `has_mojibake`),
+    the text is put in NFC form, control characters become spaces,
+    zero-width characters and soft hyphens are removed, and runs of white
+    space become one space.
 
     Examples
     --------
     >>> clean_text("Caf\u00c3\u00a9  Trans\u200bformer\x07 net")
     'Café Transformer net'
     """
-    text = unicodedata.normalize("NFC", _repair(text))
+    text = unicodedata.normalize("NFC", _repair(_SURROGATE.sub("\ufffd", text)))
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
@@ -419,9 +423,11 @@ def _wide_lines(path: Path, handle: IO[bytes], encoding: str) -> Iterator[tuple[
     try:
         for number, line in enumerate(text, start=1):
             yield number, line.removeprefix("\ufeff") if number == 1 else line
-    except UnicodeDecodeError as err:
+    except UnicodeError as err:
+        # The UTF-16 and UTF-32 codecs raise a plain UnicodeError for a missing byte order mark.
+        reason = err.reason if isinstance(err, UnicodeDecodeError) else str(err)
         raise InputError(
-            str(path), f"not valid {encoding} ({err.reason}); pass the file's encoding with --encoding", record=number + 1
+            str(path), f"not valid {encoding} ({reason}); pass the file's encoding with --encoding", record=number + 1
         ) from err
     except (OSError, EOFError, zlib.error) as err:
         raise _read_error(path, err, number + 1) from err
@@ -437,7 +443,8 @@ def _paragraphs(path: Path) -> Iterator[tuple[int, list[str]]]:
     block: list[str] = []
     first = 0
     for number, line in _lines(path):
-        text = line.strip()
+        # A line of only control or zero-width characters is blank once cleaned.
+        text = line.strip() if clean_text(line) else ""
         if text:
             if not block:
                 first = number
