@@ -76,9 +76,9 @@ OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VO
 # The report of records skipped with skip_invalid: one JSON object per line.
 SKIPPED_FILE = "skipped.jsonl"
 
-# Longest abstract accepted, in characters. arXiv caps abstracts at 1,920
-# characters; the limit leaves room for long abstracts from other sources but
-# stops the full text of a paper pasted into the abstract field.
+# Maximum abstract length accepted, in characters. Abstracts run to a few
+# thousand characters, so this leaves room for long ones but stops the full
+# text of a paper pasted into the abstract field.
 DEFAULT_MAX_ABSTRACT_CHARS = 100_000
 
 STAGING_PREFIX = ".kg-build-"
@@ -259,7 +259,7 @@ def _lock_staging(staging: Path) -> int:
 
 
 def _is_stale_staging(folder: Path) -> bool:
-    """Return True if no running build holds the staging `folder`."""
+    """Return True if no running build has locked the staging `folder`."""
     try:
         descriptor = os.open(folder / _STAGING_LOCK, os.O_RDWR)
     except FileNotFoundError:
@@ -277,7 +277,7 @@ def _is_stale_staging(folder: Path) -> bool:
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove the staging folders in `out_dir` that no running build holds; return them.
+    """Remove the staging folders in `out_dir` that no running build has locked; return them.
 
     A build killed with SIGKILL (or by a power cut) cannot remove its
     staging folder, and the next build into the same folder does it.
@@ -395,7 +395,7 @@ def build(
     encoding : str, optional
         Encoding of every input, a Python codec name; UTF-8 by default.
     max_abstract_chars : int
-        Longest abstract accepted, in characters; a longer one is an invalid
+        Maximum abstract length accepted, in characters; a longer one is an invalid
         record (see `check_abstract_length`).
 
     Returns
@@ -523,7 +523,7 @@ def _write_skipped(path: Path, stats: ReadStats) -> None:
 
 @dataclass
 class FileCheck:
-    """What a dry run found in one input file."""
+    """Counts of a dry run for one input file."""
 
     path: Path
     input_format: str

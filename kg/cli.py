@@ -52,7 +52,7 @@ Exit codes:
   0    success
   1    invalid input or failed command (the message names the file and record)
   2    usage error: unknown option or format, missing file, bad setting
-  130  interrupted by Ctrl-C (SIGINT) or SIGTERM; earlier outputs are kept
+  130  interrupted by Ctrl-C (SIGINT) or SIGTERM; earlier build outputs are kept
 """
 
 
@@ -98,7 +98,7 @@ def cli(verbose: int, quiet: bool) -> None:
 )
 @click.option(
     "--max-abstract-chars", default=None, type=click.IntRange(min=1),
-    help="Longest abstract accepted, in characters; a longer one is an invalid record. [default: 100000]",
+    help="Maximum abstract length, in characters; a longer abstract makes its record invalid. [default: 100000]",
 )
 @click.option("--dry-run", is_flag=True, help="Read and check the inputs, print what would be read and written, and write nothing.")
 @click.option("--title", default=None, help="Heading of graph.html. [default: the input file names]")

@@ -275,9 +275,9 @@ _SNIFF_BYTES = 8192
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 
-# Longest CSV field read, in characters. Python's csv module stops at 131,072
-# by default; a longer abstract should reach the build's abstract length
-# check, whose message names the record, its length and the limit.
+# Maximum CSV field length read, in characters. Python's csv module stops at
+# 131,072 by default. A longer abstract should reach the build's abstract
+# length check, because its message names the record, the length and the limit.
 _MAX_CSV_FIELD_CHARS = 64 * 1024 * 1024
 
 _MAGIC_NUMBERS: tuple[tuple[bytes, str], ...] = (

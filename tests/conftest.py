@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles for the property tests in tests/test_fuzz.py. "ci" (the
 # default when CI is set) runs a fixed set of examples, so a failure repeats
-# on every run; "dev" draws new examples each time; "long" searches longer.
-# Choose one with KG_HYPOTHESIS_PROFILE=long.
+# on every run. "dev" draws new examples each time, and "long" draws 20 times
+# as many. Choose one with KG_HYPOTHESIS_PROFILE=long.
 _FUZZ_SETTINGS: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("dev", max_examples=100, **_FUZZ_SETTINGS)
 settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True, **_FUZZ_SETTINGS)

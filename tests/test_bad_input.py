@@ -1,7 +1,7 @@
 """Hostile and broken inputs: each case through the readers and through `kg build`.
 
 Every failing build must exit with status 1, name the file, the record (where
-there is one) and the problem, and write no output; with --skip-invalid the
+there is one) and the problem, and write no output. With --skip-invalid, the
 build completes and lists the record in skipped.jsonl.
 """
 

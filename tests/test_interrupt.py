@@ -115,7 +115,7 @@ class Build:
 
 
 def extraction_started(out: Path) -> bool:
-    """Return True once a staging folder holds a non-empty temporary extractions file."""
+    """Return True once a staging folder contains a non-empty temporary extractions file."""
     for folder in out.glob(STAGING_PREFIX + "*"):
         for path in folder.glob(".extractions.jsonl.*"):
             if path.stat().st_size > 0:
