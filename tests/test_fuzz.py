@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import rdflib
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
@@ -117,11 +117,12 @@ def check_mention(paper: Paper, mention: Mention) -> None:
 
 @FUZZ
 @given(title=TEXT.filter(str.strip), abstract=TEXT)
+@example(title="0", abstract="\ud800")
 def test_extraction_spans_inside_text(nlp: Language, title: str, abstract: str) -> None:
     paper = Paper(id="p1", title=title, abstract=abstract)
     if any("\ud800" <= character <= "\udfff" for character in title + abstract):
         with pytest.raises(InputError, match="lone surrogate"):
-            extract([paper], nlp)
+            list(extract([paper], nlp))
         return
     (extraction,) = extract([paper], nlp)
     mentions = [mention for entity in extraction.entities for mention in entity.mentions]
