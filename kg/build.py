@@ -22,23 +22,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import logging
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+from spacy.language import Language
 
 try:
     import fcntl
-except ImportError:  # Windows: staging folders are then never treated as stale
+except ImportError:  # Windows: a staging folder with a lock file is then never treated as stale
     fcntl = None  # type: ignore[assignment]
-from spacy.language import Language
 
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
@@ -59,9 +59,11 @@ __all__ = [
     "BuildSummary",
     "FileCheck",
     "build",
+    "check_abstract_length",
     "check_inputs",
     "deduplicate",
     "output_files",
+    "remove_stale_staging",
 ]
 
 logger = logging.getLogger(__name__)

@@ -176,10 +176,23 @@ class ReadStats:
         )
 
 
+# A lead byte of a multi-byte UTF-8 sequence read as Latin-1 or Windows-1252
+# (U+00C2 to U+00F4), then a continuation byte read the same way (U+0080 to
+# U+00BF, or the Windows-1252 characters at 0x80 to 0x9F). UTF-8 text decoded
+# with either encoding always contains such a pair.
+_MOJIBAKE_PAIR = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
 def _repair(text: str) -> str:
     # fix_encoding only undoes wrong decodings ("CafÃ©" -> "Café"); it leaves
-    # quotes, HTML entities and ligatures alone. Pure ASCII cannot be mojibake.
-    return text if text.isascii() else ftfy.fix_encoding(text)
+    # quotes, HTML entities and ligatures alone. It is slow on long non-ASCII
+    # text, so it runs only on text with a tell-tale pair of characters.
+    # NOTE: mojibake from other encodings (UTF-8 read as MacRoman or cp437)
+    # has no such pair and is kept as it is.
+    return ftfy.fix_encoding(text) if _MOJIBAKE_PAIR.search(text) else text
 
 
 def has_mojibake(text: str) -> bool:
@@ -200,10 +213,19 @@ def clean_text(text: str) -> str:
     >>> clean_text("Caf\u00c3\u00a9  Trans\u200bformer\x07 net")
     'Café Transformer net'
     """
-    text = unicodedata.normalize("NFC", _repair(_SURROGATE.sub("\ufffd", text)))
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub(" ", text)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFC", _repair(text))
+    text = _UNWANTED.sub(_replace_unwanted, text)
     return _SPACE.sub(" ", text).strip()
+
+
+# One pass over the text for both kinds of unwanted characters.
+_UNWANTED = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}")
+
+
+def _replace_unwanted(match: re.Match[str]) -> str:
+    return "" if _INVISIBLE.match(match.group()) else " "
 
 
 def paper_id(title: str) -> str:
