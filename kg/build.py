@@ -9,9 +9,13 @@
 - ``void.ttl``: the VoID and DCAT description of the RDF files;
 - ``graph.html``: the self-contained browser view.
 
+With ``skip_invalid``, ``skipped.jsonl`` lists the records that were skipped.
+
 All files are written to a staging folder inside the output folder and
-moved into place only when every one of them is complete, so a failed build
-leaves the previous outputs as they were and no half-written file.
+moved into place only when every one of them is complete, so a failed or
+interrupted build leaves the previous outputs as they were and no
+half-written file. A staging folder left by a killed build is removed by the
+next build into the same folder.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,24 +35,35 @@ from pathlib import Path
 import networkx as nx
 from spacy.language import Language
 
+try:
+    import fcntl
+except ImportError:  # Windows: a staging folder with a lock file is then never treated as stale
+    fcntl = None  # type: ignore[assignment]
+
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
 from kg.graph import GraphBuilder, write_graphml
-from kg.io import atomic_write
+from kg.io import atomic_write, interrupts_deferred
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, graph_to_rdf, is_valid_iri, validate_base_iri, write_rdf
-from kg.sources import InputFormat, ReadStats, read_papers
+from kg.sources import InputFormat, ReadStats, detect_format, read_papers
 from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
 from kg.void import VOID_FILE, write_void
 
 __all__ = [
+    "DEFAULT_MAX_ABSTRACT_CHARS",
     "OUTPUT_FILES",
+    "SKIPPED_FILE",
     "BuildSummary",
+    "FileCheck",
     "build",
+    "check_abstract_length",
+    "check_inputs",
     "deduplicate",
     "output_files",
+    "remove_stale_staging",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,6 +83,20 @@ DEFAULT_PARTITION_SIZE = 256
 # Values of `build(engine=...)`: extraction in local processes, or on a Dask cluster (`kg.distributed`).
 ENGINES: tuple[str, ...] = ("local", "dask")
 OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VOID_FILE, HTML_FILE)
+# The report of records skipped with skip_invalid: one JSON object per line.
+SKIPPED_FILE = "skipped.jsonl"
+
+# Maximum abstract length accepted, in characters. Abstracts run to a few
+# thousand characters, so this leaves room for long ones but stops the full
+# text of a paper pasted into the abstract field.
+DEFAULT_MAX_ABSTRACT_CHARS = 100_000
+
+STAGING_PREFIX = ".kg-build-"
+# Lock file inside a staging folder, held (flock) by the build that writes it.
+_STAGING_LOCK = ".lock"
+# A staging folder without a lock file is stale once it is this old, in
+# seconds: a live build creates its lock right after the folder.
+_UNLOCKED_STAGING_MAX_AGE = 60.0
 
 
 def output_files(rdf_formats: Sequence[str] = DEFAULT_RDF_FORMATS) -> tuple[str, ...]:
@@ -95,6 +125,7 @@ class BuildSummary:
     title_only: int = 0
     skipped_invalid: int = 0
     duplicates: int = 0
+    repaired: int = 0
     entities: Counter[str] = field(default_factory=Counter)
     links: int = 0
     nodes: int = 0
@@ -113,6 +144,8 @@ class BuildSummary:
             rows.append(f"skipped     {self.skipped_invalid} invalid records")
         if self.duplicates:
             rows.append(f"duplicates  {self.duplicates} repeated papers skipped")
+        if self.repaired:
+            rows.append(f"repaired    {self.repaired} papers with mojibake (text decoded with the wrong encoding)")
         entity_counts = ", ".join(f"{self.entities.get(str(t), 0)} {t}" for t in EntityType)
         rows += [
             f"entities    {sum(self.entities.values())} ({entity_counts})",
@@ -129,7 +162,9 @@ class BuildSummary:
         return rows
 
 
-def deduplicate(papers: Iterable[Paper], summary: BuildSummary) -> Iterator[Paper]:
+def deduplicate(
+    papers: Iterable[Paper], summary: BuildSummary, *, skip_invalid: bool = False, stats: ReadStats | None = None
+) -> Iterator[Paper]:
     """Drop repeated copies of a paper, and reject two different papers with one id.
 
     A record whose id, title and abstract equal an earlier one is skipped with
@@ -139,7 +174,9 @@ def deduplicate(papers: Iterable[Paper], summary: BuildSummary) -> Iterator[Pape
     Raises
     ------
     InputError
-        If two records share an id but differ in title or abstract.
+        If two records share an id but differ in title or abstract. With
+        `skip_invalid`, the later record is skipped and counted in `stats`
+        instead, and the first one is kept.
     """
     seen: dict[str, tuple[int, str, int]] = {}
     for paper in papers:
@@ -153,12 +190,16 @@ def deduplicate(papers: Iterable[Paper], summary: BuildSummary) -> Iterator[Pape
                     paper.source, paper.record, paper.id, previous_record, previous_source,
                 )
                 continue
-            raise InputError(
+            error = InputError(
                 paper.source,
                 f"paper id {paper.id!r} is already used by record {previous_record} of "
                 f"{previous_source} with a different title or abstract; ids must be unique",
                 record=paper.record,
             )
+            if not skip_invalid or stats is None:
+                raise error
+            stats.skip(error, paper_id=paper.id)
+            continue
         seen[paper.id] = (fingerprint, paper.source, paper.record)
         yield paper
 
@@ -168,11 +209,40 @@ def _within_length(papers: Iterable[Paper], nlp: Language, skip_invalid: bool, s
     for paper in papers:
         length = len(paper.title) + len(paper.abstract) + len(TITLE_SEPARATOR)
         if skip_invalid and length > nlp.max_length:
-            stats.skipped_invalid += 1
-            logger.warning(
-                "Skipped invalid record: %s, record %d: paper %r has %d characters, more than the pipeline's limit of %d",
-                paper.source, paper.record, paper.id, length, nlp.max_length,
+            stats.skip(
+                InputError(
+                    paper.source,
+                    f"paper {paper.id!r} has {length:,} characters, more than the pipeline's limit of {nlp.max_length:,}",
+                    record=paper.record,
+                ),
+                paper_id=paper.id,
             )
+            continue
+        yield paper
+
+
+def check_abstract_length(
+    papers: Iterable[Paper], *, max_chars: int, skip_invalid: bool, stats: ReadStats
+) -> Iterator[Paper]:
+    """Pass papers whose abstract has at most `max_chars` characters.
+
+    Raises
+    ------
+    InputError
+        For a longer abstract, naming the record, its length and the limit.
+        With `skip_invalid`, the paper is skipped and counted in `stats` instead.
+    """
+    for paper in papers:
+        if len(paper.abstract) > max_chars:
+            error = InputError(
+                paper.source,
+                f"the abstract of paper {paper.id!r} has {len(paper.abstract):,} characters, more than the limit "
+                f"of {max_chars:,}; is it the full text of a paper? Shorten it, or raise the limit with --max-abstract-chars",
+                record=paper.record,
+            )
+            if not skip_invalid:
+                raise error
+            stats.skip(error, paper_id=paper.id)
             continue
         yield paper
 
@@ -185,29 +255,90 @@ def _progress(papers: Iterator[Paper], enabled: bool) -> Iterator[Paper]:
     return iter(tqdm(papers, desc="Extracting", unit=" papers", leave=False))
 
 
+def _lock_staging(staging: Path) -> int:
+    """Create and lock the lock file of `staging`; return its descriptor.
+
+    The lock (flock) lasts until the descriptor is closed or the process
+    ends, also by SIGKILL, which is what tells a later build that the folder
+    is stale.
+    """
+    descriptor = os.open(staging / _STAGING_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    if fcntl is not None:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _is_stale_staging(folder: Path) -> bool:
+    """Return True if no running build has locked the staging `folder`."""
+    try:
+        descriptor = os.open(folder / _STAGING_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        return time.time() - folder.stat().st_mtime > _UNLOCKED_STAGING_MAX_AGE
+    try:
+        if fcntl is None:
+            return False
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove the staging folders in `out_dir` that no running build has locked; return them.
+
+    A build killed with SIGKILL (or by a power cut) cannot remove its
+    staging folder, and the next build into the same folder does it.
+    """
+    removed: list[Path] = []
+    if not out_dir.is_dir():
+        return removed
+    for folder in sorted(out_dir.glob(STAGING_PREFIX + "*")):
+        with contextlib.suppress(FileNotFoundError):
+            if folder.is_dir() and _is_stale_staging(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                logger.warning("Removed %s, left by an interrupted build", folder)
+                removed.append(folder)
+    return removed
+
+
 @contextlib.contextmanager
-def _staging(out_dir: Path) -> Iterator[Path]:
+def _staging(out_dir: Path, *, remove: Sequence[str] = ()) -> Iterator[Path]:
     """Yield a temporary folder in `out_dir`; on success move its files into `out_dir`.
 
-    On failure the staging folder is removed, and so is `out_dir` when this
-    build created it and it is empty again.
+    On success, the files named in `remove` (outputs of an earlier build that
+    this one does not write) are deleted too. On failure the staging folder is
+    removed, and so is `out_dir` when this build created it and it is empty
+    again.
     """
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out_dir))
+    remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+    lock = _lock_staging(staging)
     succeeded = False
     try:
         yield staging
-        staged = sorted(staging.iterdir())
+        staged = sorted(path for path in staging.iterdir() if path.name != _STAGING_LOCK)
         # Check every target first, so that the outputs are replaced all together or not at all.
         for path in staged:
             if (out_dir / path.name).is_dir():
                 raise KgError(f"{out_dir / path.name} is a folder; remove it or choose another --out folder")
-        for path in staged:
-            os.replace(path, out_dir / path.name)
-        succeeded = True
+        logger.info("Moving %d outputs into %s", len(staged), out_dir)
+        # Renames take microseconds; Ctrl-C waits for them, so the outputs
+        # in out_dir are all from this build or all from the previous one.
+        with interrupts_deferred():
+            for path in staged:
+                os.replace(path, out_dir / path.name)
+            for name in remove:
+                with contextlib.suppress(FileNotFoundError):
+                    (out_dir / name).unlink()
+            succeeded = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        os.close(lock)
         if created and not succeeded and not any(out_dir.iterdir()):
             out_dir.rmdir()
 
@@ -234,6 +365,8 @@ def build(
     scheduler: str | None = None,
     dask_workers: int = DEFAULT_DASK_WORKERS,
     partition_size: int = DEFAULT_PARTITION_SIZE,
+    encoding: str | None = None,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
@@ -262,7 +395,9 @@ def build(
     batch_size, n_process : int
         Passed to `nlp.pipe`.
     skip_invalid : bool
-        Log and skip invalid JSON Lines/CSV records instead of stopping.
+        Log and skip invalid records (and input files without papers) instead
+        of stopping, and list them in ``skipped.jsonl``. Without it, a
+        successful build removes the ``skipped.jsonl`` of an earlier build.
     progress : bool
         Show a progress bar on standard error.
     title : str, optional
@@ -288,6 +423,11 @@ def build(
         Worker processes of that LocalCluster.
     partition_size : int
         Papers per Dask task.
+    encoding : str, optional
+        Encoding of every input, a Python codec name; UTF-8 by default.
+    max_abstract_chars : int
+        Maximum abstract length accepted, in characters; a longer one is an invalid
+        record (see `check_abstract_length`).
 
     Returns
     -------
@@ -322,11 +462,17 @@ def build(
     def papers() -> Iterator[Paper]:
         for path in inputs:
             logger.info("Reading %s", path)
-            yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats, columns=columns)
+            yield from read_papers(
+                path, input_format=input_format, skip_invalid=skip_invalid, stats=stats, columns=columns, encoding=encoding
+            )
 
-    with _staging(out_dir) as staging:
+    with _staging(out_dir, remove=() if skip_invalid else (SKIPPED_FILE,)) as staging:
         builder = GraphBuilder()
-        stream = _within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats)
+        checked = check_abstract_length(
+            deduplicate(papers(), summary, skip_invalid=skip_invalid, stats=stats),
+            max_chars=max_abstract_chars, skip_invalid=skip_invalid, stats=stats,
+        )
+        stream = _within_length(checked, nlp, skip_invalid, stats)
         with contextlib.ExitStack() as engine_stack, atomic_write(staging / EXTRACTIONS_FILE) as handle:
             cluster = None
             if engine == "dask":
@@ -351,7 +497,10 @@ def build(
             if cluster is not None:
                 builder.load_entity_states(cluster.entity_states())
         summary.skipped_invalid = stats.skipped_invalid
+        summary.repaired = stats.repaired
         logger.info("Extracted %d papers", summary.papers)
+        if skip_invalid:
+            _write_skipped(staging / SKIPPED_FILE, stats)
         if summary.papers == 0:
             names = ", ".join(str(path) for path in inputs)
             raise KgError(
@@ -390,6 +539,8 @@ def build(
         write_html(view, staging / HTML_FILE, title=heading)
 
     summary.outputs = {name: out_dir / name for name in written_files}
+    if skip_invalid:
+        summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
     if store is not None:
         # Triples formats first: TriG and N-Quads keep claims in named graphs,
         # which the store's default graph would not show.
@@ -427,3 +578,89 @@ def _count_graph(graph: nx.MultiDiGraph, summary: BuildSummary) -> None:
             summary.links += 1
         elif data.get("type") in entity_types:
             summary.entities[data["type"]] += 1
+
+
+def _write_skipped(path: Path, stats: ReadStats) -> None:
+    with atomic_write(path) as handle:
+        for entry in stats.skipped:
+            handle.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
+
+
+@dataclass
+class FileCheck:
+    """Counts of a dry run for one input file."""
+
+    path: Path
+    input_format: str
+    records: int = 0
+    papers: int = 0
+    title_only: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    repaired: int = 0
+
+    def line(self) -> str:
+        """Return the counts as one line of text for a terminal."""
+        return (
+            f"{self.path} ({self.input_format}): {self.records} records, {self.papers} papers, "
+            f"{self.title_only} title-only, {self.invalid} invalid, {self.duplicates} duplicates, "
+            f"{self.repaired} repaired"
+        )
+
+
+def check_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    input_format: InputFormat | None = None,
+    skip_invalid: bool = False,
+    encoding: str | None = None,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+    columns: Mapping[str, str] | None = None,
+) -> list[FileCheck]:
+    """Read and validate `inputs` as `build` does, without extraction or output.
+
+    Every record goes through the same readers, duplicate check and length
+    check as in a build, so `check_inputs` raises where `build` would.
+    It does not load the spaCy pipeline, so the pipeline's own limit on the
+    length of a text (``nlp.max_length``) is not checked.
+
+    Returns
+    -------
+    list of FileCheck
+        One per input, in order. ``records`` counts every record read,
+        valid or not; ``papers`` those a build would extract.
+
+    Raises
+    ------
+    InputError
+        For the first invalid input, unless `skip_invalid`.
+    """
+    checks: dict[str, FileCheck] = {}
+    summary = BuildSummary(out_dir=Path())
+    for path in inputs:
+        fmt = input_format or detect_format(path)
+        checks[str(path)] = FileCheck(Path(path), fmt)
+
+    for path in inputs:
+        check = checks[str(path)]
+        read_stats = ReadStats()
+        # Records rejected after reading (conflicting ids, long abstracts)
+        # are counted apart, so that `records` counts each record once.
+        later_stats = ReadStats()
+        duplicates_before = summary.duplicates
+        papers = read_papers(
+            path, input_format=input_format, skip_invalid=skip_invalid, stats=read_stats, columns=columns,
+            encoding=encoding,
+        )
+        stream = check_abstract_length(
+            deduplicate(papers, summary, skip_invalid=skip_invalid, stats=later_stats),
+            max_chars=max_abstract_chars, skip_invalid=skip_invalid, stats=later_stats,
+        )
+        for paper in stream:
+            check.papers += 1
+            check.title_only += not paper.has_abstract
+        check.records = read_stats.records + sum(entry.record is not None for entry in read_stats.skipped)
+        check.invalid = read_stats.skipped_invalid + later_stats.skipped_invalid
+        check.duplicates = summary.duplicates - duplicates_before
+        check.repaired = read_stats.repaired
+    return list(checks.values())

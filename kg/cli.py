@@ -1,7 +1,8 @@
 """The `kg` command line.
 
 Commands check their arguments, then call library code. A `KgError` is printed
-as one line on standard error with exit status 1; usage errors exit with 2.
+as one line on standard error with exit status 1; usage errors exit with 2;
+Ctrl-C (SIGINT) and SIGTERM exit with 130 (see `EXIT_CODES_HELP`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -48,7 +50,16 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.propagate = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success
+  1    invalid input or failed command (the message names the file and record)
+  2    usage error: unknown option or format, missing file, bad setting
+  130  interrupted by Ctrl-C (SIGINT) or SIGTERM; earlier build outputs are kept
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="kg")
 @click.option("-v", "--verbose", count=True, help="Log more: -v for progress notes, -vv for debugging.")
 @click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
@@ -86,7 +97,19 @@ def cli(verbose: int, quiet: bool) -> None:
 )
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Papers per spaCy batch.")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for extraction.")
-@click.option("--skip-invalid", is_flag=True, help="Log and skip invalid JSON Lines/CSV records instead of stopping.")
+@click.option(
+    "--skip-invalid", is_flag=True,
+    help="Log and skip invalid records and input files without papers instead of stopping; list them in skipped.jsonl.",
+)
+@click.option(
+    "--encoding", default=None,
+    help="Encoding of every input, a Python codec name such as cp1252, latin-1 or utf-16. [default: UTF-8]",
+)
+@click.option(
+    "--max-abstract-chars", default=None, type=click.IntRange(min=1),
+    help="Maximum abstract length, in characters; a longer abstract makes its record invalid. [default: 100000]",
+)
+@click.option("--dry-run", is_flag=True, help="Read and check the inputs, print what would be read and written, and write nothing.")
 @click.option("--title", default=None, help="Heading of graph.html. [default: the input file names]")
 @click.option(
     "--view-max-nodes", default=VIEW_MAX_NODES, show_default=True, type=click.IntRange(min=1),
@@ -127,6 +150,9 @@ def build(
     batch_size: int,
     processes: int,
     skip_invalid: bool,
+    encoding: str | None,
+    max_abstract_chars: int | None,
+    dry_run: bool,
     title: str | None,
     view_max_nodes: int,
     force: bool,
@@ -143,12 +169,19 @@ def build(
     CSV (.csv), TSV (.tsv), BibTeX (.bib), arXiv API Atom (.atom, .xml), Daily
     Papers API or Semantic Scholar JSON (.json) files, optionally
     gzip-compressed (.gz), or folders of .txt files (one paper per file).
+    An invalid record stops the build before any output is written (exit
+    status 1), unless --skip-invalid is given.
     """
-    from kg.build import DEFAULT_RDF_FORMATS, build as run_build, output_files
+    import codecs
+
+    from kg.build import DEFAULT_MAX_ABSTRACT_CHARS, DEFAULT_RDF_FORMATS, build as run_build, output_files
+    from kg.errors import InputError
     from kg.rdf import DEFAULT_BASE_IRI
     from kg.readers.tabular import parse_column_mapping
+    from kg.sources import detect_format
 
     rdf_formats = rdf_formats or DEFAULT_RDF_FORMATS
+    max_abstract_chars = max_abstract_chars or DEFAULT_MAX_ABSTRACT_CHARS
     try:
         columns = parse_column_mapping(column_items)
     except ConfigError as err:
@@ -160,6 +193,25 @@ def build(
             raise click.BadParameter(f"{path}: is a folder; give the input files", param_hint="INPUTS")
         if not path.exists():
             raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
+        if input_format is None:
+            try:
+                detect_format(path)
+            except InputError as err:
+                raise click.BadParameter(str(err), param_hint="INPUTS") from err
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise click.BadParameter(
+                f"{encoding!r} is not a known encoding; expected a Python codec name such as utf-8, cp1252, latin-1 or utf-16",
+                param_hint="--encoding",
+            ) from None
+    if dry_run:
+        _dry_run(
+            inputs, out_dir, input_format=input_format, skip_invalid=skip_invalid, encoding=encoding,
+            max_abstract_chars=max_abstract_chars, rdf_formats=rdf_formats, columns=columns,
+        )
+        return
     existing = [name for name in output_files(rdf_formats) if (out_dir / name).exists()]
     if existing and not force:
         raise click.UsageError(
@@ -189,6 +241,8 @@ def build(
         scheduler=scheduler,
         dask_workers=dask_workers,
         partition_size=partition_size,
+        encoding=encoding,
+        max_abstract_chars=max_abstract_chars,
     )
     for line in summary.lines():
         click.echo(line)
@@ -251,6 +305,38 @@ def fetch_daily_command(day: str, api_url: str, delay: float, retries: int, back
 
     count = fetch_daily(day, out_path, api_url=api_url, client=_http_client(delay, retries, backoff, timeout))
     click.echo(f"Wrote {count} papers to {out_path}")
+
+
+def _dry_run(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    *,
+    input_format: str | None,
+    skip_invalid: bool,
+    encoding: str | None,
+    max_abstract_chars: int,
+    rdf_formats: tuple[str, ...],
+    columns: Mapping[str, str] | None = None,
+) -> None:
+    """Print what `kg build` would read from INPUTS and write to `out_dir`; write nothing."""
+    from kg.build import SKIPPED_FILE, check_inputs, output_files
+
+    checks = check_inputs(
+        inputs,
+        input_format=input_format,  # type: ignore[arg-type]  # click.Choice limits the values
+        skip_invalid=skip_invalid,
+        encoding=encoding,
+        max_abstract_chars=max_abstract_chars,
+        columns=columns,
+    )
+    for check in checks:
+        click.echo(f"read        {check.line()}")
+    total = sum(check.papers for check in checks)
+    click.echo(f"papers      {total} would be extracted")
+    names = [*output_files(rdf_formats), *([SKIPPED_FILE] if skip_invalid else [])]
+    for name in names:
+        note = " (replaces an existing file)" if (out_dir / name).exists() else ""
+        click.echo(f"would write {out_dir / name}{note}")
 
 
 def _parse_parameters(values: tuple[str, ...]) -> dict[str, str]:

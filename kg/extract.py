@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -62,6 +63,8 @@ TITLE_SEPARATOR = "\n\n"
 
 DEFAULT_BATCH_SIZE = 64
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 
 def make_doc(nlp: Language, paper: Paper) -> Doc:
@@ -75,6 +78,15 @@ def make_doc(nlp: Language, paper: Paper) -> Doc:
             paper.source,
             f"paper {paper.id!r} has {len(text):,} characters of title and abstract, more than the "
             f"pipeline's limit of {nlp.max_length:,}; is the abstract a whole paper?",
+            record=paper.record,
+        )
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        # spaCy's string store cannot encode them; kg's readers replace them with U+FFFD.
+        raise InputError(
+            paper.source,
+            f"paper {paper.id!r} contains the lone surrogate U+{ord(surrogate.group()):04X}, which is not valid "
+            "Unicode text; read the paper with kg.sources, or replace it with U+FFFD",
             record=paper.record,
         )
     doc = nlp.make_doc(text)

@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+import networkx as nx
 
 from kg.errors import ConfigError, InputError
 from kg.graph import PAPER_TYPE, read_graphml
@@ -72,7 +75,10 @@ def export_rdf(
         raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
     out = Path(out_path) if out_path is not None else graphml.parent / (RDF_STEM + RDF_FORMATS[format])
 
-    network = read_graphml(graphml)
+    try:
+        network = read_graphml(graphml)
+    except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError) as err:
+        raise InputError(str(graphml), f"invalid kg GraphML file ({err}); rebuild it with kg build") from err
     count = write_rdf(network, out, format=format, base_iri=base_iri)
 
     # NOTE: a file with the same stem is assumed to contain the same graph,

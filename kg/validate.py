@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
+import networkx as nx
 from rdflib import BNode, Dataset, Graph, Node, URIRef
 from rdflib.namespace import SH
 
@@ -161,7 +163,11 @@ def load_rdf(path: str | Path, *, base_iri: str = DEFAULT_BASE_IRI) -> Graph:
 
     suffix = path.suffix.lower()
     if suffix == ".graphml":
-        return graph_to_rdf(read_graphml(path), base_iri=base_iri)
+        try:
+            network = read_graphml(path)
+        except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError) as err:
+            raise InputError(str(path), f"invalid kg GraphML file ({err}); rebuild it with kg build") from err
+        return graph_to_rdf(network, base_iri=base_iri)
     rdflib_format = _RDFLIB_FORMATS.get(suffix)
     if rdflib_format is None:
         expected = ", ".join([".graphml", *RDF_FORMATS.values()])

@@ -175,7 +175,7 @@ def test_build_empty_input_rejected(tmp_path: Path, capsys: pytest.CaptureFixtur
     page.write_text("Daily Papers\n\nSep 11\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["build", str(page), "--out", str(out)]) == 1
-    assert "found no papers in" in capsys.readouterr().err
+    assert f"Error: {page}: found no papers; expected page text" in capsys.readouterr().err
     assert not out.exists()
 
 
@@ -237,7 +237,7 @@ def test_build_overlong_abstract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     huge = "word " * 210_000
     path.write_text(json.dumps({"title": "ok"}) + "\n" + json.dumps({"id": "big", "title": "Huge", "abstract": huge}) + "\n", encoding="utf-8")
     assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 1
-    assert "record 2: paper 'big' has 1,050,005 characters" in capsys.readouterr().err
+    assert "record 2: the abstract of paper 'big' has 1,049,999 characters, more than the limit of 100,000" in capsys.readouterr().err
     assert main(["build", str(path), "--out", str(tmp_path / "out"), "--skip-invalid"]) == 0
     assert "skipped     1 invalid records" in capsys.readouterr().out
 

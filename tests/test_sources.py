@@ -131,7 +131,7 @@ def test_page_abstract_without_title_rejected(tmp_path: Path) -> None:
 
 def test_page_control_characters_removed(tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
-    page.write_text("Sep 11\n\nA\x00 Title\x1b\n\nAn abstract\x07 here.\n", encoding="utf-8")
+    page.write_text("Sep 11\n\nA\x01 Title\x1b\n\nAn abstract\x07 here.\n", encoding="utf-8")
     paper = next(read_daily_papers(page))
     assert paper.title == "A Title"
     assert paper.abstract == "An abstract here."
