@@ -462,7 +462,7 @@ def test_unknown_extension_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     status, _, error = run_build(capsys, str(path), "--out", str(out))
     assert status == 2
     assert f"{path}: unknown input format" in error
-    assert "--format (page, jsonl, csv)" in error
+    assert "--format (page, jsonl, csv, " in error
     assert not out.exists()
 
 
