@@ -90,6 +90,10 @@ def cli(verbose: int, quiet: bool) -> None:
     "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
     help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
 )
+@click.option(
+    "--incremental", is_flag=True,
+    help="Add the papers of INPUTS to the build in --out: only new or changed papers are extracted, entity ids are kept.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -107,6 +111,7 @@ def build(
     force: bool,
     progress: bool | None,
     store_dir: Path | None,
+    incremental: bool,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
@@ -123,7 +128,7 @@ def build(
         if not path.is_file():
             raise click.BadParameter(f"{path}: file not found", param_hint="INPUTS")
     existing = [name for name in output_files(rdf_formats) if (out_dir / name).exists()]
-    if existing and not force:
+    if existing and not force and not incremental:
         raise click.UsageError(
             f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
         )
@@ -146,6 +151,7 @@ def build(
         title=title,
         view_max_nodes=view_max_nodes,
         store=store_dir,
+        incremental=incremental,
     )
     for line in summary.lines():
         click.echo(line)
@@ -641,7 +647,7 @@ def analyze(
     if out_dir is None:
         out_dir = (graph if graph.is_dir() else graph.parent) / "report"
     existing = [name for name in REPORT_FILES if (out_dir / name).exists()]
-    if existing and not force:
+    if existing and not force and not incremental:
         raise click.UsageError(
             f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
         )

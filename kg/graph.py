@@ -34,7 +34,9 @@ entity nodes: name, key, aliases (list), papers (list of paper ids),
     ``{"form", "reason", "paper"}``, one per alias in alias order; reason
     is a `kg.resolve.MergeReason` value, paper the id of the paper that
     licensed the merge). A family node that no paper mentions has empty
-    papers, aliases and merge_reasons.
+    papers, aliases and merge_reasons. After an incremental build
+    (`kg.incremental`), also former_keys (list): keys of nodes of earlier
+    builds that merged into this one.
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
 concept nodes: name, key (a head noun such as "framework"; see `kg.model.Relation`)
 result nodes: value, unit, spread (strings, see `kg.model.Result`), paper
@@ -154,7 +156,9 @@ RESULT_TYPE = "result"
 _UNIT_SYMBOLS = {"percent": "%", "points": "points", "x": "x"}
 
 # Attributes that hold lists in memory and JSON arrays in GraphML.
-LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "merge_reasons", "papers", "proposed_by"})
+LIST_ATTRIBUTES: frozenset[str] = frozenset(
+    {"aliases", "authors", "former_keys", "merge_reasons", "papers", "proposed_by"}
+)
 
 
 
@@ -396,6 +400,14 @@ class GraphBuilder:
             self._link_families()
             self._set_result_attributes()
         return self._graph
+
+    def merged_keys(self) -> dict[str, str]:
+        """Return each entity key that `graph()` merged into another node, mapped to the key of that node.
+
+        Chains are followed, so every value is the key of a node of the
+        graph. Empty before `graph()` is called.
+        """
+        return {key: self._resolve(key) for key in self._merged_into}
 
     def _resolve(self, key: str) -> str:
         while key in self._merged_into:
