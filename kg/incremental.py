@@ -1,9 +1,9 @@
 """Incremental builds: add papers to an existing build without extracting the old ones again.
 
 ``kg build NEW --out DIR --incremental`` reads the records of the build in
-``DIR`` (``extractions.jsonl``) and its state file (`STATE_FILE`), runs the
-spaCy pipeline only on the papers that are new or changed, and then builds
-the graph and every export from all records, as a full build would.
+``DIR`` (``extractions.jsonl``) and its state file (`STATE_FILE`). It runs
+the spaCy pipeline only on the papers that are new or changed, and then
+builds the graph and every export from all records, as a full build would.
 
 A paper of the new input is
 
@@ -56,7 +56,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError
 from kg.graph import RESULT_TYPE, entity_node_id
 from kg.io import atomic_write
 from kg.model import EntityType, Paper, PaperExtraction
@@ -88,9 +88,9 @@ STATE_FILE = "build-state.json"
 STATE_VERSION = 1
 EXTRACTIONS_FILE = "extractions.jsonl"
 
-# Bytes of the BLAKE2b digest that stands for one N-Triples line while two
-# exports are compared: 128 bits, so two different triples of a corpus
-# practically never share one, at 16 bytes per triple in memory.
+# Bytes of the BLAKE2b digest that represents one N-Triples line (or one
+# paper's title and abstract) in comparisons. 128 bits make a collision
+# between two different triples of a corpus practically impossible.
 _DIGEST_SIZE = 16
 
 _ENTITY_TYPES = frozenset(str(entity_type) for entity_type in EntityType)
@@ -119,7 +119,7 @@ class StoreRecord:
 
 @dataclass(frozen=True)
 class BuildState:
-    """What an incremental build needs to know about the previous build of a folder (`STATE_FILE`).
+    """State of a build that the next incremental build of its folder reads (`STATE_FILE`).
 
     Attributes
     ----------
@@ -238,7 +238,7 @@ def _fingerprint(title: str, abstract: str) -> bytes:
 
 @dataclass
 class PaperCounts:
-    """Papers of the new input by what an incremental build did with them."""
+    """Counts of the papers of the new input, by what an incremental build did with them."""
 
     new: int = 0
     unchanged: int = 0
@@ -536,9 +536,10 @@ def _parse_lines(lines: list[bytes]) -> list[pyoxigraph.Quad]:
 def triple_delta(old_export: Path, new_export: Path, *, expected_triples: int) -> TripleDelta:
     """Compare two RDF exports (Turtle, N-Triples or RDF/XML) triple by triple.
 
-    Each export is parsed by pyoxigraph and written as N-Triples lines; the
-    sets of line digests decide which lines differ. Only the lines of one
-    export and the digests of both are in memory at a time.
+    Each export is parsed by pyoxigraph and written as N-Triples lines, and
+    the sets of line digests decide which lines differ. Only the lines of one
+    export and the digests of both are in memory at a time, so memory grows
+    with the size of the export, not only with the change.
 
     Raises
     ------
@@ -584,6 +585,8 @@ def apply_delta(graph_store: GraphStore, delta: TripleDelta) -> LoadStats | None
     """
     store = graph_store.store
     before = len(store)
+    # NOTE: only the count is compared, so a change elsewhere that added and
+    # removed the same number of triples since the previous build goes unnoticed.
     if before != delta.expected_triples:
         logger.info(
             "The store %s has %d triples, not the %d of the previous build; merging the new export instead",

@@ -17,7 +17,13 @@ from kg.cli import cli
 from kg.errors import InputError
 from kg.extract import extract
 from kg.graph import read_graphml
-from kg.incremental import STATE_FILE, BuildState, StoreRecord, read_state, rename_entities
+from kg.incremental import (
+    STATE_FILE,
+    BuildState,
+    StoreRecord,
+    read_state,
+    rename_entities,
+)
 from kg.model import PaperExtraction
 from kg.nlp import create_pipeline
 from kg.nlp.extensions import PAPER_ID
