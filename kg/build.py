@@ -384,7 +384,7 @@ def build(
         )
 
         logger.info("Writing %s", HTML_FILE)
-        heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
+        heading = title or "kg: " + ", ".join(sources)
         view = select_view(graph, max_nodes=view_max_nodes)
         if view is not graph:
             heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"

@@ -29,7 +29,9 @@ keeps ids stable by one rule, applied to every entity node of the new graph:
 
 An id of the previous build that merged into another node is recorded in
 that node's ``former_keys`` attribute and exported as ``kg:replaces``, so
-its IRI stays resolvable. The record is carried from build to build and
+its IRI stays resolvable. An id that left no merge record (a replaced paper
+can move a name into another entity directly) goes to the one node that
+has a name or alias with that key, if exactly one has. The record is carried from build to build and
 follows later merges. It is dropped when the key becomes a node of its own
 again, or when no paper mentions the entity any more.
 
@@ -60,6 +62,7 @@ from kg.errors import InputError
 from kg.graph import RESULT_TYPE, entity_node_id
 from kg.io import atomic_write
 from kg.model import EntityType, Paper, PaperExtraction
+from kg.resolve import entity_key
 from kg.store import RDF_SUFFIXES, GraphStore, LoadStats
 
 __all__ = [
@@ -468,6 +471,14 @@ def keep_entity_ids(
             return renames.get(into, into)
         return None
 
+    # Keys of the names and aliases of each node, for ids that left no merge
+    # record: a replaced paper can move a form into another entity directly.
+    owners: dict[str, set[str]] = defaultdict(set)
+    for _, data in graph.nodes(data=True):
+        if data.get("type") in _ENTITY_TYPES:
+            for form in (data.get("name", ""), *data.get("aliases", ())):
+                owners[entity_key(form)].add(data["key"])
+
     former_keys: dict[str, str] = {}
     for key in sorted(previous.entity_keys | previous.former_keys.keys()):
         if key in live:
@@ -475,6 +486,8 @@ def keep_entity_ids(
         home = current(key)
         if home is None and key in previous.former_keys:
             home = current(previous.former_keys[key])
+        if home is None and len(owners[key]) == 1:
+            (home,) = owners[key]
         if home is not None:
             former_keys[key] = home
 

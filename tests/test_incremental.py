@@ -177,6 +177,17 @@ def test_merged_id_recorded(tmp_path: Path, vocabulary: Path, check_shapes) -> N
     check_shapes(graph)
 
 
+def test_replaced_paper_keeps_id_resolvable(tmp_path: Path, vocabulary: Path) -> None:
+    build([write_jsonl(tmp_path / "a.jsonl", [USES_SHORT])], tmp_path / "inc", vocabulary_paths=[vocabulary])
+    defines = dict(DEFINES, id=USES_SHORT["id"])
+    graph, summary = build(
+        [write_jsonl(tmp_path / "b.jsonl", [defines])], tmp_path / "inc", vocabulary_paths=[vocabulary], incremental=True
+    )
+    assert summary.replaced_papers == 1
+    assert "entity:qrs" not in graph
+    assert graph.nodes["entity:quantum ridge sampling"]["former_keys"] == ["qrs"]
+
+
 def test_former_keys_carried(tmp_path: Path, vocabulary: Path) -> None:
     options = {"vocabulary_paths": [vocabulary]}
     build([write_jsonl(tmp_path / "a.jsonl", [USES_SHORT, USES_LONG])], tmp_path / "inc", **options)
