@@ -647,7 +647,7 @@ def analyze(
     if out_dir is None:
         out_dir = (graph if graph.is_dir() else graph.parent) / "report"
     existing = [name for name in REPORT_FILES if (out_dir / name).exists()]
-    if existing and not force and not incremental:
+    if existing and not force:
         raise click.UsageError(
             f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
         )
