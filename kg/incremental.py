@@ -455,7 +455,8 @@ def keep_entity_ids(
         if not candidates:
             continue
         if entity_node_id(candidates[0]) in graph:
-            # NOTE: not seen in practice; a merged key is not a node of the graph.
+            # NOTE: no test reaches this branch. A merged key is not a node of
+            # the graph unless a family node (`GraphBuilder._link_families`) took it.
             logger.warning("Entity %r cannot take the previous id %r, which another node has", key, candidates[0])
             continue
         logger.info("Entity %r keeps the id %r of the previous build", key, candidates[0])
@@ -590,11 +591,12 @@ def triple_delta(old_export: Path, new_export: Path, *, expected_triples: int) -
 def apply_delta(graph_store: GraphStore, delta: TripleDelta) -> LoadStats | None:
     """Apply `delta` to the store, or return None, with a log line, if the store has changed since the previous build.
 
-    The additions are one transaction; the removals follow one by one, as in
-    `kg.store.GraphStore.load`. The store ends with exactly the triples of
-    the new export unless Oxigraph stores two of them as one (it keeps typed
-    literals in canonical form); that is logged, and the next incremental
-    build then merges instead.
+    The additions are one transaction, and the removals follow one by one,
+    as in `kg.store.GraphStore.load`. The store ends with exactly the triples
+    of the new export. The exception is a pair of typed literals that
+    Oxigraph stores as one, because it keeps them in canonical form. The
+    count then differs, a warning says so, and the next incremental build
+    merges instead.
     """
     store = graph_store.store
     before = len(store)
@@ -612,7 +614,8 @@ def apply_delta(graph_store: GraphStore, delta: TripleDelta) -> LoadStats | None
     total = len(store)
     if total != delta.read:
         logger.warning(
-            "The store %s has %d triples after the incremental update, but the new export has %d",
+            "The store %s has %d triples after the incremental update, but the new export has %d; "
+            "the next incremental build will merge instead of applying a delta",
             graph_store.path, total, delta.read,
         )
     logger.info(
