@@ -7,7 +7,8 @@
 - ``graph.ttl``: the graph as RDF in kg's ontology (or ``graph.<suffix>`` for
   each of the requested `kg.rdf.RDF_FORMATS`);
 - ``void.ttl``: the VoID and DCAT description of the RDF files;
-- ``graph.html``: the self-contained browser view.
+- ``graph.html``: the self-contained browser view;
+- ``build-state.json``: what an incremental build needs (`kg.incremental`).
 
 With ``skip_invalid``, ``skipped.jsonl`` lists the records that were skipped.
 
@@ -43,6 +44,16 @@ except ImportError:  # Windows: a staging folder with a lock file is then never 
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
 from kg.graph import GraphBuilder, write_graphml
+from kg.incremental import (
+    STATE_FILE,
+    PreviousBuild,
+    apply_delta,
+    build_state,
+    keep_entity_ids,
+    pipeline_fingerprint,
+    record_store,
+    write_state,
+)
 from kg.io import atomic_write, interrupts_deferred
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
@@ -134,12 +145,20 @@ class BuildSummary:
     outputs: dict[str, Path] = field(default_factory=dict)
     store: Path | None = None
     store_stats: LoadStats | None = None
+    incremental: bool = False
+    new_papers: int = 0
+    unchanged_papers: int = 0
+    replaced_papers: int = 0
 
     def lines(self) -> list[str]:
         """Return the summary as lines of text for a terminal."""
         rows = [
             f"papers      {self.papers} ({self.title_only} without abstract)",
         ]
+        if self.incremental:
+            rows.append(
+                f"papers      {self.new_papers} new, {self.unchanged_papers} unchanged, {self.replaced_papers} replaced"
+            )
         if self.skipped_invalid:
             rows.append(f"skipped     {self.skipped_invalid} invalid records")
         if self.duplicates:
@@ -367,6 +386,7 @@ def build(
     partition_size: int = DEFAULT_PARTITION_SIZE,
     encoding: str | None = None,
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+    incremental: bool = False,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
@@ -428,6 +448,12 @@ def build(
     max_abstract_chars : int
         Maximum abstract length accepted, in characters; a longer one is an invalid
         record (see `check_abstract_length`).
+    incremental : bool
+        Add the papers of `inputs` to the build in `out_dir`: only papers
+        that are new or changed go through the pipeline, entity ids of the
+        previous build are kept, and the store is updated by the difference
+        of the exports (see `kg.incremental`). Without a previous build in
+        `out_dir`, a full build.
 
     Returns
     -------
@@ -457,6 +483,15 @@ def build(
         # Open and close the store now, so a locked or invalid store fails
         # before the extraction starts.
         GraphStore.open(store, create=True).close()
+    if incremental and engine == "dask":
+        # NOTE: the Dask engine merges entity tables of the new papers only;
+        # the old records would need theirs merged on the cluster too.
+        raise ConfigError("--incremental does not work with --engine dask yet; run the incremental build with --engine local")
+    previous = PreviousBuild.read(out_dir) if incremental else None
+    summary.incremental = incremental
+    fingerprint = pipeline_fingerprint(model, vocabulary_paths)
+    if previous is not None:
+        previous.check_pipeline(fingerprint)
     nlp = create_pipeline(model, vocabulary_paths=vocabulary_paths)
 
     def papers() -> Iterator[Paper]:
@@ -473,6 +508,8 @@ def build(
             max_chars=max_abstract_chars, skip_invalid=skip_invalid, stats=stats,
         )
         stream = _within_length(checked, nlp, skip_invalid, stats)
+        if previous is not None:
+            stream = previous.select(stream)
         with contextlib.ExitStack() as engine_stack, atomic_write(staging / EXTRACTIONS_FILE) as handle:
             cluster = None
             if engine == "dask":
@@ -488,6 +525,8 @@ def build(
                 extractions = cluster.extract(stream)
             else:
                 extractions = extract(_progress(stream, progress), nlp, batch_size=batch_size, n_process=n_process)
+            if previous is not None:
+                extractions = previous.records(extractions)
             for extraction in extractions:
                 handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
                 # The Dask engine merges the entity tables on the cluster.
@@ -501,6 +540,12 @@ def build(
         logger.info("Extracted %d papers", summary.papers)
         if skip_invalid:
             _write_skipped(staging / SKIPPED_FILE, stats)
+        if previous is not None:
+            summary.new_papers = previous.counts.new
+            summary.unchanged_papers = previous.counts.unchanged
+            summary.replaced_papers = previous.counts.replaced
+        elif incremental:
+            summary.new_papers = summary.papers
         if summary.papers == 0:
             names = ", ".join(str(path) for path in inputs)
             raise KgError(
@@ -508,7 +553,13 @@ def build(
                 "or JSON Lines/CSV records with a 'title' field"
             )
 
-        graph = builder.graph()
+        graph, former_keys = keep_entity_ids(
+            builder.graph(), builder.merged_keys(), previous.state if previous is not None else None
+        )
+        sources = [Path(path).name for path in inputs]
+        if previous is not None:
+            sources = list(dict.fromkeys([*previous.state.sources, *sources]))
+        write_state(staging / STATE_FILE, build_state(graph, former_keys=former_keys, sources=sources, pipeline=fingerprint))
         _count_graph(graph, summary)
         logger.info("Merged the graph: %d nodes, %d edges", summary.nodes, summary.edges)
 
@@ -526,30 +577,37 @@ def build(
             staging / VOID_FILE,
             graph_to_rdf(graph, base_iri=base_iri),
             dumps,
-            sources=[Path(path).name for path in inputs],
+            sources=sources,
             license_iri=license_iri,
             base_iri=base_iri,
         )
 
         logger.info("Writing %s", HTML_FILE)
-        heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
+        heading = title or "kg: " + ", ".join(sources)
         view = select_view(graph, max_nodes=view_max_nodes)
         if view is not graph:
             heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
         write_html(view, staging / HTML_FILE, title=heading)
 
+        if store is not None:
+            # Triples formats first: TriG and N-Quads keep claims in named graphs,
+            # which the store's default graph would not show.
+            preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
+            rdf_file = next(name for name in preference if name in written_files)
+            # Compared before the previous export is replaced.
+            delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
+
     summary.outputs = {name: out_dir / name for name in written_files}
     if skip_invalid:
         summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
     if store is not None:
-        # Triples formats first: TriG and N-Quads keep claims in named graphs,
-        # which the store's default graph would not show.
-        preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
-        rdf_file = next(name for name in preference if name in written_files)
         with GraphStore.open(store, create=True) as graph_store:
             logger.info("Loading %s into the store %s", rdf_file, graph_store.path)
             summary.store = graph_store.path
-            summary.store_stats = graph_store.load(out_dir / rdf_file)
+            summary.store_stats = apply_delta(graph_store, delta) if delta is not None else None
+            if summary.store_stats is None:
+                summary.store_stats = graph_store.load(out_dir / rdf_file)
+            record_store(out_dir, graph_store, rdf_file, summary.store_stats)
     return graph, summary
 
 

@@ -137,6 +137,10 @@ def cli(verbose: int, quiet: bool) -> None:
     "--partition-size", default=256, show_default=True, type=click.IntRange(min=1),
     help="Papers per Dask task with --engine dask.",
 )
+@click.option(
+    "--incremental", is_flag=True,
+    help="Add the papers of INPUTS to the build in --out: only new or changed papers are extracted, entity ids are kept.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -162,6 +166,7 @@ def build(
     scheduler: str | None,
     dask_workers: int,
     partition_size: int,
+    incremental: bool,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
@@ -213,7 +218,7 @@ def build(
         )
         return
     existing = [name for name in output_files(rdf_formats) if (out_dir / name).exists()]
-    if existing and not force:
+    if existing and not force and not incremental:
         raise click.UsageError(
             f"{out_dir} already contains {', '.join(existing)}; pass --force to replace them, or choose another --out folder"
         )
@@ -243,6 +248,7 @@ def build(
         partition_size=partition_size,
         encoding=encoding,
         max_abstract_chars=max_abstract_chars,
+        incremental=incremental,
     )
     for line in summary.lines():
         click.echo(line)

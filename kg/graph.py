@@ -37,7 +37,9 @@ entity nodes: name, key, aliases (list), papers (list of paper ids),
     ``{"form", "reason", "paper"}``, one per alias in alias order; reason
     is a `kg.resolve.MergeReason` value, paper the id of the paper that
     licensed the merge). A family node that no paper mentions has empty
-    papers, aliases and merge_reasons.
+    papers, aliases and merge_reasons. After an incremental build
+    (`kg.incremental`), also former_keys (list): keys of nodes of earlier
+    builds that merged into this one.
 link nodes: url, kind (a `LinkKind` value), papers (list of paper ids)
 concept nodes: name, key (a head noun such as "framework"; see `kg.model.Relation`)
 author nodes: name (the spelling most papers use; ties go to the first in
@@ -172,7 +174,9 @@ AUTHOR_TYPE = "author"
 _UNIT_SYMBOLS = {"percent": "%", "points": "points", "x": "x"}
 
 # Attributes that hold lists in memory and JSON arrays in GraphML.
-LIST_ATTRIBUTES: frozenset[str] = frozenset({"aliases", "authors", "categories", "merge_reasons", "papers", "proposed_by"})
+LIST_ATTRIBUTES: frozenset[str] = frozenset(
+    {"aliases", "authors", "categories", "former_keys", "merge_reasons", "papers", "proposed_by"}
+)
 
 # Characters dropped from a name for its author key: punctuation such as the
 # dot of an initial ("J. Smith" and "J Smith" get one key).
@@ -583,6 +587,14 @@ class GraphBuilder:
             self._set_result_attributes()
             self._set_author_attributes()
         return self._graph
+
+    def merged_keys(self) -> dict[str, str]:
+        """Return each entity key that `graph()` merged into another node, mapped to the key of that node.
+
+        Chains are followed, so every value is the key of a node of the
+        graph. Empty before `graph()` is called.
+        """
+        return {key: self._resolve(key) for key in self._merged_into}
 
     def _resolve(self, key: str) -> str:
         while key in self._merged_into:

@@ -12,7 +12,7 @@ concatenation that a stage builds internally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from collections.abc import Mapping
 from typing import Any
@@ -189,6 +189,17 @@ class Mention:
             "sentence": self.sentence,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Mention:
+        """Rebuild a mention from its `to_json` object."""
+        return cls(
+            text=data["text"],
+            start=data["start"],
+            end=data["end"],
+            field=Field(data["field"]),
+            sentence=data.get("sentence", ""),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractedEntity:
@@ -223,11 +234,24 @@ class ExtractedEntity:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "key": self.key,
             "type": str(self.type),
             "proposed": self.proposed,
             "aliases": list(self.aliases),
             "mentions": [mention.to_json() for mention in self.mentions],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExtractedEntity:
+        """Rebuild an entity from its `to_json` object."""
+        return cls(
+            name=data["name"],
+            key=data["key"],
+            type=EntityType(data["type"]),
+            proposed=bool(data.get("proposed", False)),
+            mentions=tuple(Mention.from_json(mention) for mention in data.get("mentions", ())),
+            aliases=tuple(data.get("aliases", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +264,11 @@ class Link:
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "kind": str(self.kind), "mention": self.mention.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Link:
+        """Rebuild a link from its `to_json` object."""
+        return cls(url=data["url"], kind=LinkKind(data["kind"]), mention=Mention.from_json(data["mention"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +284,11 @@ class Abbreviation:
 
     def to_json(self) -> dict[str, Any]:
         return {"short": self.short, "long": self.long, "mention": self.mention.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Abbreviation:
+        """Rebuild an abbreviation from its `to_json` object."""
+        return cls(short=data["short"], long=data["long"], mention=Mention.from_json(data["mention"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +313,16 @@ class Relation:
             "object": self.object,
             "evidence": self.evidence.to_json(),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Relation:
+        """Rebuild a relation from its `to_json` object."""
+        return cls(
+            type=RelationType(data["type"]),
+            subject=data["subject"],
+            object=data["object"],
+            evidence=Mention.from_json(data["evidence"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +367,19 @@ class Result:
             "evidence": self.evidence.to_json(),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        """Rebuild a result from its `to_json` object."""
+        return cls(
+            subject=data["subject"],
+            value=data["value"],
+            unit=data["unit"],
+            spread=data["spread"],
+            metric=data["metric"],
+            benchmark=data["benchmark"],
+            evidence=Mention.from_json(data["evidence"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PaperExtraction:
@@ -341,12 +398,18 @@ class PaperExtraction:
         return {
             "id": paper.id,
             "title": paper.title,
+            "abstract": paper.abstract,
             "url": paper.url,
             "date": paper.date,
             "authors": list(paper.authors),
+            "author_ids": list(paper.author_ids),
+            "links": list(paper.links),
             "arxiv_id": paper.arxiv_id,
             "doi": paper.doi,
             "categories": list(paper.categories),
+            "source": paper.source,
+            "record": paper.record,
+            "language": paper.language,
             "has_abstract": paper.has_abstract,
             "entities": [entity.to_json() for entity in self.entities],
             "links": [link.to_json() for link in self.links],
@@ -354,3 +417,34 @@ class PaperExtraction:
             "relations": [relation.to_json() for relation in self.relations],
             "results": [result.to_json() for result in self.results],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PaperExtraction:
+        """Rebuild a record from its `to_json` object, the inverse of `to_json`.
+
+        Every `Paper` field is read from the key of the same name, lists
+        become tuples, and a missing key takes the field's default, so fields
+        added to `Paper` later round-trip once `to_json` writes them.
+
+        Raises
+        ------
+        KeyError
+            If a required key (``id``, ``title``, or one of a nested record)
+            is missing.
+        ValueError
+            If an enumerated value (entity type, field, link kind, relation
+            type) is not one of its members.
+        """
+        paper_values = {
+            item.name: tuple(data[item.name]) if isinstance(data[item.name], list) else data[item.name]
+            for item in fields(Paper)
+            if item.name in data
+        }
+        return cls(
+            paper=Paper(**paper_values),
+            entities=tuple(ExtractedEntity.from_json(entity) for entity in data.get("entities", ())),
+            links=tuple(Link.from_json(link) for link in data.get("links", ())),
+            abbreviations=tuple(Abbreviation.from_json(item) for item in data.get("abbreviations", ())),
+            relations=tuple(Relation.from_json(relation) for relation in data.get("relations", ())),
+            results=tuple(Result.from_json(result) for result in data.get("results", ())),
+        )

@@ -197,6 +197,7 @@ class KG(DefinedNamespace):
     onDataset: URIRef  # The benchmark of a result.
     hasMetric: URIRef  # The metric of a result.
     hasAlias: URIRef  # One other name of the entity.
+    replaces: URIRef  # An entity IRI of an earlier build that merged into the subject.
     subject: URIRef  # Subject of the triple that a statement supports.
     predicate: URIRef  # Property of the triple that a statement supports.
     object: URIRef  # Object of the triple that a statement supports.
@@ -829,6 +830,8 @@ def _add_entity(
     for key in match_keys([_text(data.get("name", data.get("label", ""))), *aliases]):
         rdf.add((iri, KG.matchKey, Literal(key)))
     rdf.add((iri, KG.paperCount, Literal(paper_count)))
+    for former_key in _list(data.get("former_keys")):
+        rdf.add((iri, KG.replaces, mint_iri("entity", _text(former_key), base_iri=base_iri)))
     _add_aliases(rdf, iri, node, data, base_iri)
 
 

@@ -228,7 +228,7 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, proces
     else:
         # The signal landed while workers were forked, where Python ignores
         # the exception: the build then finishes all five outputs.
-        assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl", "void.ttl"]
+        assert names == ["build-state.json", "extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl", "void.ttl"]
         assert b"Aborted after the build had finished" in error
 
 
