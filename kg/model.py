@@ -403,7 +403,6 @@ class PaperExtraction:
             "date": paper.date,
             "authors": list(paper.authors),
             "author_ids": list(paper.author_ids),
-            "links": list(paper.links),
             "arxiv_id": paper.arxiv_id,
             "doi": paper.doi,
             "categories": list(paper.categories),
@@ -438,7 +437,9 @@ class PaperExtraction:
         paper_values = {
             item.name: tuple(data[item.name]) if isinstance(data[item.name], list) else data[item.name]
             for item in fields(Paper)
-            if item.name in data
+            # "links" at the top level are the extracted link records, which
+            # already contain the paper's own structured links.
+            if item.name in data and item.name != "links"
         }
         return cls(
             paper=Paper(**paper_values),
