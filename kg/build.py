@@ -32,6 +32,7 @@ from spacy.language import Language
 
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
+from kg.filters import FilterStats, PaperFilter, filter_papers
 from kg.graph import GraphBuilder, write_graphml
 from kg.io import atomic_write
 from kg.model import EntityType, Paper
@@ -95,6 +96,8 @@ class BuildSummary:
     outputs: dict[str, Path] = field(default_factory=dict)
     store: Path | None = None
     store_stats: LoadStats | None = None
+    paper_filter: PaperFilter = field(default_factory=PaperFilter)
+    filtered: FilterStats = field(default_factory=FilterStats)
 
     def lines(self) -> list[str]:
         """Return the summary as lines of text for a terminal."""
@@ -105,6 +108,18 @@ class BuildSummary:
             rows.append(f"skipped     {self.skipped_invalid} invalid records")
         if self.duplicates:
             rows.append(f"duplicates  {self.duplicates} repeated papers skipped")
+        if self.paper_filter.active:
+            rows.append(f"filtered    {self.filtered.excluded} papers excluded by {self.paper_filter.describe()}")
+            if self.paper_filter.categories:
+                rows.append(
+                    f"            {self.filtered.outside_categories} outside the categories "
+                    f"({self.filtered.without_categories} without categories)"
+                )
+            if self.paper_filter.since is not None:
+                rows.append(
+                    f"            {self.filtered.before_since} dated before {self.paper_filter.since.isoformat()} "
+                    f"({self.filtered.without_date} without a date)"
+                )
         entity_counts = ", ".join(f"{self.entities.get(str(t), 0)} {t}" for t in EntityType)
         rows += [
             f"entities    {sum(self.entities.values())} ({entity_counts})",
@@ -221,17 +236,20 @@ def build(
     title: str | None = None,
     view_max_nodes: int = VIEW_MAX_NODES,
     store: str | Path | None = None,
+    categories: Sequence[str] = (),
+    since: str | None = None,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
     Parameters
     ----------
     inputs : sequence of path
-        Page text, JSON Lines or CSV files, read in order.
+        Page text, JSON Lines, CSV or arXiv snapshot files, read in order.
     out_dir : path
         Created if missing; existing outputs are replaced.
-    input_format : {"page", "jsonl", "csv"}, optional
-        Format of every input; detected from each file name by default.
+    input_format : {"page", "jsonl", "csv", "arxiv-snapshot"}, optional
+        Format of every input; detected from each file name (and first
+        record, see `kg.sources.detect_format`) by default.
     base_iri : str
         Namespace of the IRIs minted for papers, entities and links.
     rdf_formats : sequence of str
@@ -259,6 +277,11 @@ def build(
         An Oxigraph store folder, created if missing, that ``graph.ttl`` is
         also loaded into. Loading is idempotent and adds only what is new
         (see `kg.store`).
+    categories : sequence of str
+        Keep only papers with one of these arXiv categories ("cs.LG") or
+        archives ("cs"); see `kg.filters`.
+    since : str, optional
+        Keep only papers dated on or after this day, YYYY-MM-DD.
 
     Returns
     -------
@@ -283,6 +306,7 @@ def build(
             "'https://creativecommons.org/licenses/by/4.0/'."
         )
     rdf_formats = tuple(dict.fromkeys(rdf_formats))
+    summary.paper_filter = PaperFilter.create(categories=categories, since=since)
     if store is not None:
         # Open and close the store now, so a locked or invalid store fails
         # before the extraction starts.
@@ -294,9 +318,14 @@ def build(
             logger.info("Reading %s", path)
             yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats)
 
+    def selected_papers() -> Iterator[Paper]:
+        if not summary.paper_filter.active:
+            return papers()
+        return filter_papers(papers(), summary.paper_filter, summary.filtered)
+
     with _staging(out_dir) as staging:
         builder = GraphBuilder()
-        stream = _progress(_within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats), progress)
+        stream = _progress(_within_length(deduplicate(selected_papers(), summary), nlp, skip_invalid, stats), progress)
         with atomic_write(staging / EXTRACTIONS_FILE) as handle:
             for extraction in extract(stream, nlp, batch_size=batch_size, n_process=n_process):
                 handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
@@ -307,6 +336,11 @@ def build(
         logger.info("Extracted %d papers", summary.papers)
         if summary.papers == 0:
             names = ", ".join(str(path) for path in inputs)
+            if summary.filtered.excluded:
+                raise KgError(
+                    f"no paper of {names} passed {summary.paper_filter.describe()}: "
+                    f"{summary.filtered.excluded} papers were excluded; widen the filters"
+                )
             raise KgError(
                 f"found no papers in {names}; expected page text with titles and abstracts, "
                 "or JSON Lines/CSV records with a 'title' field"

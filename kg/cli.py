@@ -55,6 +55,28 @@ def cli(verbose: int, quiet: bool) -> None:
     _configure_logging(verbose, quiet)
 
 
+def _check_categories(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from kg.filters import parse_category
+
+    for value in values:
+        try:
+            parse_category(value)
+        except ConfigError as err:
+            raise click.BadParameter(str(err), ctx=ctx, param=param) from err
+    return values
+
+
+def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from kg.filters import parse_since
+
+    if value is not None:
+        try:
+            parse_since(value)
+        except ConfigError as err:
+            raise click.BadParameter(str(err), ctx=ctx, param=param) from err
+    return value
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -62,8 +84,8 @@ def cli(verbose: int, quiet: bool) -> None:
     help="Folder for extractions.jsonl, graph.graphml, graph.ttl (or the --rdf-format files), void.ttl and graph.html.",
 )
 @click.option(
-    "--format", "input_format", type=click.Choice(["page", "jsonl", "csv"]), default=None,
-    help="Format of every input: Daily Papers page text, JSON Lines or CSV. [default: from each file name]",
+    "--format", "input_format", type=click.Choice(["page", "jsonl", "csv", "arxiv-snapshot"]), default=None,
+    help="Format of every input: Daily Papers page text, JSON Lines, CSV or the arXiv metadata snapshot. [default: from each file name and first record]",
 )
 @click.option("--base-iri", default=None, help="Namespace for the IRIs of papers, entities and links; ends with '/' or '#'.")
 @click.option(
@@ -90,6 +112,14 @@ def cli(verbose: int, quiet: bool) -> None:
     "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
     help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
 )
+@click.option(
+    "--category", "categories", multiple=True, callback=_check_categories,
+    help="Keep only papers with this arXiv category (cs.LG) or of this archive (cs); repeat for several.",
+)
+@click.option(
+    "--since", default=None, callback=_check_since, metavar="YYYY-MM-DD",
+    help="Keep only papers dated on or after this day.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -107,11 +137,14 @@ def build(
     force: bool,
     progress: bool | None,
     store_dir: Path | None,
+    categories: tuple[str, ...],
+    since: str | None,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
-    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson)
-    or CSV (.csv) files, optionally gzip-compressed (.gz).
+    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson),
+    CSV (.csv) or arXiv metadata snapshot (.json, .jsonl) files, optionally
+    gzip-compressed (.gz).
     """
     from kg.build import DEFAULT_RDF_FORMATS, build as run_build, output_files
     from kg.rdf import DEFAULT_BASE_IRI
@@ -146,6 +179,8 @@ def build(
         title=title,
         view_max_nodes=view_max_nodes,
         store=store_dir,
+        categories=categories,
+        since=since,
     )
     for line in summary.lines():
         click.echo(line)

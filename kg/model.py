@@ -137,6 +137,9 @@ class Paper:
     source: str = ""
     record: int = 0
     language: str = ""
+    arxiv_id: str | None = None      # "2409.01234" (no "arXiv:" prefix, no version), or old style "cs/0112017"
+    doi: str | None = None           # "10.1234/abcd" (no "https://doi.org/" prefix)
+    categories: tuple[str, ...] = () # arXiv categories, primary first ("cs.LG", "stat.ML")
 
     @property
     def has_abstract(self) -> bool:

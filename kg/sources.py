@@ -6,7 +6,10 @@ Three formats are read, chosen by file name (or forced with `input_format`):
   web page, with a short page header, then per paper a title line and, after
   blank lines, the abstract as one paragraph;
 - JSON Lines (``.jsonl``, ``.ndjson``), one object per line;
-- CSV (``.csv``) with a header row.
+- CSV (``.csv``) with a header row;
+- the arXiv metadata snapshot (format "arxiv-snapshot", `kg.readers.arxiv_snapshot`),
+  chosen by content when the first record of a ``.json`` or ``.jsonl`` file has
+  the snapshot's fields.
 
 JSON Lines and CSV records have the fields ``title`` (required), ``id``,
 ``abstract``, ``url``, ``date``, ``language`` (a language tag such as "en" or
@@ -34,7 +37,7 @@ from urllib.parse import urlsplit
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Callable, Literal
 
 from kg.errors import InputError
 from kg.language import normalize_language_tag
@@ -53,8 +56,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-InputFormat = Literal["page", "jsonl", "csv"]
-INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv")
+InputFormat = Literal["page", "jsonl", "csv", "arxiv-snapshot"]
+INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv", "arxiv-snapshot")
 
 _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".txt": "page",
@@ -63,7 +66,13 @@ _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
+    # The arXiv snapshot is JSON Lines named .json; `_sniff_json_lines` decides.
+    ".json": "jsonl",
 }
+
+# Bytes of a JSON Lines file read to recognise the arXiv snapshot by its first
+# record; a snapshot record has a few KB, the longest abstracts about 10 KB.
+_SNIFF_BYTES = 1 << 20
 
 # C0 and C1 control characters except tab, line feed and carriage return, and
 # the bidirectional embedding, override and isolate controls (U+202A-U+202E,
@@ -164,13 +173,43 @@ class _DerivedIds:
         return ids[fingerprint]
 
 
+def _sniff_json_lines(path: Path) -> InputFormat:
+    """Return "arxiv-snapshot" if the first non-blank line of `path` is a snapshot record, else "jsonl".
+
+    A file that cannot be opened, decoded or parsed here is left to the JSON
+    Lines reader, whose error names the line.
+    """
+    from kg.readers.arxiv_snapshot import looks_like_snapshot_record
+
+    if not path.is_file():
+        return "jsonl"
+    try:
+        with _open_binary(path) as handle:
+            while handle.tell() < _SNIFF_BYTES:
+                # A line cut at the size limit fails to parse and counts as "jsonl".
+                raw = handle.readline(_SNIFF_BYTES)
+                if not raw:
+                    break
+                line = raw.decode("utf-8-sig").strip()
+                if line:
+                    return "arxiv-snapshot" if looks_like_snapshot_record(json.loads(line)) else "jsonl"
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, InputError):
+        pass
+    return "jsonl"
+
+
 def detect_format(path: str | Path) -> InputFormat:
-    """Return the input format of `path` from its suffixes (``.gz`` is looked through)."""
+    """Return the input format of `path` from its suffixes (``.gz`` is looked through).
+
+    A ``.json``, ``.jsonl`` or ``.ndjson`` file whose first record has the
+    fields of the arXiv metadata snapshot is "arxiv-snapshot".
+    """
     suffixes = [suffix.lower() for suffix in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _SUFFIX_FORMATS:
-        return _SUFFIX_FORMATS[suffixes[-1]]
+        detected = _SUFFIX_FORMATS[suffixes[-1]]
+        return _sniff_json_lines(Path(path)) if detected == "jsonl" else detected
     known = ", ".join(sorted(_SUFFIX_FORMATS))
     raise InputError(
         str(path),
@@ -435,12 +474,28 @@ def _paper_from_record(record_data: Any, path: Path, record: int, derived_ids: _
 
 
 def _guarded(
-    records: Iterable[tuple[int, Any]], path: Path, skip_invalid: bool, stats: ReadStats
+    records: Iterable[tuple[int, Any]],
+    path: Path,
+    skip_invalid: bool,
+    stats: ReadStats,
+    *,
+    parse: Callable[[Any, Path, int], Paper] | None = None,
 ) -> Iterator[Paper]:
+    """Convert (record number, decoded record or InputError) pairs into papers.
+
+    `parse` converts one record (default: kg's JSON Lines/CSV fields, with ids
+    derived from titles where missing). An `InputError` stops the stream, or
+    with `skip_invalid` is logged, counted in `stats` and skipped.
+    """
     derived_ids = _DerivedIds()
     for record, data in records:
         try:
-            paper = data if isinstance(data, InputError) else _paper_from_record(data, path, record, derived_ids)
+            if isinstance(data, InputError):
+                paper = data
+            elif parse is not None:
+                paper = parse(data, path, record)
+            else:
+                paper = _paper_from_record(data, path, record, derived_ids)
             if isinstance(paper, InputError):
                 raise paper
         except InputError as err:
@@ -524,8 +579,9 @@ def read_papers(
     Parameters
     ----------
     path : path
-    input_format : {"page", "jsonl", "csv"}, optional
-        Overrides the format detected from the file name.
+    input_format : {"page", "jsonl", "csv", "arxiv-snapshot"}, optional
+        Overrides the format detected from the file name (and, for JSON
+        Lines, from the first record).
     skip_invalid : bool
         Log and skip invalid JSON Lines/CSV records instead of raising.
     stats : ReadStats, optional
@@ -543,4 +599,8 @@ def read_papers(
         return read_daily_papers(path, skip_invalid=skip_invalid, stats=stats)
     if fmt == "jsonl":
         return read_jsonl(path, skip_invalid=skip_invalid, stats=stats)
+    if fmt == "arxiv-snapshot":
+        from kg.readers.arxiv_snapshot import read_arxiv_snapshot
+
+        return read_arxiv_snapshot(path, skip_invalid=skip_invalid, stats=stats)
     return read_csv(path, skip_invalid=skip_invalid, stats=stats)
