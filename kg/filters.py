@@ -102,8 +102,8 @@ def paper_day(paper: Paper) -> date | None:
         return None
 
 
-def matches_categories(categories: Iterable[str], wanted: Iterable[str]) -> bool:
-    """Return whether any of `categories` matches any `wanted` value from `parse_category`.
+def matches_categories(categories: Iterable[str], requested: Iterable[str]) -> bool:
+    """Return whether any of `categories` matches any `requested` value from `parse_category`.
 
     Examples
     --------
@@ -113,7 +113,7 @@ def matches_categories(categories: Iterable[str], wanted: Iterable[str]) -> bool
     False
     """
     folded = [category.casefold() for category in categories]
-    for request in wanted:
+    for request in requested:
         if "." in request:
             if request in folded:
                 return True

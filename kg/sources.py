@@ -71,7 +71,7 @@ _SUFFIX_FORMATS: dict[str, InputFormat] = {
 }
 
 # Bytes of a JSON Lines file read to recognise the arXiv snapshot by its first
-# record; a snapshot record has a few KB, the longest abstracts about 10 KB.
+# record. A snapshot record has a few KB, so 1 MiB leaves a wide margin.
 _SNIFF_BYTES = 1 << 20
 
 # C0 and C1 control characters except tab, line feed and carriage return, and

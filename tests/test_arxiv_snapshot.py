@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
+from kg.model import Paper
 from kg.readers.arxiv_snapshot import normalize_arxiv_id, read_arxiv_snapshot
 from kg.sources import ReadStats, detect_format, read_papers
 
@@ -16,7 +17,7 @@ SNAPSHOT = Path(__file__).parent / "data" / "arxiv-snapshot.json"
 
 
 @pytest.fixture(scope="module")
-def papers() -> dict[str, object]:
+def papers() -> dict[str, Paper]:
     return {paper.id: paper for paper in read_arxiv_snapshot(SNAPSHOT)}
 
 
@@ -31,7 +32,7 @@ def _record(**fields: object) -> str:
     return json.dumps(record)
 
 
-def test_snapshot_reads_every_record(papers: dict[str, object]) -> None:
+def test_snapshot_reads_every_record(papers: dict[str, Paper]) -> None:
     lines = [line for line in SNAPSHOT.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(papers) == len(lines) == 14
 
@@ -42,13 +43,13 @@ def test_snapshot_record_is_line_number() -> None:
     assert [paper.record for paper in read_arxiv_snapshot(SNAPSHOT)] == list(range(1, 15))
 
 
-def test_snapshot_old_style_ids_kept(papers: dict[str, object]) -> None:
+def test_snapshot_old_style_ids_kept(papers: dict[str, Paper]) -> None:
     assert "cs/0112017" in papers
     assert "math.GT/0309136" in papers
     assert papers["hep-th/9901001"].url == "https://arxiv.org/abs/hep-th/9901001"
 
 
-def test_snapshot_sets_arxiv_id_and_url(papers: dict[str, object]) -> None:
+def test_snapshot_sets_arxiv_id_and_url(papers: dict[str, Paper]) -> None:
     paper = papers["2409.01234"]
     assert paper.arxiv_id == "2409.01234"
     assert paper.url == "https://arxiv.org/abs/2409.01234"
@@ -71,7 +72,7 @@ def test_normalize_arxiv_id(text: str, expected: str | None) -> None:
     assert normalize_arxiv_id(text) == expected
 
 
-def test_snapshot_whitespace_normalised(papers: dict[str, object]) -> None:
+def test_snapshot_whitespace_normalised(papers: dict[str, Paper]) -> None:
     paper = papers["2409.01234"]
     assert paper.title == "Sparse Mixture-of-Experts Adapters for Parameter-Efficient Fine-Tuning of Large Language Models"
     assert "\n" not in paper.abstract
@@ -80,41 +81,41 @@ def test_snapshot_whitespace_normalised(papers: dict[str, object]) -> None:
     assert paper.abstract.endswith("https://github.com/example-lab/moea.")
 
 
-def test_snapshot_authors_first_last_suffix(papers: dict[str, object]) -> None:
+def test_snapshot_authors_first_last_suffix(papers: dict[str, Paper]) -> None:
     assert papers["cs/0112017"].authors == ("Claire Moreau", "John Smith Jr")
 
 
-def test_snapshot_authors_collaboration(papers: dict[str, object]) -> None:
+def test_snapshot_authors_collaboration(papers: dict[str, Paper]) -> None:
     assert papers["hep-th/9901001"].authors == ("ATLAS Collaboration", "Klaus Weber")
 
 
-def test_snapshot_authors_string_fallback(papers: dict[str, object]) -> None:
+def test_snapshot_authors_string_fallback(papers: dict[str, Paper]) -> None:
     assert papers["2403.05530"].authors == ("Sofia Rossi", "Daniel Kim", "Amara Nwosu")
 
 
-def test_snapshot_date_is_first_version(papers: dict[str, object]) -> None:
+def test_snapshot_date_is_first_version(papers: dict[str, Paper]) -> None:
     # v1 was created on 2 September 2024, v2 on 15 October; update_date is 16 October.
     assert papers["2409.01234"].date == "2024-09-02"
-    # Old papers carry the update_date of a bulk metadata update.
+    # The update_date of this record is 2007-05-23.
     assert papers["cs/0112017"].date == "2001-12-18"
 
 
-def test_snapshot_date_in_utc(papers: dict[str, object]) -> None:
+def test_snapshot_date_in_utc(papers: dict[str, Paper]) -> None:
     # "Wed, 1 May 2024 23:30:00 -0700" is 2 May in UTC.
     assert papers["2405.00007"].date == "2024-05-02"
 
 
-def test_snapshot_date_without_versions(papers: dict[str, object]) -> None:
+def test_snapshot_date_without_versions(papers: dict[str, Paper]) -> None:
     assert papers["2312.00752"].date == "2023-12-05"
 
 
-def test_snapshot_doi_cleaned(papers: dict[str, object]) -> None:
+def test_snapshot_doi_cleaned(papers: dict[str, Paper]) -> None:
     assert papers["0704.0042"].doi == "10.1007/s10994-007-0001-1"
     assert papers["hep-th/9901001"].doi == "10.1016/S0550-3213(99)00001-2"
     assert papers["1512.03385"].doi is None
 
 
-def test_snapshot_categories_in_order(papers: dict[str, object]) -> None:
+def test_snapshot_categories_in_order(papers: dict[str, Paper]) -> None:
     assert papers["2106.09685"].categories == ("cs.CL", "cs.AI", "cs.LG")
 
 

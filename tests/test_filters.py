@@ -22,7 +22,7 @@ def _built_ids(out: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("categories", "wanted", "expected"),
+    ("categories", "requested", "expected"),
     [
         (["cs.LG"], ["cs.lg"], True),
         (["stat.ML", "cs.LG"], ["cs.lg"], True),
@@ -37,8 +37,8 @@ def _built_ids(out: Path) -> list[str]:
         (["cs.CV"], ["stat.ml", "cs.cv"], True),
     ],
 )
-def test_matches_categories(categories: list[str], wanted: list[str], expected: bool) -> None:
-    assert matches_categories(categories, wanted) is expected
+def test_matches_categories(categories: list[str], requested: list[str], expected: bool) -> None:
+    assert matches_categories(categories, requested) is expected
 
 
 @pytest.mark.parametrize("text", ["", "cs LG", "cs.LG.x", "cs/LG", "1cs", "cs."])

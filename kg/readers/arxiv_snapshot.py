@@ -20,10 +20,10 @@ A record becomes a `Paper` as follows:
 - ``authors`` come from ``authors_parsed`` as "First Last Suffix", or, when a
   record lacks it, from splitting the ``authors`` string at commas and "and".
 - ``date`` is the day of the first version ("v1" ``created``), in UTC and ISO
-  form. ``update_date`` changes whenever arXiv touches a record's metadata
-  (many old papers carry the date of one bulk update), so it is used only
-  when a record has no versions.
-- ``url`` is ``https://arxiv.org/abs/<id>``; ``arxiv_id``, ``doi`` (the first
+  form. ``update_date`` changes whenever arXiv updates a record's metadata,
+  so it can be years after the submission, and it is used only when a
+  record has no versions.
+- ``url`` is ``https://arxiv.org/abs/<id>``. ``arxiv_id``, ``doi`` (the first
   DOI when several are given) and ``categories`` (in the order of the
   snapshot's field) are filled in too.
 
@@ -128,7 +128,7 @@ def _authors(data: dict[str, Any], path: Path, record: int) -> tuple[str, ...]:
     for entry in parsed:
         if not isinstance(entry, list) or not all(isinstance(part, str) for part in entry):
             raise InputError(str(path), f"{problem}, got an entry {json.dumps(entry)[:80]}", record=record)
-        # [last, first, suffix]; collaborations have an empty first part.
+        # Entries are [last, first, suffix]. Collaborations have an empty first part.
         padded = [*entry, "", ""]
         name = clean_text(" ".join((padded[1], padded[0], *entry[2:])))
         if name:
@@ -184,7 +184,7 @@ def _doi(data: dict[str, Any], path: Path, record: int) -> str | None:
     text = _string(data, "doi", path, record)
     if text is None:
         return None
-    # Some records list several DOIs separated by spaces; the first is kept.
+    # Some records list several DOIs separated by spaces, and only the first is kept.
     first = _DOI_PREFIX.sub("", text.split()[0])
     if not _DOI.fullmatch(first):
         logger.warning("%s, record %d: field 'doi' %r is not a DOI (10.NNNN/...); ignored", path, record, text[:80])
