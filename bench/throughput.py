@@ -485,7 +485,9 @@ def _machine(load_before: tuple[float, ...], load_after: tuple[float, ...]) -> s
         memory = f", {total_kib / 2**20:.0f} GiB memory"
     except (OSError, StopIteration, ValueError):
         pass
-    loads = lambda values: ", ".join(f"{value:.2f}" for value in values)  # noqa: E731
+    def loads(values: tuple[float, ...]) -> str:
+        return ", ".join(f"{value:.2f}" for value in values)
+
     return (
         f"{os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
         f"spaCy {spacy.__version__}; load average (1, 5, 15 min) {loads(load_before)} before the run, "
@@ -677,7 +679,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             for size in sizes:
                 for mode in modes:
                     print(f"kg build: {size:,} abstracts, {mode.name} ...", flush=True)
-                    runs.append(run_build(corpora[size], size, mode, Path(scratch)))
+                    run = run_build(corpora[size], size, mode, Path(scratch))
+                    runs.append(run)
+                    # One line per run, so a long run that is stopped still leaves its finished figures.
+                    result = run.problem or f"{run.seconds:.1f} s, {run.cpu:.1f} CPU s, largest process {run.largest_mib:.0f} MiB"
+                    print(f"    {result}", flush=True)
     load_after = os.getloadavg()
 
     command = "python bench/throughput.py " + shlex.join(argv if argv is not None else sys.argv[1:])

@@ -35,9 +35,9 @@ import unicodedata
 import zlib
 from urllib.parse import urlsplit
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Callable, Literal
+from typing import IO, Any, Literal
 
 from kg.errors import InputError
 from kg.language import normalize_language_tag
