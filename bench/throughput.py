@@ -19,9 +19,10 @@ CPU time, because the machine may be shared.
 
 The corpus
 ----------
-Synthetic papers in the arXiv metadata snapshot format, made from the real
-abstracts of ``../shared/eval/sota_clef24/train.jsonl.gz`` (about 10,000
-papers with abstracts; a different file can be named with ``--source``):
+Synthetic papers in the arXiv metadata snapshot format, made from real
+abstracts. By default these are the about 10,000 arXiv abstracts of the
+SOTA? (CLEF 2024) training set, ``../shared/eval/sota_clef24/train.jsonl.gz``,
+and ``--source`` names another JSON Lines file with ``title`` and ``abstract``:
 
 - each synthetic abstract takes the sentence count of a random real
   abstract, then draws its first sentence from the pool of real first
