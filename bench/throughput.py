@@ -518,6 +518,8 @@ def report(
         "```",
         "",
         f"Machine: {machine}. Run on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        "When the load average exceeds the number of cores, wall times and their ratios",
+        "depend on the other jobs, and the CPU times are the better measure.",
         "",
         f"### Extraction in one process ({sample:,} synthetic abstracts)",
         "",
