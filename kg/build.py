@@ -43,6 +43,7 @@ except ImportError:  # Windows: a staging folder with a lock file is then never 
 
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
+from kg.filters import FilterStats, PaperFilter, filter_papers
 from kg.graph import GraphBuilder, write_graphml
 from kg.incremental import (
     STATE_FILE,
@@ -149,6 +150,8 @@ class BuildSummary:
     new_papers: int = 0
     unchanged_papers: int = 0
     replaced_papers: int = 0
+    paper_filter: PaperFilter = field(default_factory=PaperFilter)
+    filtered: FilterStats = field(default_factory=FilterStats)
 
     def lines(self) -> list[str]:
         """Return the summary as lines of text for a terminal."""
@@ -165,6 +168,18 @@ class BuildSummary:
             rows.append(f"duplicates  {self.duplicates} repeated papers skipped")
         if self.repaired:
             rows.append(f"repaired    {self.repaired} papers with mojibake (text decoded with the wrong encoding)")
+        if self.paper_filter.active:
+            rows.append(f"filtered    {self.filtered.excluded} papers excluded by {self.paper_filter.describe()}")
+            if self.paper_filter.categories:
+                rows.append(
+                    f"            {self.filtered.outside_categories} outside the categories "
+                    f"({self.filtered.without_categories} without categories)"
+                )
+            if self.paper_filter.since is not None:
+                rows.append(
+                    f"            {self.filtered.before_since} dated before {self.paper_filter.since.isoformat()} "
+                    f"({self.filtered.without_date} without a date)"
+                )
         entity_counts = ", ".join(f"{self.entities.get(str(t), 0)} {t}" for t in EntityType)
         rows += [
             f"entities    {sum(self.entities.values())} ({entity_counts})",
@@ -387,6 +402,8 @@ def build(
     encoding: str | None = None,
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     incremental: bool = False,
+    categories: Sequence[str] = (),
+    since: str | None = None,
 ) -> tuple[nx.MultiDiGraph, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
@@ -454,6 +471,11 @@ def build(
         previous build are kept, and the store is updated by the difference
         of the exports (see `kg.incremental`). Without a previous build in
         `out_dir`, a full build.
+    categories : sequence of str
+        Keep only papers with one of these arXiv categories ("cs.LG") or
+        archives ("cs"); see `kg.filters`.
+    since : str, optional
+        Keep only papers dated on or after this day, YYYY-MM-DD.
 
     Returns
     -------
@@ -479,6 +501,7 @@ def build(
         )
     rdf_formats = tuple(dict.fromkeys(rdf_formats))
     _check_engine(engine, scheduler=scheduler, n_process=n_process)
+    summary.paper_filter = PaperFilter.create(categories=categories, since=since)
     if store is not None:
         # Open and close the store now, so a locked or invalid store fails
         # before the extraction starts.
@@ -501,10 +524,15 @@ def build(
                 path, input_format=input_format, skip_invalid=skip_invalid, stats=stats, columns=columns, encoding=encoding
             )
 
+    def selected_papers() -> Iterator[Paper]:
+        if not summary.paper_filter.active:
+            return papers()
+        return filter_papers(papers(), summary.paper_filter, summary.filtered)
+
     with _staging(out_dir, remove=() if skip_invalid else (SKIPPED_FILE,)) as staging:
         builder = GraphBuilder()
         checked = check_abstract_length(
-            deduplicate(papers(), summary, skip_invalid=skip_invalid, stats=stats),
+            deduplicate(selected_papers(), summary, skip_invalid=skip_invalid, stats=stats),
             max_chars=max_abstract_chars, skip_invalid=skip_invalid, stats=stats,
         )
         stream = _within_length(checked, nlp, skip_invalid, stats)
@@ -548,6 +576,11 @@ def build(
             summary.new_papers = summary.papers
         if summary.papers == 0:
             names = ", ".join(str(path) for path in inputs)
+            if summary.filtered.excluded:
+                raise KgError(
+                    f"no paper of {names} passed {summary.paper_filter.describe()}: "
+                    f"{summary.filtered.excluded} papers were excluded; widen the filters"
+                )
             raise KgError(
                 f"found no papers in {names}; expected page text with titles and abstracts, "
                 "or JSON Lines/CSV records with a 'title' field"

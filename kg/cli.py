@@ -27,7 +27,9 @@ RDF_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "trig", "nq
 # The keys of `kg.exports.NETWORK_FORMATS`, repeated so that the command line starts without NetworkX I/O.
 NETWORK_FORMAT_NAMES: tuple[str, ...] = ("graphml", "gexf", "json")
 # The names of kg.sources.INPUT_FORMATS, repeated so that `kg --help` imports no reader.
-INPUT_FORMAT_NAMES: tuple[str, ...] = ("page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder")
+INPUT_FORMAT_NAMES: tuple[str, ...] = (
+    "page", "jsonl", "csv", "arxiv-snapshot", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder",
+)  # fmt: skip
 
 __all__ = ["main"]
 
@@ -68,6 +70,28 @@ def cli(verbose: int, quiet: bool) -> None:
     _configure_logging(verbose, quiet)
 
 
+def _check_categories(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from kg.filters import parse_category
+
+    for value in values:
+        try:
+            parse_category(value)
+        except ConfigError as err:
+            raise click.BadParameter(str(err), ctx=ctx, param=param) from err
+    return values
+
+
+def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from kg.filters import parse_since
+
+    if value is not None:
+        try:
+            parse_since(value)
+        except ConfigError as err:
+            raise click.BadParameter(str(err), ctx=ctx, param=param) from err
+    return value
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -76,7 +100,7 @@ def cli(verbose: int, quiet: bool) -> None:
 )
 @click.option(
     "--format", "input_format", type=click.Choice(INPUT_FORMAT_NAMES), default=None,
-    help="Format of every input: Daily Papers page text, JSON Lines, CSV, Daily Papers API JSON, arXiv API Atom, "
+    help="Format of every input: Daily Papers page text, JSON Lines, CSV, the arXiv metadata snapshot, Daily Papers API JSON, arXiv API Atom, "
     "Semantic Scholar JSON, BibTeX, TSV or a folder of .txt files. [default: from each file name and its first bytes]",
 )
 @click.option(
@@ -141,6 +165,14 @@ def cli(verbose: int, quiet: bool) -> None:
     "--incremental", is_flag=True,
     help="Add the papers of INPUTS to the build in --out: only new or changed papers are extracted, entity ids are kept.",
 )
+@click.option(
+    "--category", "categories", multiple=True, callback=_check_categories,
+    help="Keep only papers with this arXiv category (cs.LG) or of this archive (cs); repeat for several.",
+)
+@click.option(
+    "--since", default=None, callback=_check_since, metavar="YYYY-MM-DD",
+    help="Keep only papers dated on or after this day.",
+)
 def build(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -167,13 +199,16 @@ def build(
     dask_workers: int,
     partition_size: int,
     incremental: bool,
+    categories: tuple[str, ...],
+    since: str | None,
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
     INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson),
     CSV (.csv), TSV (.tsv), BibTeX (.bib), arXiv API Atom (.atom, .xml), Daily
-    Papers API or Semantic Scholar JSON (.json) files, optionally
-    gzip-compressed (.gz), or folders of .txt files (one paper per file).
+    Papers API, Semantic Scholar or arXiv metadata snapshot JSON (.json)
+    files, optionally gzip-compressed (.gz), or folders of .txt files (one
+    paper per file).
     An invalid record stops the build before any output is written (exit
     status 1), unless --skip-invalid is given.
     """
@@ -249,6 +284,8 @@ def build(
         encoding=encoding,
         max_abstract_chars=max_abstract_chars,
         incremental=incremental,
+        categories=categories,
+        since=since,
     )
     for line in summary.lines():
         click.echo(line)

@@ -6,7 +6,10 @@ Three formats are read, chosen by file name (or forced with `input_format`):
   web page, with a short page header, then per paper a title line and, after
   blank lines, the abstract as one paragraph;
 - JSON Lines (``.jsonl``, ``.ndjson``), one object per line;
-- CSV (``.csv``) with a header row.
+- CSV (``.csv``) with a header row;
+- the arXiv metadata snapshot (format "arxiv-snapshot", `kg.readers.arxiv_snapshot`),
+  chosen by content when the first record of a ``.json`` or ``.jsonl`` file has
+  the snapshot's fields.
 
 JSON Lines and CSV records have the fields ``title`` (required), ``id``,
 ``abstract``, ``url``, ``date``, ``language`` (a language tag such as "en" or
@@ -75,8 +78,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-InputFormat = Literal["page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder"]
-INPUT_FORMATS: tuple[str, ...] = ("page", "jsonl", "csv", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder")
+InputFormat = Literal[
+    "page", "jsonl", "csv", "arxiv-snapshot", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder"
+]
+INPUT_FORMATS: tuple[str, ...] = (
+    "page", "jsonl", "csv", "arxiv-snapshot", "hf-daily", "arxiv-atom", "s2", "bibtex", "tsv", "text-folder",
+)  # fmt: skip
 
 _SUFFIX_FORMATS: dict[str, InputFormat] = {
     ".txt": "page",
@@ -101,6 +108,9 @@ _SNIFF_BYTES = 16384
 _HF_DAILY_MARK = re.compile(rb'"paper"\s*:\s*\{')
 _S2_MARK = re.compile(rb'"paperId"\s*:')
 _ATOM_MARK = re.compile(rb"<feed\b[^>]*http://www\.w3\.org/2005/Atom")
+# Bytes of a JSON Lines file read to recognise the arXiv snapshot by its first
+# record. A snapshot record has a few KB, so 1 MiB leaves a wide margin.
+_SNAPSHOT_SNIFF_BYTES = 1 << 20
 
 # C0 and C1 control characters except tab, line feed and carriage return, and
 # the bidirectional embedding, override and isolate controls (U+202A-U+202E,
@@ -292,11 +302,38 @@ class _DerivedIds:
         return ids[fingerprint]
 
 
+def _sniff_json_lines(path: Path) -> InputFormat:
+    """Return "arxiv-snapshot" if the first non-blank line of `path` is a snapshot record, else "jsonl".
+
+    A file that cannot be opened, decoded or parsed here is left to the JSON
+    Lines reader, whose error names the line.
+    """
+    from kg.readers.arxiv_snapshot import looks_like_snapshot_record
+
+    if not path.is_file():
+        return "jsonl"
+    try:
+        with _open_binary(path) as handle:
+            while handle.tell() < _SNAPSHOT_SNIFF_BYTES:
+                # A line cut at the size limit fails to parse and counts as "jsonl".
+                raw = handle.readline(_SNAPSHOT_SNIFF_BYTES)
+                if not raw:
+                    break
+                line = raw.decode("utf-8-sig").strip()
+                if line:
+                    return "arxiv-snapshot" if looks_like_snapshot_record(json.loads(line)) else "jsonl"
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, InputError):
+        pass
+    return "jsonl"
+
+
 def detect_format(path: str | Path) -> InputFormat:
     """Return the input format of `path` from its suffixes (``.gz`` is looked through).
 
     A folder is "text-folder". A ``.json`` or ``.xml`` file is told apart by
-    its first bytes (see `_sniff_format`).
+    its first bytes (see `_sniff_format`). A ``.json``, ``.jsonl`` or
+    ``.ndjson`` file whose first record has the fields of the arXiv metadata
+    snapshot is "arxiv-snapshot".
     """
     path = Path(path)
     if path.is_dir():
@@ -305,7 +342,8 @@ def detect_format(path: str | Path) -> InputFormat:
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _SUFFIX_FORMATS:
-        return _SUFFIX_FORMATS[suffixes[-1]]
+        detected = _SUFFIX_FORMATS[suffixes[-1]]
+        return _sniff_json_lines(path) if detected == "jsonl" else detected
     if suffixes and suffixes[-1] in _SNIFFED_SUFFIXES:
         return _sniff_format(path)
     known = ", ".join(sorted([*_SUFFIX_FORMATS, *_SNIFFED_SUFFIXES]))
@@ -333,11 +371,14 @@ def _sniff_format(path: Path) -> InputFormat:
     marks = [(match.start(), name) for name, mark in (("hf-daily", _HF_DAILY_MARK), ("s2", _S2_MARK)) if (match := mark.search(head))]
     if marks:
         return min(marks)[1]  # type: ignore[return-value]  # the names above are InputFormat values
+    # The arXiv metadata snapshot is JSON Lines under the name of a .json file.
+    if path.name.lower().removesuffix(".gz").endswith(".json") and _sniff_json_lines(path) == "arxiv-snapshot":
+        return "arxiv-snapshot"
     raise InputError(
         str(path),
         "cannot tell the format from the first bytes: expected an arXiv API Atom feed, a Daily Papers "
-        "API response (entries with a \"paper\" object) or a Semantic Scholar response (\"paperId\" keys); "
-        "name the format with --format",
+        "API response (entries with a \"paper\" object), a Semantic Scholar response (\"paperId\" keys) "
+        "or arXiv metadata snapshot lines; name the format with --format",
     )
 
 
@@ -346,7 +387,7 @@ def _sniff_format(path: Path) -> InputFormat:
 _ENCODING: contextvars.ContextVar[str | None] = contextvars.ContextVar("kg_input_encoding", default=None)
 
 # Bytes at the start of a file that are checked for signs of binary data.
-_SNIFF_BYTES = 8192
+_BINARY_SNIFF_BYTES = 8192
 # Share of control bytes (other than tab, line feed, form feed and carriage
 # return) above which undecodable bytes are binary data, not text in another
 # encoding: random bytes have about 11 %, Latin-1 or Windows-1252 prose none.
@@ -432,7 +473,7 @@ def _open_binary(path: Path) -> IO[bytes]:
     else:
         handle = path.open("rb")
     try:
-        sample = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]  # type: ignore[attr-defined]  # BufferedReader and GzipFile have peek
+        sample = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]  # type: ignore[attr-defined]  # BufferedReader and GzipFile have peek
         _check_text(path, sample, _input_encoding())
     except (OSError, EOFError, zlib.error) as err:
         handle.close()
@@ -745,21 +786,33 @@ def _paper_from_record(record_data: Any, path: Path, record: int, derived_ids: _
 
 
 def _guarded(
-    records: Iterable[tuple[int, Any]], path: Path, skip_invalid: bool, stats: ReadStats
+    records: Iterable[tuple[int, Any]],
+    path: Path,
+    skip_invalid: bool,
+    stats: ReadStats,
+    *,
+    parse: Callable[[Any, Path, int], Paper] | None = None,
 ) -> Iterator[Paper]:
-    """Turn (record number, decoded record or InputError) pairs into papers.
+    """Convert (record number, decoded record or InputError) pairs into papers.
 
-    Invalid records raise their `InputError`, or with `skip_invalid` are
-    counted in `stats` and skipped. Papers with repaired mojibake are logged
-    and counted.
+    `parse` converts one record (default: kg's JSON Lines/CSV fields, with ids
+    derived from titles where missing); readers under `kg.readers` may also
+    pass finished `Paper` records. An `InputError` stops the stream, or with
+    `skip_invalid` is logged, counted in `stats` and skipped. Papers with
+    repaired mojibake are logged and counted.
     """
     derived_ids = _DerivedIds()
     for record, data in records:
         try:
             if isinstance(data, InputError):
                 raise data
-            # Readers under kg.readers pass finished Paper records.
-            paper = data if isinstance(data, Paper) else _paper_from_record(data, path, record, derived_ids)
+            if isinstance(data, Paper):
+                # Readers under kg.readers pass finished Paper records.
+                paper = data
+            elif parse is not None:
+                paper = parse(data, path, record)
+            else:
+                paper = _paper_from_record(data, path, record, derived_ids)
         except InputError as err:
             if not skip_invalid:
                 raise
@@ -918,6 +971,10 @@ def read_papers(
         papers = read_daily_papers(path, skip_invalid=skip_invalid, stats=stats)
     elif fmt == "jsonl":
         papers = read_jsonl(path, skip_invalid=skip_invalid, stats=stats)
+    elif fmt == "arxiv-snapshot":
+        from kg.readers.arxiv_snapshot import read_arxiv_snapshot
+
+        papers = read_arxiv_snapshot(path, skip_invalid=skip_invalid, stats=stats)
     elif fmt == "csv" and not columns:
         papers = read_csv(path, skip_invalid=skip_invalid, stats=stats)
     elif fmt in ("csv", "tsv"):
@@ -968,6 +1025,7 @@ _FORMAT_DESCRIPTIONS = {
     "page": "page text with a title line, a blank line and the abstract per paper",
     "jsonl": "one JSON object with a 'title' field per line",
     "csv": "a header row naming a 'title' column, then one row per paper",
+    "arxiv-snapshot": "arXiv metadata snapshot records, one JSON object with 'id' and 'title' per line",
     "tsv": "a tab-separated header row naming a 'title' column, then one row per paper",
     "hf-daily": "a Hugging Face Daily Papers API response: a JSON list of entries with a 'paper' object",
     "arxiv-atom": "an arXiv API Atom feed with <entry> elements",
