@@ -359,7 +359,9 @@ def _sniff_format(path: Path) -> InputFormat:
 
     An Atom ``<feed>`` root is "arxiv-atom". In JSON, the first of the keys
     ``"paper": {`` (a Daily Papers entry) and ``"paperId":`` (a Semantic
-    Scholar paper) decides between "hf-daily" and "s2".
+    Scholar paper) decides between "hf-daily" and "s2". A ``.json`` file of JSON Lines is
+    "arxiv-snapshot" when its first record has the snapshot's fields, and
+    "jsonl" when its first line is one object with a title.
     """
     with _open_binary(path) as handle:
         try:
@@ -371,14 +373,19 @@ def _sniff_format(path: Path) -> InputFormat:
     marks = [(match.start(), name) for name, mark in (("hf-daily", _HF_DAILY_MARK), ("s2", _S2_MARK)) if (match := mark.search(head))]
     if marks:
         return min(marks)[1]  # type: ignore[return-value]  # the names above are InputFormat values
-    # The arXiv metadata snapshot is JSON Lines under the name of a .json file.
-    if path.name.lower().removesuffix(".gz").endswith(".json") and _sniff_json_lines(path) == "arxiv-snapshot":
-        return "arxiv-snapshot"
+    if path.name.lower().removesuffix(".gz").endswith(".json"):
+        # The arXiv metadata snapshot, and other JSON Lines with titles, come
+        # as .json files too.
+        if _sniff_json_lines(path) == "arxiv-snapshot":
+            return "arxiv-snapshot"
+        first_line = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip()
+        if first_line.startswith(b"{") and first_line.endswith(b"}") and b'"title"' in first_line:
+            return "jsonl"
     raise InputError(
         str(path),
         "cannot tell the format from the first bytes: expected an arXiv API Atom feed, a Daily Papers "
-        "API response (entries with a \"paper\" object), a Semantic Scholar response (\"paperId\" keys) "
-        "or arXiv metadata snapshot lines; name the format with --format",
+        "API response (entries with a \"paper\" object), a Semantic Scholar response (\"paperId\" keys), "
+        "arXiv metadata snapshot lines or JSON Lines with titles; name the format with --format",
     )
 
 

@@ -149,7 +149,7 @@ def test_detect_plain_jsonl_unchanged(tmp_path: Path) -> None:
 
 
 def test_detect_unreadable_json_is_jsonl(tmp_path: Path) -> None:
-    path = _write_lines(tmp_path / "papers.json", ["{not json"])
+    path = _write_lines(tmp_path / "papers.jsonl", ["{not json"])
     assert detect_format(path) == "jsonl"
 
 
