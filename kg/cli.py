@@ -77,7 +77,11 @@ def cli(verbose: int, quiet: bool) -> None:
     help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
 )
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Papers per spaCy batch.")
-@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for extraction.")
+@click.option(
+    "--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+    help="Worker processes for extraction; results keep the input order, so outputs do not depend on it.",
+)
+@click.option("--processes", "processes", default=None, type=click.IntRange(min=1), hidden=True, help="Old name of --jobs.")
 @click.option("--skip-invalid", is_flag=True, help="Log and skip invalid JSON Lines/CSV records instead of stopping.")
 @click.option("--title", default=None, help="Heading of graph.html. [default: the input file names]")
 @click.option(
@@ -100,7 +104,8 @@ def build(
     model: str | None,
     vocabulary_paths: tuple[Path, ...],
     batch_size: int,
-    processes: int,
+    jobs: int,
+    processes: int | None,
     skip_invalid: bool,
     title: str | None,
     view_max_nodes: int,
@@ -140,7 +145,7 @@ def build(
         model=model,
         vocabulary_paths=vocabulary_paths,
         batch_size=batch_size,
-        n_process=processes,
+        jobs=processes if processes is not None else jobs,
         skip_invalid=skip_invalid,
         progress=progress,
         title=title,

@@ -463,14 +463,25 @@ class GraphBuilder:
         papers = sorted(
             (data["paper_id"], data) for _, data in self._graph.nodes(data=True) if data.get("type") == PAPER_TYPE
         )
+        forms_of = {
+            short: sorted(form for form in spellings if sum(c.isupper() for c in form) >= MIN_UNDEFINED_SHORT_FORM_CAPITALS)
+            for short, spellings in self._short_spellings.items()
+        }
+        # One pass over the text finds the papers that may contain each form,
+        # so the cost grows with the corpus, not with corpus times short forms.
+        candidates = _papers_with_forms(
+            {form for forms in forms_of.values() for form in forms},
+            [tuple(data.get(str(field), "") for field in (Field.TITLE, Field.ABSTRACT)) for _, data in papers],
+        )
         for short, spellings in sorted(self._short_spellings.items()):
             longs = {self._resolve(long) for long in self._long_forms[short]}
             types = self._types[next(iter(longs))] if len(longs) == 1 else Counter()
             if not types:
                 continue  # several long forms (the uses stay ambiguous) or an untyped long form
             entity_type = EntityType(types.most_common(1)[0][0])
-            forms = sorted(form for form in spellings if sum(c.isupper() for c in form) >= MIN_UNDEFINED_SHORT_FORM_CAPITALS)
-            for paper_id, data in papers:
+            forms = forms_of[short]
+            indices = sorted({index for form in forms for index in candidates.get(form, ())})
+            for paper_id, data in (papers[index] for index in indices):
                 if paper_id in self._papers[short] or paper_id in self._papers[next(iter(longs))]:
                     continue
                 mentions = [
@@ -697,6 +708,33 @@ def _whole_word_mentions(text: str, form: str, field: Field) -> list[Mention]:
         end = after.end() if after else len(text)
         mentions.append(Mention(form, match.start(), match.end(), field, text[start:end].strip()))
     return mentions
+
+
+# A maximal run of the characters that `_whole_word_mentions` treats as part of a word.
+_WORD_RUN = re.compile(r"[\w-]+")
+
+
+def _papers_with_forms(forms: set[str], texts: list[tuple[str, ...]]) -> dict[str, set[int]]:
+    """Return, for each form, the indices of the texts that may contain it as a whole word.
+
+    A form made only of word characters and hyphens matches exactly where a
+    maximal run of such characters equals it, so a dictionary lookup per run
+    finds it. Other forms ("GPT-4.5") are found by substring search, which
+    can report a text without a whole-word match; `_whole_word_mentions`
+    decides.
+    """
+    word_forms = {form for form in forms if _WORD_RUN.fullmatch(form)}
+    other_forms = sorted(forms - word_forms)
+    found: dict[str, set[int]] = defaultdict(set)
+    for index, fields in enumerate(texts):
+        for text in fields:
+            for run in _WORD_RUN.findall(text):
+                if run in word_forms:
+                    found[run].add(index)
+            for form in other_forms:
+                if form in text:
+                    found[form].add(index)
+    return found
 
 
 _EDGE_ID = "edge_id"

@@ -37,7 +37,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal as TypingLiteral
@@ -71,6 +71,7 @@ __all__ = [
     "graph_to_dataset",
     "graph_to_rdf",
     "is_valid_iri",
+    "iter_quads",
     "jsonld_context",
     "match_keys",
     "mint_iri",
@@ -704,8 +705,24 @@ def _paper_graph(data: Mapping[str, Any], base_iri: str) -> URIRef | None:
     return None if paper is None else mint_iri("graph", str(paper), base_iri=base_iri)
 
 
-def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
-    """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
+def iter_quads(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Iterator[Quad]:
+    """Yield the RDF of `graph` node by node, then edge by edge, as (subject, predicate, object, graph name) quads.
+
+    The graph name is the paper's named graph for claims, or None for the
+    default graph. Each node's and each edge's quads are yielded without
+    repeats. In a graph of `kg.graph.GraphBuilder`, whose edges are keyed by
+    their type, no two nodes or edges give the same quad either; a graph read
+    from another tool's GraphML can, so callers that need a set drop repeats
+    (`list(dict.fromkeys(...))`, or the sorted merge of `kg.rdf_stream`).
+    Memory stays flat except for one IRI per node.
+
+    Raises
+    ------
+    ConfigError
+        If `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export.
+    """
     validate_base_iri(base_iri)
     sink = _QuadSink()
 
@@ -728,6 +745,10 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             _add_result(sink, iri, node, data, base_iri)
         else:
             _add_entity(sink, iri, node, data, base_iri, paper_count=counts.get(node, 0))
+        # A repeated author name or alias gives the same triple twice, and RDF keeps one.
+        yield from dict.fromkeys(sink.quads)
+        sink.quads.clear()
+    del counts
 
     for source, target, key, data in graph.edges(keys=True, data=True):
         edge_type = data.get("type", key)
@@ -739,10 +760,15 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             )
         sink.context = _paper_graph(data, base_iri)
         _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+        yield from dict.fromkeys(sink.quads)
+        sink.quads.clear()
 
-    # A repeated author name or alias gives the same triple twice, and RDF
-    # keeps one, so duplicates go here and the written count stays exact.
-    quads = list(dict.fromkeys(sink.quads))
+
+def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
+    """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
+    # A graph read from another tool's GraphML may hold two edges that map
+    # to one statement, so repeats are dropped and the written count stays exact.
+    quads = list(dict.fromkeys(iter_quads(graph, base_iri=base_iri)))
     logger.debug(
         "Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(quads)
     )
