@@ -36,7 +36,8 @@ from kg.graph import GraphBuilder, write_graphml
 from kg.io import atomic_write
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
-from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, graph_to_rdf, is_valid_iri, validate_base_iri, write_rdf
+from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, is_valid_iri, validate_base_iri
+from kg.rdf_stream import RdfFiles, write_rdf_files
 from kg.sources import InputFormat, ReadStats, read_papers
 from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
@@ -57,6 +58,8 @@ GRAPHML_FILE = "graph.graphml"
 TURTLE_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 RDF_STEM = "graph"
+# Folder in the staging folder for the sorted chunks of the RDF export.
+WORK_FOLDER = ".work"
 DEFAULT_RDF_FORMATS: tuple[str, ...] = ("turtle",)
 OUTPUT_FILES: tuple[str, ...] = (EXTRACTIONS_FILE, GRAPHML_FILE, TURTLE_FILE, VOID_FILE, HTML_FILE)
 
@@ -215,7 +218,7 @@ def build(
     model: str | None = None,
     vocabulary_paths: Sequence[str | Path] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
-    n_process: int = 1,
+    jobs: int = 1,
     skip_invalid: bool = False,
     progress: bool = False,
     title: str | None = None,
@@ -244,8 +247,12 @@ def build(
         An installed spaCy pipeline to build on; None for the fast rule-based one.
     vocabulary_paths : sequence of path
         User vocabulary files added to the starter vocabulary.
-    batch_size, n_process : int
-        Passed to `nlp.pipe`.
+    batch_size : int
+        Papers per `nlp.pipe` batch, and per batch sent to a worker process.
+    jobs : int
+        Worker processes for extraction (`kg.parallel`); 1 extracts in this
+        process. Results keep the input order, so every output is the same
+        for any number of jobs.
     skip_invalid : bool
         Log and skip invalid JSON Lines/CSV records instead of stopping.
     progress : bool
@@ -256,9 +263,9 @@ def build(
         Largest graph that graph.html draws in full; a larger one is cut to
         its most widely mentioned entities (see `kg.viewer.select_view`).
     store : path, optional
-        An Oxigraph store folder, created if missing, that ``graph.ttl`` is
-        also loaded into. Loading is idempotent and adds only what is new
-        (see `kg.store`).
+        An Oxigraph store folder, created if missing, that the build's
+        triples are also loaded into: by bulk load into an empty store, else
+        by the idempotent merge that adds only what is new (see `kg.store`).
 
     Returns
     -------
@@ -295,14 +302,11 @@ def build(
             yield from read_papers(path, input_format=input_format, skip_invalid=skip_invalid, stats=stats)
 
     with _staging(out_dir) as staging:
-        builder = GraphBuilder()
+        # Sorted chunks and the sorted N-Triples that the store loads; the
+        # folder is removed before the staged files become the outputs.
+        work_dir = staging / WORK_FOLDER
         stream = _progress(_within_length(deduplicate(papers(), summary), nlp, skip_invalid, stats), progress)
-        with atomic_write(staging / EXTRACTIONS_FILE) as handle:
-            for extraction in extract(stream, nlp, batch_size=batch_size, n_process=n_process):
-                handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
-                builder.add(extraction)
-                summary.papers += 1
-                summary.title_only += not extraction.paper.has_abstract
+        builder = _extract_into_builder(stream, nlp, staging / EXTRACTIONS_FILE, summary, batch_size=batch_size, jobs=jobs)
         summary.skipped_invalid = stats.skipped_invalid
         logger.info("Extracted %d papers", summary.papers)
         if summary.papers == 0:
@@ -319,40 +323,75 @@ def build(
         logger.info("Writing %s", GRAPHML_FILE)
         write_graphml(graph, staging / GRAPHML_FILE)
 
-        # write_rdf checks each file with pyoxigraph before it is moved into place.
-        dumps: dict[str, Path] = {}
-        for rdf_format in rdf_formats:
-            name = RDF_STEM + RDF_FORMATS[rdf_format]
-            logger.info("Writing %s", name)
-            dumps[rdf_format] = staging / name
-            summary.triples = write_rdf(graph, dumps[rdf_format], format=rdf_format, base_iri=base_iri)
+        rdf_files = _write_rdf(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, summary=summary)
         write_void(
             staging / VOID_FILE,
-            graph_to_rdf(graph, base_iri=base_iri),
-            dumps,
+            rdf_files.statistics,
+            rdf_files.dumps,
             sources=[Path(path).name for path in inputs],
             license_iri=license_iri,
             base_iri=base_iri,
         )
 
         logger.info("Writing %s", HTML_FILE)
-        heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
-        view = select_view(graph, max_nodes=view_max_nodes)
-        if view is not graph:
-            heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
-        write_html(view, staging / HTML_FILE, title=heading)
+        _write_view(graph, staging / HTML_FILE, inputs=inputs, title=title, view_max_nodes=view_max_nodes)
+
+        # The store is loaded before the outputs move into place, so a
+        # failed load leaves the previous outputs as they were.
+        if store is not None:
+            _load_store(store, rdf_files.ntriples, summary)
+        shutil.rmtree(work_dir)
 
     summary.outputs = {name: out_dir / name for name in written_files}
-    if store is not None:
-        # Triples formats first: TriG and N-Quads keep claims in named graphs,
-        # which the store's default graph would not show.
-        preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
-        rdf_file = next(name for name in preference if name in written_files)
-        with GraphStore.open(store, create=True) as graph_store:
-            logger.info("Loading %s into the store %s", rdf_file, graph_store.path)
-            summary.store = graph_store.path
-            summary.store_stats = graph_store.load(out_dir / rdf_file)
     return graph, summary
+
+
+def _extract_into_builder(
+    papers: Iterator[Paper], nlp: Language, path: Path, summary: BuildSummary, *, batch_size: int, jobs: int
+) -> GraphBuilder:
+    """Extract `papers`, write each record to `path` (extractions.jsonl) and add it to a new `GraphBuilder`."""
+    builder = GraphBuilder()
+    with atomic_write(path) as handle:
+        for extraction in extract(papers, nlp, batch_size=batch_size, n_process=jobs):
+            handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
+            builder.add(extraction)
+            summary.papers += 1
+            summary.title_only += not extraction.paper.has_abstract
+    return builder
+
+
+def _write_rdf(
+    graph: nx.MultiDiGraph,
+    staging: Path,
+    rdf_formats: Sequence[str],
+    *,
+    work_dir: Path,
+    base_iri: str,
+    summary: BuildSummary,
+) -> RdfFiles:
+    """Write the RDF files by streaming (`kg.rdf_stream`); each is re-parsed with pyoxigraph and its count checked."""
+    logger.info("Writing %s", ", ".join(RDF_STEM + RDF_FORMATS[name] for name in rdf_formats))
+    rdf_files = write_rdf_files(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=RDF_STEM)
+    summary.triples = rdf_files.triples
+    return rdf_files
+
+
+def _write_view(
+    graph: nx.MultiDiGraph, path: Path, *, inputs: Sequence[str | Path], title: str | None, view_max_nodes: int
+) -> None:
+    heading = title or "kg: " + ", ".join(Path(path).name for path in inputs)
+    view = select_view(graph, max_nodes=view_max_nodes)
+    if view is not graph:
+        heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
+    write_html(view, path, title=heading)
+
+
+def _load_store(store: str | Path, ntriples: Path, summary: BuildSummary) -> None:
+    """Load the build's sorted N-Triples into the store: a bulk load when it is empty, else kg's merge."""
+    with GraphStore.open(store, create=True) as graph_store:
+        logger.info("Loading %s into the store %s", ntriples.name, graph_store.path)
+        summary.store = graph_store.path
+        summary.store_stats = graph_store.load(ntriples)
 
 
 def _count_graph(graph: nx.MultiDiGraph, summary: BuildSummary) -> None:

@@ -30,7 +30,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,11 @@ from rdflib.namespace import RDF
 from kg.errors import ConfigError, KgError
 from kg.io import atomic_write
 from kg.rdf import _PREFIXES, DEFAULT_BASE_IRI, KG, RDF_FORMATS, iter_quads, write_rdf
+from kg.void import DatasetStatistics
 
 __all__ = [
     "CHUNK_LINES",
     "STREAMED_FORMATS",
-    "DatasetStatistics",
     "RdfFiles",
     "ntriples_line",
     "nquads_line",
@@ -146,26 +146,6 @@ class _ExternalSorter:
             path.unlink(missing_ok=True)
         self._chunks = []
         self._lines = []
-
-
-@dataclass
-class DatasetStatistics:
-    """The counts of an RDF export that ``void.ttl`` states (see `kg.void.describe_dataset`).
-
-    Attributes
-    ----------
-    triples, distinct_subjects, distinct_objects, entities : int
-        Distinct triples, subjects and objects, and subjects typed ``kg:Entity``.
-    classes, properties : collections.Counter
-        Instances per class (objects of ``rdf:type``) and triples per property.
-    """
-
-    triples: int = 0
-    distinct_subjects: int = 0
-    distinct_objects: int = 0
-    entities: int = 0
-    classes: Counter[URIRef] = field(default_factory=Counter)
-    properties: Counter[URIRef] = field(default_factory=Counter)
 
 
 class _StatisticsCounter:
