@@ -12,7 +12,7 @@ import pyoxigraph
 import pytest
 
 from kg.build import build
-from kg.graph import GraphBuilder, _papers_with_forms, build_graph
+from kg.graph import GraphBuilder, _graphml_ready, _papers_with_forms, build_graph, read_graphml, write_graphml
 from kg.model import Abbreviation, EntityType, ExtractedEntity, Field, Mention, Paper, PaperExtraction
 from kg.extract import extract
 from kg.nlp import create_pipeline
@@ -166,3 +166,30 @@ def test_undefined_short_form_linked() -> None:
     builder.add(using)
     graph = builder.graph()
     assert graph.has_edge("paper:b", f"entity:{long_form}", key="mentions")
+
+
+def _networkx_graphml(graph: nx.MultiDiGraph, path: Path) -> bytes:
+    nx.write_graphml(_graphml_ready(graph), path, edge_id_from_attribute="edge_id")
+    return path.read_bytes()
+
+
+def test_graphml_equal_networkx(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_graphml(example_graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(example_graph, tmp_path / "nx.graphml")
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_graphml_hostile_equal_networkx(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text)
+    write_graphml(graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
+
+
+def test_graphml_empty_equal_networkx(tmp_path: Path) -> None:
+    write_graphml(nx.MultiDiGraph(), tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(nx.MultiDiGraph(), tmp_path / "nx.graphml")
+
+
+def test_graphml_round_trip(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_graphml(example_graph, tmp_path / "graph.graphml")
+    assert nx.utils.edges_equal(read_graphml(tmp_path / "graph.graphml").edges(keys=True), example_graph.edges(keys=True))
