@@ -1,11 +1,11 @@
 """Time `kg build` and measure its peak memory at growing corpus sizes and job counts.
 
 The corpus is made of real abstracts: the records of a JSON Lines file with
-``paper_id``, ``title`` and ``abstract`` fields (by default the SOTA CLEF 2024
-training set under ``../shared``, about 12,000 arXiv abstracts). Sizes above
-the file's length repeat its records with new ids and a copy number after the
-title, so every size has the same mix of text. Without that file the bundled
-example page is used the same way.
+``paper_id``, ``title`` and ``abstract`` fields (by default `REAL_ABSTRACTS`,
+10,587 arXiv abstracts with a title). Sizes above the file's length repeat its
+records with new ids and a copy number after the title, so every size has the
+same mix of text. Without that file the bundled example page is used the same
+way.
 
 Each size and job count runs in its own process (``python -m kg.cli build
 ...``) so that peak memory is that build's alone. Two memory figures are
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="Values of kg build --jobs to compare.")
     parser.add_argument(
         "--input", type=Path, default=REAL_ABSTRACTS if REAL_ABSTRACTS.is_file() else None,
-        help="JSON Lines file (.gz allowed) with paper_id, title and abstract. [default: the SOTA CLEF 2024 training set]",
+        help="JSON Lines file (.gz allowed) with paper_id, title and abstract. [default: REAL_ABSTRACTS when present, else the example page]",
     )
     parser.add_argument("--store", action="store_true", help="Also load the build into an Oxigraph store (kg build --store).")
     parser.add_argument("--keep", type=Path, default=None, help="Keep corpora and outputs in this folder instead of a temporary one.")

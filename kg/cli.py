@@ -92,7 +92,7 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
 @click.option(
     "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
-    help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
+    help="Also load the build's triples into this Oxigraph store folder (created if missing): a bulk load into an empty store, else only new triples are added.",
 )
 def build(
     inputs: tuple[Path, ...],

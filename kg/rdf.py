@@ -711,7 +711,7 @@ def iter_quads(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> I
     The graph name is the paper's named graph for claims, or None for the
     default graph. Each node's and each edge's quads are yielded without
     repeats. In a graph of `kg.graph.GraphBuilder`, whose edges are keyed by
-    their type, no two nodes or edges give the same quad either; a graph read
+    their type, no two nodes or edges give the same quad either. A graph read
     from another tool's GraphML can, so callers that need a set drop repeats
     (`list(dict.fromkeys(...))`, or the sorted merge of `kg.rdf_stream`).
     Memory stays flat except for one IRI per node.

@@ -14,7 +14,7 @@ triples. The sorted N-Triples file is then
 
 N-Quads are sorted the same way; TriG gets its own merge, ordered by graph
 name, so that each named graph is written as one block. JSON-LD has no
-streaming writer here and goes through `kg.rdf.write_rdf`, which holds the
+streaming writer here and goes through `kg.rdf.write_rdf`, which keeps the
 whole graph in memory.
 
 Memory stays flat in the number of triples: one chunk of lines, one line per
@@ -56,9 +56,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Lines sorted in memory before a chunk is spilled to disk. Lines average
-# about 150 bytes (abstracts reach a few KB), so a chunk takes roughly 50 MB
-# of Python bytes objects.
+# Lines sorted in memory before a chunk is spilled to disk. The lines of a
+# build of real abstracts average about 170 bytes (an abstract line reaches a
+# few KB), so a chunk takes an estimated 40 to 50 MB of Python bytes objects.
 CHUNK_LINES = 200_000
 
 # Formats that `write_rdf_files` writes by streaming; the others go through
@@ -193,7 +193,7 @@ class _StatisticsCounter:
 
 @dataclass
 class RdfFiles:
-    """What `write_rdf_files` wrote.
+    """The files that `write_rdf_files` wrote, with their counts.
 
     Attributes
     ----------
@@ -310,8 +310,8 @@ def write_rdf_files(
     N-Triples and N-Quads are sorted line by line and equal the output of
     `kg.rdf.write_rdf` byte for byte. Turtle and TriG come from pyoxigraph's
     writer instead of rdflib's, so their bytes differ from `write_rdf`'s but
-    hold the same triples, sorted by subject; they are the same for the same
-    graph on every run.
+    contain the same triples, sorted by subject. Their bytes are the same for
+    the same graph on every run.
     """
     unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
     if unknown:
@@ -364,8 +364,8 @@ def write_rdf_files(
             _serialize_sorted(by_graph, pyoxigraph.RdfFormat.N_QUADS, path, pyoxigraph.RdfFormat.TRIG)
             by_graph.unlink()
             _check_count(path, rdf_format, quads)
-        else:
-            # NOTE: JSON-LD is not streamed: write_rdf holds the whole graph in rdflib.
+        elif rdf_format not in STREAMED_FORMATS:
+            # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.
             write_rdf(graph, path, format=rdf_format, base_iri=base_iri)
         logger.info("Wrote %s", path)
     return RdfFiles(triples=triples, quads=quads, dumps=dumps, ntriples=ntriples, statistics=statistics)
