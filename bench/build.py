@@ -18,8 +18,11 @@ printed:
   every `SAMPLE_SECONDS`. PSS splits the pages that forked workers share
   with the main process, so the sum does not count them twice.
 
-The ratio column compares throughput with the smallest size at the same job
-count: a ratio near 1.0 means the build time grows linearly with the corpus.
+``CPU s`` is the user and system time of the build and its workers. On a
+shared machine it is the better measure of cost, because wall time includes
+waiting for a core. The ratio column compares throughput (papers per wall
+second) with the smallest size at the same job count: a ratio near 1.0 means
+the build time grows linearly with the corpus.
 
 Usage::
 
@@ -123,8 +126,8 @@ class TreeSampler(threading.Thread):
             self.peak_kib = max(self.peak_kib, total)
 
 
-def run_build(corpus: Path, out_dir: Path, jobs: int, store: bool) -> tuple[float, float, float]:
-    """Return (seconds, max RSS in MiB, peak summed PSS in MiB) of one `kg build` process."""
+def run_build(corpus: Path, out_dir: Path, jobs: int, store: bool) -> tuple[float, float, float, float]:
+    """Return (seconds, CPU seconds, max RSS in MiB, peak summed PSS in MiB) of one `kg build` process."""
     command = [sys.executable, "-m", "kg.cli", "-q", "build", str(corpus), "--out", str(out_dir), "--force", "--no-progress"]
     command += ["--jobs", str(jobs)]
     if store:
@@ -140,9 +143,11 @@ def run_build(corpus: Path, out_dir: Path, jobs: int, store: bool) -> tuple[floa
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"kg build failed with exit status {process.returncode}: {' '.join(command)}")
-    # On Linux ru_maxrss is in KiB, and wait4 reports the maximum over the
-    # child and the descendants it waited for (the worker processes).
-    return seconds, usage.ru_maxrss / 1024, sampler.peak_kib / 1024
+    # On Linux ru_maxrss is in KiB. wait4 reports the maximum over the child
+    # and the descendants it waited for (the worker processes), and the sum
+    # of their CPU times.
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return seconds, cpu_seconds, usage.ru_maxrss / 1024, sampler.peak_kib / 1024
 
 
 def main() -> None:
@@ -159,7 +164,9 @@ def main() -> None:
 
     records = _base_records(arguments.input)
     print(f"input: {arguments.input or EXAMPLE} ({len(records)} records); store: {'yes' if arguments.store else 'no'}")
-    print(f"{'papers':>8} {'jobs':>4} {'seconds':>8} {'papers/s':>9} {'max RSS MiB':>12} {'peak PSS MiB':>13} {'ratio':>6}")
+    print(
+        f"{'papers':>8} {'jobs':>4} {'seconds':>8} {'CPU s':>8} {'papers/s':>9} {'max RSS MiB':>12} {'peak PSS MiB':>13} {'ratio':>6}"
+    )
     base_rate: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         folder = arguments.keep or Path(scratch)
@@ -168,11 +175,11 @@ def main() -> None:
             corpus = folder / f"corpus-{size}.jsonl"
             write_corpus(corpus, size, records)
             for jobs in arguments.jobs:
-                seconds, max_rss, peak_pss = run_build(corpus, folder / f"out-{size}-{jobs}", jobs, arguments.store)
+                seconds, cpu_seconds, max_rss, peak_pss = run_build(corpus, folder / f"out-{size}-{jobs}", jobs, arguments.store)
                 rate = size / seconds
                 base_rate.setdefault(jobs, rate)
                 print(
-                    f"{size:>8} {jobs:>4} {seconds:>8.1f} {rate:>9.1f} {max_rss:>12.0f} {peak_pss:>13.0f} "
+                    f"{size:>8} {jobs:>4} {seconds:>8.1f} {cpu_seconds:>8.1f} {rate:>9.1f} {max_rss:>12.0f} {peak_pss:>13.0f} "
                     f"{rate / base_rate[jobs]:>6.2f}",
                     flush=True,
                 )
