@@ -8,8 +8,8 @@ chunks of `CHUNK_LINES` lines, spilled to temporary files and merged with
 triples. The sorted N-Triples file is then
 
 * ``graph.nt`` itself, byte-identical to `kg.rdf.write_rdf`'s N-Triples,
-* the input of pyoxigraph's streaming Turtle writer for ``graph.ttl`` (one
-  triple at a time, grouped by subject because the lines are sorted), and
+* the input of `_TurtleWriter` for ``graph.ttl`` (one line at a time,
+  grouped by subject because the lines are sorted), and
 * the file that `kg.store.GraphStore.load` bulk-loads into an empty store.
 
 N-Quads are sorted the same way; TriG gets its own merge, ordered by graph
@@ -27,12 +27,13 @@ from __future__ import annotations
 import array
 import heapq
 import logging
+import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 import numpy
@@ -133,6 +134,9 @@ class _ExternalSorter:
 
     def merged(self) -> Iterator[bytes]:
         """Yield every distinct line added, in byte order; the chunk files are removed afterwards."""
+        # NOTE: every chunk file is open during the merge, one per CHUNK_LINES
+        # lines (about 450 for 90 million triples), which must stay below the
+        # limit of open files (`ulimit -n`).
         self._lines.sort()
         with ExitStack() as stack:
             sources: list[Iterable[bytes]] = [stack.enter_context(path.open("rb")) for path in self._chunks]
@@ -219,7 +223,7 @@ class RdfFiles:
     statistics: DatasetStatistics
 
 
-def _write_lines(lines: Iterable[bytes], path: Path, *, on_line: Any = None) -> int:
+def _write_lines(lines: Iterable[bytes], path: Path, *, on_line: Callable[[bytes], None] | None = None) -> int:
     count = 0
     with atomic_write(path, "wb") as handle:
         for line in lines:
@@ -228,11 +232,6 @@ def _write_lines(lines: Iterable[bytes], path: Path, *, on_line: Any = None) -> 
                 on_line(line)
             count += 1
     return count
-
-
-def _strip_sort_key(lines: Iterable[bytes]) -> Iterator[bytes]:
-    for line in lines:
-        yield line[line.index(b"\t") + 1 :]
 
 
 def _count_with_oxigraph(path: Path, rdf_format: str) -> int:
@@ -254,13 +253,120 @@ def _check_count(path: Path, rdf_format: str, expected: int) -> None:
         )
 
 
-def _serialize_sorted(source: Path, source_format: pyoxigraph.RdfFormat, target: Path, target_format: pyoxigraph.RdfFormat) -> None:
-    """Convert a sorted N-Triples or N-Quads file with pyoxigraph's streaming parser and writer."""
-    statements = pyoxigraph.parse(path=source, format=source_format)
-    if source_format == pyoxigraph.RdfFormat.N_TRIPLES:
-        statements = (quad.triple for quad in statements)
-    with atomic_write(target, "wb") as handle:
-        pyoxigraph.serialize(statements, handle, target_format, prefixes=dict(_PREFIXES))
+# Local names that a prefixed name may keep without escapes: a safe subset of
+# the PN_LOCAL rule of Turtle 1.1 (section 6.5), which also allows "." inside.
+_SIMPLE_LOCAL_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+class _TurtleWriter:
+    """Write sorted N-Triples statements as Turtle, grouped by subject, with kg's prefixes.
+
+    An N-Triples term is valid Turtle, so each term is copied as it is, except
+    IRIs in one of `kg.rdf._PREFIXES` with a simple local name (and datatype
+    IRIs), which become prefixed names. Unlike pyoxigraph's writer, this keeps
+    the case of language tags ("en-US").
+    """
+
+    def __init__(self, handle: BinaryIO, *, indent: bytes = b"") -> None:
+        self.handle = handle
+        self.indent = indent
+        self._subject: bytes | None = None
+        self._predicate: bytes | None = None
+        self._compacted: dict[bytes, bytes] = {}
+
+    @staticmethod
+    def prefix_lines() -> bytes:
+        return b"".join(f"@prefix {prefix}: <{namespace}> .\n".encode() for prefix, namespace in sorted(_PREFIXES.items()))
+
+    def _iri(self, term: bytes) -> bytes:
+        compacted = self._compacted.get(term)
+        if compacted is None:
+            compacted = term
+            iri = term[1:-1].decode("utf-8")
+            for prefix, namespace in _PREFIXES.items():
+                local = iri[len(namespace) :].encode("utf-8")
+                if iri.startswith(namespace) and _SIMPLE_LOCAL_NAME.fullmatch(local):
+                    compacted = prefix.encode() + b":" + local
+                    break
+            if len(self._compacted) < _MAX_COMPACTED_TERMS:
+                self._compacted[term] = compacted
+        return compacted
+
+    def _term(self, term: bytes) -> bytes:
+        if term.startswith(b"<"):
+            return self._iri(term)
+        if term.endswith(b">"):
+            # A typed literal: the last '"^^<' ends the lexical form, because
+            # a '"' inside it is escaped.
+            split = term.rfind(b'"^^<')
+            return term[: split + 3] + self._iri(term[split + 3 :])
+        return term
+
+    def add(self, subject: bytes, predicate: bytes, target: bytes) -> None:
+        predicate_term = b"a" if predicate == _RDF_TYPE else self._term(predicate)
+        target_term = self._term(target)
+        if subject == self._subject:
+            if predicate == self._predicate:
+                self.handle.write(b" ,\n" + self.indent + b"        " + target_term)
+            else:
+                self.handle.write(b" ;\n" + self.indent + b"    " + predicate_term + b" " + target_term)
+        else:
+            if self._subject is not None:
+                self.handle.write(b" .\n")
+            self.handle.write(self.indent + self._term(subject) + b" " + predicate_term + b" " + target_term)
+        self._subject, self._predicate = subject, predicate
+
+    def close(self) -> None:
+        if self._subject is not None:
+            self.handle.write(b" .\n")
+        self._subject = self._predicate = None
+
+
+# Terms whose compacted form is cached: predicates, classes and datatypes
+# repeat, and the cap keeps memory flat when data IRIs fill the cache.
+_MAX_COMPACTED_TERMS = 10_000
+
+
+def _split_triple(line: bytes) -> tuple[bytes, bytes, bytes]:
+    """Split "<s> <p> o" (no " ." at the end) at its first two spaces; kg's IRIs contain no space."""
+    subject_end = line.index(b" ")
+    predicate_end = line.index(b" ", subject_end + 1)
+    return line[:subject_end], line[subject_end + 1 : predicate_end], line[predicate_end + 1 :]
+
+
+def _write_turtle(ntriples: Path, path: Path) -> None:
+    """Write Turtle from a sorted N-Triples file, one line at a time."""
+    with atomic_write(path, "wb") as handle, ntriples.open("rb") as lines:
+        handle.write(_TurtleWriter.prefix_lines() + b"\n")
+        writer = _TurtleWriter(handle)
+        for line in lines:
+            writer.add(*_split_triple(line[: -len(_LINE_END)]))
+        writer.close()
+
+
+def _write_trig(lines: Iterable[bytes], path: Path) -> int:
+    """Write TriG from "graph name TAB N-Quads line" lines sorted by graph name; return the number of quads."""
+    count = 0
+    current: bytes | None = None
+    with atomic_write(path, "wb") as handle:
+        handle.write(_TurtleWriter.prefix_lines())
+        writer = _TurtleWriter(handle, indent=b"    ")
+        for line in lines:
+            name, quad = line.split(b"\t", 1)
+            if name != current:
+                if current is not None:
+                    writer.close()
+                    handle.write(b"}\n")
+                handle.write(b"\n" + (name + b" " if name else b"") + b"{\n")
+                current = name
+            # The N-Quads line ends with " <graph> .\n", or "  .\n" in the default graph.
+            triple = quad[: -len(b" " + name + _LINE_END)]
+            writer.add(*_split_triple(triple))
+            count += 1
+        if current is not None:
+            writer.close()
+            handle.write(b"}\n")
+    return count
 
 
 def write_rdf_files(
@@ -308,10 +414,10 @@ def write_rdf_files(
     Notes
     -----
     N-Triples and N-Quads are sorted line by line and equal the output of
-    `kg.rdf.write_rdf` byte for byte. Turtle and TriG come from pyoxigraph's
-    writer instead of rdflib's, so their bytes differ from `write_rdf`'s but
-    contain the same triples, sorted by subject. Their bytes are the same for
-    the same graph on every run.
+    `kg.rdf.write_rdf` byte for byte. Turtle and TriG come from kg's own
+    line-by-line writer instead of rdflib's, so their bytes differ from
+    `write_rdf`'s but contain the same triples, sorted by subject. Their bytes
+    are the same for the same graph on every run.
     """
     unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
     if unknown:
@@ -351,7 +457,7 @@ def write_rdf_files(
         if rdf_format == "ntriples":
             _check_count(path, rdf_format, triples)
         elif rdf_format == "turtle":
-            _serialize_sorted(ntriples, pyoxigraph.RdfFormat.N_TRIPLES, path, pyoxigraph.RdfFormat.TURTLE)
+            _write_turtle(ntriples, path)
             _check_count(path, rdf_format, triples)
         elif rdf_format == "nquads":
             assert quad_lines is not None
@@ -359,10 +465,7 @@ def write_rdf_files(
             _check_count(path, rdf_format, quads)
         elif rdf_format == "trig":
             assert graph_lines is not None
-            by_graph = work_dir / "by-graph.nq"
-            quads = _write_lines(_strip_sort_key(graph_lines.merged()), by_graph)
-            _serialize_sorted(by_graph, pyoxigraph.RdfFormat.N_QUADS, path, pyoxigraph.RdfFormat.TRIG)
-            by_graph.unlink()
+            quads = _write_trig(graph_lines.merged(), path)
             _check_count(path, rdf_format, quads)
         elif rdf_format not in STREAMED_FORMATS:
             # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.

@@ -10,6 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph
 import pytest
+from rdflib import Graph
 
 from kg.build import build
 from kg.graph import GraphBuilder, _graphml_ready, _papers_with_forms, build_graph, read_graphml, write_graphml
@@ -193,3 +194,10 @@ def test_graphml_empty_equal_networkx(tmp_path: Path) -> None:
 def test_graphml_round_trip(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     write_graphml(example_graph, tmp_path / "graph.graphml")
     assert nx.utils.edges_equal(read_graphml(tmp_path / "graph.graphml").edges(keys=True), example_graph.edges(keys=True))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_stream_hostile_turtle_rdflib(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text, language="en-US")
+    files = write_rdf_files(graph, tmp_path, ["turtle"], work_dir=tmp_path / "work")
+    assert set(Graph().parse(files.dumps["turtle"], format="turtle")) == set(graph_to_rdf(graph))
