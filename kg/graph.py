@@ -856,7 +856,7 @@ class _GraphMLStream:
         handle.write("".join(lines).encode("utf-8"))
 
         if len(self.graph) == 0:
-            handle.write(f"  {graph_open} />\n</graphml>\n".encode("utf-8"))
+            handle.write(f"  {graph_open} />\n</graphml>\n".encode())
             return
         elements = [f"  {graph_open}>\n"]
         for node, attributes in self._node_data():

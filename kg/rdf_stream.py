@@ -50,8 +50,8 @@ __all__ = [
     "CHUNK_LINES",
     "STREAMED_FORMATS",
     "RdfFiles",
-    "ntriples_line",
     "nquads_line",
+    "ntriples_line",
     "write_rdf_files",
 ]
 
@@ -90,13 +90,13 @@ def _term_n3(term: Any) -> str:
 
 def ntriples_line(subject: URIRef, predicate: URIRef, target: Any) -> bytes:
     """Return one N-Triples line, as rdflib's N-Triples writer writes it, in UTF-8."""
-    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} .\n".encode("utf-8")
+    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} .\n".encode()
 
 
 def nquads_line(subject: URIRef, predicate: URIRef, target: Any, graph_name: URIRef | None) -> bytes:
     """Return one N-Quads line, as rdflib's N-Quads writer writes it (two spaces before " ." in the default graph)."""
     name = "" if graph_name is None else graph_name.n3()
-    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} {name} .\n".encode("utf-8")
+    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} {name} .\n".encode()
 
 
 class _ExternalSorter:

@@ -10,19 +10,34 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph
 import pytest
+from rdf_samples import sample_graph, two_paper_graph
 from rdflib import Graph
+from test_rdf_formats import HOSTILE
 
 from kg.build import build
-from kg.graph import GraphBuilder, _graphml_ready, _papers_with_forms, build_graph, read_graphml, write_graphml
-from kg.model import Abbreviation, EntityType, ExtractedEntity, Field, Mention, Paper, PaperExtraction
 from kg.extract import extract
+from kg.graph import (
+    GraphBuilder,
+    _graphml_ready,
+    _papers_with_forms,
+    build_graph,
+    read_graphml,
+    write_graphml,
+)
+from kg.model import (
+    Abbreviation,
+    EntityType,
+    ExtractedEntity,
+    Field,
+    Mention,
+    Paper,
+    PaperExtraction,
+)
 from kg.nlp import create_pipeline
 from kg.rdf import graph_to_rdf, serialize_rdf
 from kg.rdf_stream import write_rdf_files
 from kg.store import GraphStore
 from kg.void import count_graph
-from rdf_samples import sample_graph, two_paper_graph
-from test_rdf_formats import HOSTILE
 
 # Real abstracts for the test on a few thousand papers.
 REAL_ABSTRACTS = Path("eval") / "sota_clef24" / "train.jsonl.gz"
