@@ -52,13 +52,15 @@ from kg.incremental import (
     build_state,
     keep_entity_ids,
     pipeline_fingerprint,
+    TripleDelta,
     record_store,
     write_state,
 )
 from kg.io import atomic_write, interrupts_deferred
 from kg.model import EntityType, Paper
 from kg.nlp import create_pipeline
-from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, graph_to_rdf, is_valid_iri, validate_base_iri, write_rdf
+from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, is_valid_iri, validate_base_iri
+from kg.rdf_stream import RdfFiles, write_rdf_files
 from kg.sources import InputFormat, ReadStats, detect_format, read_papers
 from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
@@ -85,6 +87,8 @@ GRAPHML_FILE = "graph.graphml"
 TURTLE_FILE = "graph.ttl"
 HTML_FILE = "graph.html"
 RDF_STEM = "graph"
+# Folder in the staging folder for the sorted chunks of the RDF export.
+WORK_FOLDER = ".work"
 DEFAULT_RDF_FORMATS: tuple[str, ...] = ("turtle",)
 # LocalCluster worker processes of the Dask engine when no scheduler address is given.
 DEFAULT_DASK_WORKERS = 2
@@ -388,7 +392,7 @@ def build(
     model: str | None = None,
     vocabulary_paths: Sequence[str | Path] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
-    n_process: int = 1,
+    jobs: int = 1,
     skip_invalid: bool = False,
     progress: bool = False,
     title: str | None = None,
@@ -429,8 +433,12 @@ def build(
         An installed spaCy pipeline to build on; None for the fast rule-based one.
     vocabulary_paths : sequence of path
         User vocabulary files added to the starter vocabulary.
-    batch_size, n_process : int
-        Passed to `nlp.pipe`.
+    batch_size : int
+        Papers per `nlp.pipe` batch, and per batch sent to a worker process.
+    jobs : int
+        Worker processes for extraction (`kg.parallel`); 1 extracts in this
+        process. Results keep the input order, so every output is the same
+        for any number of jobs.
     skip_invalid : bool
         Log and skip invalid records (and input files without papers) instead
         of stopping, and list them in ``skipped.jsonl``. Without it, a
@@ -443,14 +451,14 @@ def build(
         Largest graph that graph.html draws in full; a larger one is cut to
         its most widely mentioned entities (see `kg.viewer.select_view`).
     store : path, optional
-        An Oxigraph store folder, created if missing, that ``graph.ttl`` is
-        also loaded into. Loading is idempotent and adds only what is new
-        (see `kg.store`).
+        An Oxigraph store folder, created if missing, that the build's
+        triples are also loaded into: by bulk load into an empty store, else
+        by the idempotent merge that adds only what is new (see `kg.store`).
     columns : mapping of str to str, optional
         For CSV and TSV inputs: paper field -> column name of the header
         (see `kg.readers.tabular.read_delimited`).
     engine : {"local", "dask"}
-        Where extraction runs: in this process (and `n_process` workers), or
+        Where extraction runs: in this process (and `jobs` workers), or
         on a Dask distributed cluster (`kg.distributed`), which also merges
         the entity tables per key. Both give the same outputs.
     scheduler : str, optional
@@ -500,7 +508,7 @@ def build(
             "'https://creativecommons.org/licenses/by/4.0/'."
         )
     rdf_formats = tuple(dict.fromkeys(rdf_formats))
-    _check_engine(engine, scheduler=scheduler, n_process=n_process)
+    _check_engine(engine, scheduler=scheduler, jobs=jobs)
     summary.paper_filter = PaperFilter.create(categories=categories, since=since)
     if store is not None:
         # Open and close the store now, so a locked or invalid store fails
@@ -530,7 +538,9 @@ def build(
         return filter_papers(papers(), summary.paper_filter, summary.filtered)
 
     with _staging(out_dir, remove=() if skip_invalid else (SKIPPED_FILE,)) as staging:
-        builder = GraphBuilder()
+        # Sorted chunks and the sorted N-Triples that the store loads; the
+        # folder is removed before the staged files become the outputs.
+        work_dir = staging / WORK_FOLDER
         checked = check_abstract_length(
             deduplicate(selected_papers(), summary, skip_invalid=skip_invalid, stats=stats),
             max_chars=max_abstract_chars, skip_invalid=skip_invalid, stats=stats,
@@ -538,31 +548,13 @@ def build(
         stream = _within_length(checked, nlp, skip_invalid, stats)
         if previous is not None:
             stream = previous.select(stream)
-        with contextlib.ExitStack() as engine_stack, atomic_write(staging / EXTRACTIONS_FILE) as handle:
-            cluster = None
-            if engine == "dask":
-                # Imported here, so that only Dask builds need Dask installed.
-                from kg.distributed import DaskEngine
-
-                cluster = engine_stack.enter_context(
-                    DaskEngine(
-                        nlp, scheduler=scheduler, n_workers=dask_workers, partition_size=partition_size,
-                        batch_size=batch_size, progress=progress,
-                    )
-                )
-                extractions = cluster.extract(stream)
-            else:
-                extractions = extract(_progress(stream, progress), nlp, batch_size=batch_size, n_process=n_process)
-            if previous is not None:
-                extractions = previous.records(extractions)
-            for extraction in extractions:
-                handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
-                # The Dask engine merges the entity tables on the cluster.
-                builder.add(extraction, entity_tables=cluster is None)
-                summary.papers += 1
-                summary.title_only += not extraction.paper.has_abstract
-            if cluster is not None:
-                builder.load_entity_states(cluster.entity_states())
+        engine_settings = _EngineSettings(
+            engine=engine, scheduler=scheduler, dask_workers=dask_workers, partition_size=partition_size,
+            jobs=jobs, batch_size=batch_size, progress=progress,
+        )
+        builder = _extract_into_builder(
+            stream, nlp, staging / EXTRACTIONS_FILE, summary, engine_settings, previous=previous
+        )
         summary.skipped_invalid = stats.skipped_invalid
         summary.repaired = stats.repaired
         logger.info("Extracted %d papers", summary.papers)
@@ -599,29 +591,21 @@ def build(
         logger.info("Writing %s", GRAPHML_FILE)
         write_graphml(graph, staging / GRAPHML_FILE)
 
-        # write_rdf checks each file with pyoxigraph before it is moved into place.
-        dumps: dict[str, Path] = {}
-        for rdf_format in rdf_formats:
-            name = RDF_STEM + RDF_FORMATS[rdf_format]
-            logger.info("Writing %s", name)
-            dumps[rdf_format] = staging / name
-            summary.triples = write_rdf(graph, dumps[rdf_format], format=rdf_format, base_iri=base_iri)
+        rdf_files = _write_rdf(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, summary=summary)
         write_void(
             staging / VOID_FILE,
-            graph_to_rdf(graph, base_iri=base_iri),
-            dumps,
+            rdf_files.statistics,
+            rdf_files.dumps,
             sources=sources,
             license_iri=license_iri,
             base_iri=base_iri,
         )
 
         logger.info("Writing %s", HTML_FILE)
-        heading = title or "kg: " + ", ".join(sources)
-        view = select_view(graph, max_nodes=view_max_nodes)
-        if view is not graph:
-            heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
-        write_html(view, staging / HTML_FILE, title=heading)
+        _write_view(graph, staging / HTML_FILE, sources=sources, title=title, view_max_nodes=view_max_nodes)
 
+        # The store is loaded before the outputs move into place, so a
+        # failed load leaves the previous outputs as they were.
         if store is not None:
             # Triples formats first: TriG and N-Quads keep claims in named graphs,
             # which the store's default graph would not show.
@@ -629,22 +613,16 @@ def build(
             rdf_file = next(name for name in preference if name in written_files)
             # Compared before the previous export is replaced.
             delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
+            _load_store(store, rdf_files.ntriples, summary, delta=delta, state_dir=staging, export_name=rdf_file)
+        shutil.rmtree(work_dir)
 
     summary.outputs = {name: out_dir / name for name in written_files}
     if skip_invalid:
         summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
-    if store is not None:
-        with GraphStore.open(store, create=True) as graph_store:
-            logger.info("Loading %s into the store %s", rdf_file, graph_store.path)
-            summary.store = graph_store.path
-            summary.store_stats = apply_delta(graph_store, delta) if delta is not None else None
-            if summary.store_stats is None:
-                summary.store_stats = graph_store.load(out_dir / rdf_file)
-            record_store(out_dir, graph_store, rdf_file, summary.store_stats)
     return graph, summary
 
 
-def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None:
+def _check_engine(engine: str, *, scheduler: str | None, jobs: int) -> None:
     """Reject engine settings that do not go together, before any work starts."""
     if engine not in ENGINES:
         raise ConfigError(f"Invalid engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -653,11 +631,121 @@ def _check_engine(engine: str, *, scheduler: str | None, n_process: int) -> None
     if engine == "dask":
         # Fail before the pipeline is built when Dask is missing; the import raises a KgError then.
         import kg.distributed  # noqa: F401
-    if engine == "dask" and n_process > 1:
+    if engine == "dask" and jobs > 1:
         raise ConfigError(
-            f"{n_process} worker processes were requested for the dask engine, which runs on the Dask workers; "
+            f"{jobs} worker processes were requested for the dask engine, which runs on the Dask workers; "
             "use --dask-workers for a local cluster, and drop --jobs (--processes)"
         )
+
+
+@dataclass(frozen=True)
+class _EngineSettings:
+    """Where and how `_extract_into_builder` runs the pipeline; see `build` for each setting."""
+
+    engine: str
+    scheduler: str | None
+    dask_workers: int
+    partition_size: int
+    jobs: int
+    batch_size: int
+    progress: bool
+
+
+def _extract_into_builder(
+    papers: Iterator[Paper],
+    nlp: Language,
+    path: Path,
+    summary: BuildSummary,
+    settings: _EngineSettings,
+    *,
+    previous: PreviousBuild | None,
+) -> GraphBuilder:
+    """Extract `papers`, write each record to `path` (extractions.jsonl) and add it to a new `GraphBuilder`.
+
+    With a `previous` build, its records of the papers that are not
+    extracted again come first, as `PreviousBuild.records` orders them.
+    """
+    builder = GraphBuilder()
+    with contextlib.ExitStack() as engine_stack, atomic_write(path) as handle:
+        cluster = None
+        if settings.engine == "dask":
+            # Imported here, so that only Dask builds need Dask installed.
+            from kg.distributed import DaskEngine
+
+            cluster = engine_stack.enter_context(
+                DaskEngine(
+                    nlp, scheduler=settings.scheduler, n_workers=settings.dask_workers,
+                    partition_size=settings.partition_size, batch_size=settings.batch_size, progress=settings.progress,
+                )
+            )
+            extractions = cluster.extract(papers)
+        else:
+            extractions = extract(
+                _progress(papers, settings.progress), nlp, batch_size=settings.batch_size, n_process=settings.jobs
+            )
+        if previous is not None:
+            extractions = previous.records(extractions)
+        for extraction in extractions:
+            handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
+            # The Dask engine merges the entity tables on the cluster.
+            builder.add(extraction, entity_tables=cluster is None)
+            summary.papers += 1
+            summary.title_only += not extraction.paper.has_abstract
+        if cluster is not None:
+            builder.load_entity_states(cluster.entity_states())
+    return builder
+
+
+def _write_rdf(
+    graph: nx.MultiDiGraph,
+    staging: Path,
+    rdf_formats: Sequence[str],
+    *,
+    work_dir: Path,
+    base_iri: str,
+    summary: BuildSummary,
+) -> RdfFiles:
+    """Write the RDF files by streaming (`kg.rdf_stream`); each is re-parsed with pyoxigraph and its count checked."""
+    logger.info("Writing %s", ", ".join(RDF_STEM + RDF_FORMATS[name] for name in rdf_formats))
+    rdf_files = write_rdf_files(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=RDF_STEM)
+    summary.triples = rdf_files.triples
+    return rdf_files
+
+
+def _write_view(
+    graph: nx.MultiDiGraph, path: Path, *, sources: Sequence[str], title: str | None, view_max_nodes: int
+) -> None:
+    heading = title or "kg: " + ", ".join(sources)
+    view = select_view(graph, max_nodes=view_max_nodes)
+    if view is not graph:
+        heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
+    write_html(view, path, title=heading)
+
+
+def _load_store(
+    store: str | Path,
+    ntriples: Path,
+    summary: BuildSummary,
+    *,
+    delta: TripleDelta | None,
+    state_dir: Path,
+    export_name: str,
+) -> None:
+    """Load the build's triples into the store and record in the state file of `state_dir` what it contains.
+
+    An incremental build applies `delta`, the difference from the previous
+    export, when the store still contains exactly that export. Otherwise the
+    sorted N-Triples are loaded: by bulk load into an empty store, else by
+    kg's merge.
+    """
+    with GraphStore.open(store, create=True) as graph_store:
+        summary.store = graph_store.path
+        stats = apply_delta(graph_store, delta) if delta is not None else None
+        if stats is None:
+            logger.info("Loading %s into the store %s", ntriples.name, graph_store.path)
+            stats = graph_store.load(ntriples)
+        summary.store_stats = stats
+        record_store(state_dir, graph_store, export_name, stats)
 
 
 def _count_graph(graph: nx.MultiDiGraph, summary: BuildSummary) -> None:

@@ -120,7 +120,11 @@ def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) 
     help="Extra vocabulary file (TSV: name, type, aliases); repeat for several.",
 )
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Papers per spaCy batch.")
-@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for extraction.")
+@click.option(
+    "--jobs", default=1, show_default=True, type=click.IntRange(min=1),
+    help="Worker processes for extraction; results keep the input order, so outputs do not depend on it.",
+)
+@click.option("--processes", "processes", default=None, type=click.IntRange(min=1), hidden=True, help="Old name of --jobs.")
 @click.option(
     "--skip-invalid", is_flag=True,
     help="Log and skip invalid records and input files without papers instead of stopping; list them in skipped.jsonl.",
@@ -143,7 +147,7 @@ def _check_since(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar. [default: when standard error is a terminal]")
 @click.option(
     "--store", "store_dir", default=None, type=click.Path(path_type=Path, file_okay=False),
-    help="Also load graph.ttl into this Oxigraph store folder (created if missing); only new triples are added.",
+    help="Also load the build's triples into this Oxigraph store folder (created if missing): a bulk load into an empty store, else only new triples are added.",
 )
 @click.option(
     "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -184,7 +188,8 @@ def build(
     model: str | None,
     vocabulary_paths: tuple[Path, ...],
     batch_size: int,
-    processes: int,
+    jobs: int,
+    processes: int | None,
     skip_invalid: bool,
     encoding: str | None,
     max_abstract_chars: int | None,
@@ -270,7 +275,7 @@ def build(
         model=model,
         vocabulary_paths=vocabulary_paths,
         batch_size=batch_size,
-        n_process=processes,
+        jobs=processes if processes is not None else jobs,
         skip_invalid=skip_invalid,
         progress=progress,
         title=title,

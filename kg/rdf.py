@@ -40,7 +40,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal as TypingLiteral
@@ -81,6 +81,7 @@ __all__ = [
     "graph_to_dataset",
     "graph_to_rdf",
     "is_valid_iri",
+    "iter_quads",
     "jsonld_context",
     "match_keys",
     "mint_iri",
@@ -905,8 +906,24 @@ def _paper_graph(data: Mapping[str, Any], base_iri: str) -> URIRef | None:
     return None if paper is None else mint_iri("graph", str(paper), base_iri=base_iri)
 
 
-def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
-    """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
+def iter_quads(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Iterator[Quad]:
+    """Yield the RDF of `graph` node by node, then edge by edge, as (subject, predicate, object, graph name) quads.
+
+    The graph name is the paper's named graph for claims, or None for the
+    default graph. Each node's and each edge's quads are yielded without
+    repeats. In a graph of `kg.graph.GraphBuilder`, whose edges are keyed by
+    their type, no two nodes or edges give the same quad either. A graph read
+    from another tool's GraphML can, so callers that need a set drop repeats
+    (`list(dict.fromkeys(...))`, or the sorted merge of `kg.rdf_stream`).
+    Memory stays flat except for one IRI per node.
+
+    Raises
+    ------
+    ConfigError
+        If `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export.
+    """
     validate_base_iri(base_iri)
     sink = _QuadSink()
 
@@ -931,6 +948,10 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             _add_author(sink, iri, data)
         else:
             _add_entity(sink, iri, node, data, base_iri, paper_count=counts.get(node, 0))
+        # A repeated author name or alias gives the same triple twice, and RDF keeps one.
+        yield from dict.fromkeys(sink.quads)
+        sink.quads.clear()
+    del counts
 
     for source, target, key, data in graph.edges(keys=True, data=True):
         edge_type = data.get("type", key)
@@ -938,23 +959,30 @@ def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
             # Authorship describes the paper, so it goes to the default graph.
             sink.context = None
             _add_authorship(sink, iris[source], iris[target], data, base_iri)
-            continue
-        predicate = _EDGE_PROPERTIES.get(edge_type)
-        if predicate is None:
-            raise KgError(
-                f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
-                f"expected one of {', '.join(_EDGE_PROPERTIES)}."
-            )
-        sink.context = _paper_graph(data, base_iri)
-        _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+        else:
+            predicate = _EDGE_PROPERTIES.get(edge_type)
+            if predicate is None:
+                raise KgError(
+                    f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
+                    f"expected one of {', '.join(_EDGE_PROPERTIES)}."
+                )
+            sink.context = _paper_graph(data, base_iri)
+            _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+        yield from dict.fromkeys(sink.quads)
+        sink.quads.clear()
 
     # The summaries count papers across the whole graph, so they go into the default graph.
     sink.context = None
     _add_evaluation_summaries(sink, evaluation_counts(graph), iris, base_iri)
+    yield from dict.fromkeys(sink.quads)
+    sink.quads.clear()
 
-    # A repeated author name or alias gives the same triple twice, and RDF
-    # keeps one, so duplicates go here and the written count stays exact.
-    quads = list(dict.fromkeys(sink.quads))
+
+def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
+    """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
+    # A graph read from another tool's GraphML may hold two edges that map
+    # to one statement, so repeats are dropped and the written count stays exact.
+    quads = list(dict.fromkeys(iter_quads(graph, base_iri=base_iri)))
     logger.debug(
         "Converted %d nodes and %d edges to %d triples", graph.number_of_nodes(), graph.number_of_edges(), len(quads)
     )

@@ -17,6 +17,7 @@ import datetime
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,7 +28,7 @@ from kg.errors import ConfigError
 from kg.io import atomic_write
 from kg.rdf import KG, KG_NAMESPACE, RDF_MEDIA_TYPES, is_valid_iri
 
-__all__ = ["VOID_FILE", "describe_dataset", "write_void"]
+__all__ = ["VOID_FILE", "DatasetStatistics", "count_graph", "describe_dataset", "write_void"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,40 @@ def _local(name: str) -> URIRef:
     return URIRef(_PLACEHOLDER_BASE + quote(name, safe=""))
 
 
+@dataclass
+class DatasetStatistics:
+    """The counts of an RDF export that ``void.ttl`` states.
+
+    Attributes
+    ----------
+    triples, distinct_subjects, distinct_objects, entities : int
+        Distinct triples, subjects and objects, and subjects typed ``kg:Entity``.
+    classes, properties : collections.Counter
+        Instances per class (objects of ``rdf:type``) and triples per property.
+    """
+
+    triples: int = 0
+    distinct_subjects: int = 0
+    distinct_objects: int = 0
+    entities: int = 0
+    classes: Counter[URIRef] = field(default_factory=Counter)
+    properties: Counter[URIRef] = field(default_factory=Counter)
+
+
+def count_graph(rdf: Graph) -> DatasetStatistics:
+    """Count the `DatasetStatistics` of an rdflib graph held in memory."""
+    return DatasetStatistics(
+        triples=len(rdf),
+        distinct_subjects=len(set(rdf.subjects(unique=True))),
+        distinct_objects=len(set(rdf.objects(unique=True))),
+        entities=len(set(rdf.subjects(RDF.type, KG.Entity, unique=True))),
+        classes=Counter(target for _, target in rdf.subject_objects(RDF.type)),
+        properties=Counter(predicate for _, predicate, _ in rdf),
+    )
+
+
 def describe_dataset(
-    rdf: Graph,
+    rdf: Graph | DatasetStatistics,
     dumps: Mapping[str, Path],
     *,
     created: datetime.datetime,
@@ -57,8 +90,9 @@ def describe_dataset(
 
     Parameters
     ----------
-    rdf : rdflib.Graph
-        The exported data, to count.
+    rdf : rdflib.Graph or DatasetStatistics
+        The exported data, to count, or its counts (as
+        `kg.rdf_stream.write_rdf_files` returns them).
     dumps : mapping of format name to path
         The files that hold `rdf`, by format name of `kg.rdf.RDF_FORMATS`;
         each must exist, and they must share one folder with the description.
@@ -100,20 +134,18 @@ def describe_dataset(
     if base_iri is not None:
         void.add((dataset, VOID.uriSpace, Literal(base_iri)))
 
-    subjects = set(rdf.subjects(unique=True))
-    void.add((dataset, VOID.triples, Literal(len(rdf))))
-    void.add((dataset, VOID.distinctSubjects, Literal(len(subjects))))
-    void.add((dataset, VOID.distinctObjects, Literal(len(set(rdf.objects(unique=True))))))
-    void.add((dataset, VOID.entities, Literal(len(set(rdf.subjects(RDF.type, KG.Entity, unique=True))))))
+    statistics = rdf if isinstance(rdf, DatasetStatistics) else count_graph(rdf)
+    void.add((dataset, VOID.triples, Literal(statistics.triples)))
+    void.add((dataset, VOID.distinctSubjects, Literal(statistics.distinct_subjects)))
+    void.add((dataset, VOID.distinctObjects, Literal(statistics.distinct_objects)))
+    void.add((dataset, VOID.entities, Literal(statistics.entities)))
 
-    classes = Counter(target for _, target in rdf.subject_objects(RDF.type))
-    for index, (cls, count) in enumerate(sorted(classes.items())):
+    for index, (cls, count) in enumerate(sorted(statistics.classes.items())):
         partition = BNode(f"class{index}")
         void.add((dataset, VOID.classPartition, partition))
         void.add((partition, VOID["class"], cls))
         void.add((partition, VOID.entities, Literal(count)))
-    properties = Counter(predicate for _, predicate, _ in rdf)
-    for index, (prop, count) in enumerate(sorted(properties.items())):
+    for index, (prop, count) in enumerate(sorted(statistics.properties.items())):
         partition = BNode(f"property{index}")
         void.add((dataset, VOID.propertyPartition, partition))
         void.add((partition, VOID.property, prop))
@@ -133,7 +165,7 @@ def describe_dataset(
 
 def write_void(
     path: str | Path,
-    rdf: Graph,
+    rdf: Graph | DatasetStatistics,
     dumps: Mapping[str, Path],
     *,
     created: datetime.datetime | None = None,

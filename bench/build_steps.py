@@ -1,0 +1,135 @@
+"""Time and measure the steps of `kg build` after extraction, at corpus sizes that extraction makes slow.
+
+The script extracts up to ``--papers`` real abstracts once, in ``--jobs``
+worker processes. It then adds ``--copies`` copies of the extractions to a
+`kg.graph.GraphBuilder`, each copy with new paper ids and titles. So the
+graph steps see ``papers x copies`` papers without paying for extraction
+again. Copies repeat the same entities and share their text in memory, so
+the graph has fewer distinct entities, and takes less memory, than a real
+corpus of that size would.
+
+Each step prints its wall time, the resident memory after it and the peak
+resident memory of the process so far (``ru_maxrss``). ``--writers old`` runs
+the in-memory writers that `kg build` used before streaming (rdflib graph for
+Turtle and void.ttl, NetworkX's GraphML writer on a copy of the graph) for a
+comparison on the same graph.
+
+Usage::
+
+    python bench/build_steps.py --papers 10000 --copies 1 --writers old
+    python bench/build_steps.py --papers 10000 --copies 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import gzip
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+
+from kg.extract import extract
+from kg.graph import GraphBuilder, _graphml_ready, write_graphml
+from kg.model import Paper
+from kg.nlp import create_pipeline
+from kg.rdf import graph_to_rdf, write_rdf
+from kg.rdf_stream import write_rdf_files
+from kg.viewer import VIEW_MAX_NODES, select_view, write_html
+from kg.void import write_void
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_ABSTRACTS = ROOT.parent / "shared" / "eval" / "sota_clef24" / "train.jsonl.gz"
+
+
+def _resident_mib() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+class StepClock:
+    """Print each step's wall time, the resident memory after it, and the peak so far."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def step(self, name: str) -> None:
+        now = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{name:<34} {now - self.last:>8.1f} {_resident_mib():>8.0f} {peak:>8.0f}", flush=True)
+        self.last = now
+
+
+def read_records(path: Path, limit: int) -> list[Paper]:
+    papers = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            record = json.loads(line)
+            if record.get("title"):
+                papers.append(Paper(id=str(record["paper_id"]), title=record["title"], abstract=record.get("abstract") or "", record=number))
+            if len(papers) == limit:
+                break
+    return papers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, default=REAL_ABSTRACTS, help="JSON Lines file (.gz) with paper_id, title and abstract.")
+    parser.add_argument("--papers", type=int, default=10000, help="Papers to extract.")
+    parser.add_argument("--copies", type=int, default=1, help="Copies of the extractions added to the graph.")
+    parser.add_argument("--jobs", type=int, default=2, help="Worker processes for the extraction.")
+    parser.add_argument("--writers", choices=["stream", "old"], default="stream", help="Streaming writers of kg build, or the in-memory ones.")
+    arguments = parser.parse_args()
+
+    papers = read_records(arguments.input, arguments.papers)
+    extractions = list(extract(papers, create_pipeline(None), n_process=arguments.jobs))
+    del papers
+    gc.collect()
+    print(f"{len(extractions)} papers extracted, {arguments.copies} copies, {arguments.writers} writers", file=sys.stderr)
+    print(f"{'step':<34} {'seconds':>8} {'RSS MiB':>8} {'peak MiB':>8}")
+    clock = StepClock()
+    clock.step("extracted")
+
+    builder = GraphBuilder()
+    for copy in range(arguments.copies):
+        for extraction in extractions:
+            paper = extraction.paper
+            if copy:
+                paper = dataclasses.replace(paper, id=f"{paper.id}-copy{copy}", title=f"{paper.title} ({copy})")
+            builder.add(dataclasses.replace(extraction, paper=paper))
+    del extractions
+    gc.collect()
+    clock.step(f"GraphBuilder.add x{arguments.copies}")
+    graph = builder.graph()
+    clock.step(f"graph(): {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        if arguments.writers == "old":
+            with (out / "graph.graphml").open("wb") as handle:
+                nx.write_graphml(_graphml_ready(graph), handle, edge_id_from_attribute="edge_id")
+            clock.step("GraphML (NetworkX)")
+            triples = write_rdf(graph, out / "graph.ttl", format="turtle")
+            clock.step(f"Turtle (rdflib): {triples} triples")
+            write_void(out / "void.ttl", graph_to_rdf(graph), {"turtle": out / "graph.ttl"})
+            clock.step("void.ttl (rdflib graph)")
+        else:
+            write_graphml(graph, out / "graph.graphml")
+            clock.step("GraphML (streamed)")
+            files = write_rdf_files(graph, out, ["turtle"], work_dir=out / "work")
+            clock.step(f"Turtle (streamed): {files.triples} triples")
+            write_void(out / "void.ttl", files.statistics, files.dumps)
+            clock.step("void.ttl (streamed counts)")
+        view = select_view(graph, max_nodes=VIEW_MAX_NODES)
+        write_html(view, out / "graph.html", title="bench")
+        clock.step(f"graph.html ({view.number_of_nodes()} nodes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,474 @@
+"""Streaming RDF export: sorted N-Triples chunks first, every other format from them.
+
+`write_rdf_files` writes the RDF of a kg graph without an rdflib graph of the
+whole build. The quads of `kg.rdf.iter_quads` become N-Triples (and, when a
+format with named graphs is requested, N-Quads) lines, which are sorted in
+chunks of `CHUNK_LINES` lines, spilled to temporary files and merged with
+`heapq.merge`. The merge drops repeated lines, so the result is a set of
+triples. The sorted N-Triples file is then
+
+* ``graph.nt`` itself, byte-identical to `kg.rdf.write_rdf`'s N-Triples,
+* the input of `_TurtleWriter` for ``graph.ttl`` (one line at a time,
+  grouped by subject because the lines are sorted), and
+* the file that `kg.store.GraphStore.load` bulk-loads into an empty store.
+
+N-Quads are sorted the same way; TriG gets its own merge, ordered by graph
+name, so that each named graph is written as one block. JSON-LD has no
+streaming writer here and goes through `kg.rdf.write_rdf`, which keeps the
+whole graph in memory.
+
+Memory stays flat in the number of triples: one chunk of lines, one line per
+chunk file during the merge, the IRI of every graph node (`iter_quads`), and
+one 8-byte hash per distinct object for the VoID counts.
+"""
+
+from __future__ import annotations
+
+import array
+import heapq
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import networkx as nx
+import numpy
+import pyoxigraph
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from kg.errors import ConfigError, KgError
+from kg.io import atomic_write
+from kg.rdf import _PREFIXES, DEFAULT_BASE_IRI, KG, RDF_FORMATS, iter_quads, write_rdf
+from kg.void import DatasetStatistics
+
+__all__ = [
+    "CHUNK_LINES",
+    "STREAMED_FORMATS",
+    "RdfFiles",
+    "nquads_line",
+    "ntriples_line",
+    "write_rdf_files",
+]
+
+logger = logging.getLogger(__name__)
+
+# Lines sorted in memory before a chunk is spilled to disk. The lines of a
+# build of real abstracts average about 170 bytes (an abstract line reaches a
+# few KB), so a chunk takes an estimated 40 to 50 MB of Python bytes objects.
+CHUNK_LINES = 200_000
+
+# Formats that `write_rdf_files` writes by streaming; the others go through
+# `kg.rdf.write_rdf`.
+STREAMED_FORMATS: frozenset[str] = frozenset({"turtle", "ntriples", "trig", "nquads"})
+
+_RDF_TYPE = f"<{RDF.type}>".encode()
+_ENTITY_CLASS = f"<{KG.Entity}>".encode()
+_LINE_END = b" .\n"
+
+
+def _literal_n3(literal: Literal) -> str:
+    # The escaping of rdflib 7's N-Triples writer (rdflib.plugins.serializers.nt),
+    # so the lines equal those of `Graph.serialize(format="nt11")`.
+    text = str(literal).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    if literal.language:
+        return f'"{text}"@{literal.language}'
+    if literal.datatype:
+        return f'"{text}"^^<{literal.datatype}>'
+    return f'"{text}"'
+
+
+def _term_n3(term: Any) -> str:
+    if isinstance(term, Literal):
+        return _literal_n3(term)
+    return term.n3()
+
+
+def ntriples_line(subject: URIRef, predicate: URIRef, target: Any) -> bytes:
+    """Return one N-Triples line, as rdflib's N-Triples writer writes it, in UTF-8."""
+    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} .\n".encode()
+
+
+def nquads_line(subject: URIRef, predicate: URIRef, target: Any, graph_name: URIRef | None) -> bytes:
+    """Return one N-Quads line, as rdflib's N-Quads writer writes it (two spaces before " ." in the default graph)."""
+    name = "" if graph_name is None else graph_name.n3()
+    return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} {name} .\n".encode()
+
+
+class _ExternalSorter:
+    """Sort byte lines in chunks spilled to `folder`, then merge them without repeats.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sorter = _ExternalSorter(Path(tempfile.mkdtemp()), "x", chunk_lines=2)
+    >>> for line in (b"c\\n", b"a\\n", b"c\\n", b"b\\n"):
+    ...     sorter.add(line)
+    >>> list(sorter.merged())
+    [b'a\\n', b'b\\n', b'c\\n']
+    """
+
+    def __init__(self, folder: Path, name: str, *, chunk_lines: int = CHUNK_LINES) -> None:
+        self.folder = folder
+        self.name = name
+        self.chunk_lines = chunk_lines
+        self._lines: list[bytes] = []
+        self._chunks: list[Path] = []
+
+    def add(self, line: bytes) -> None:
+        self._lines.append(line)
+        if len(self._lines) >= self.chunk_lines:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = self.folder / f"{self.name}-{len(self._chunks):05d}.chunk"
+        self._lines.sort()
+        with path.open("wb") as handle:
+            handle.writelines(self._lines)
+        self._chunks.append(path)
+        self._lines = []
+
+    def merged(self) -> Iterator[bytes]:
+        """Yield every distinct line added, in byte order; the chunk files are removed afterwards."""
+        # NOTE: every chunk file is open during the merge, one per CHUNK_LINES
+        # lines (about 450 for 90 million triples), which must stay below the
+        # limit of open files (`ulimit -n`).
+        self._lines.sort()
+        with ExitStack() as stack:
+            sources: list[Iterable[bytes]] = [stack.enter_context(path.open("rb")) for path in self._chunks]
+            sources.append(self._lines)
+            previous = None
+            for line in heapq.merge(*sources):
+                if line != previous:
+                    yield line
+                    previous = line
+        for path in self._chunks:
+            path.unlink(missing_ok=True)
+        self._chunks = []
+        self._lines = []
+
+
+class _StatisticsCounter:
+    """Count `DatasetStatistics` from sorted, distinct N-Triples lines, one line at a time."""
+
+    def __init__(self) -> None:
+        self.statistics = DatasetStatistics()
+        self._previous_subject = b""
+        # Python's hash of each distinct object, in 8 bytes each.
+        # NOTE: two different objects with the same 64-bit hash count once;
+        # at 100 million objects the chance of one such pair is below 0.03 %.
+        self._object_hashes = array.array("q")
+        self._classes: Counter[bytes] = Counter()
+        self._properties: Counter[bytes] = Counter()
+
+    def add(self, line: bytes) -> None:
+        # kg's IRIs contain no space (`kg.rdf.is_valid_iri` rejects it), so
+        # the first two spaces end the subject and the predicate.
+        subject_end = line.index(b" ")
+        predicate_end = line.index(b" ", subject_end + 1)
+        subject = line[:subject_end]
+        predicate = line[subject_end + 1 : predicate_end]
+        target = line[predicate_end + 1 : -len(_LINE_END)]
+        statistics = self.statistics
+        statistics.triples += 1
+        # Sorted lines keep each subject's triples together.
+        if subject != self._previous_subject:
+            statistics.distinct_subjects += 1
+            self._previous_subject = subject
+        self._object_hashes.append(hash(target))
+        self._properties[predicate] += 1
+        if predicate == _RDF_TYPE:
+            self._classes[target] += 1
+            if target == _ENTITY_CLASS:
+                statistics.entities += 1
+
+    def finish(self) -> DatasetStatistics:
+        statistics = self.statistics
+        statistics.distinct_objects = int(numpy.unique(numpy.frombuffer(self._object_hashes, dtype=numpy.int64)).size)
+        self._object_hashes = array.array("q")
+        statistics.classes = Counter({URIRef(iri.decode()[1:-1]): count for iri, count in self._classes.items()})
+        statistics.properties = Counter({URIRef(iri.decode()[1:-1]): count for iri, count in self._properties.items()})
+        return statistics
+
+
+@dataclass
+class RdfFiles:
+    """The files that `write_rdf_files` wrote, with their counts.
+
+    Attributes
+    ----------
+    triples : int
+        Distinct triples of the export (the line count of the N-Triples).
+    quads : int
+        Distinct quads, when TriG or N-Quads was written; else 0. It equals
+        `triples` for graphs of `kg.graph.GraphBuilder`.
+    dumps : dict of str to Path
+        The written file of each requested format.
+    ntriples : Path
+        The sorted N-Triples file: ``graph.nt`` when requested, else a file
+        in the work folder that the caller may load into a store before it
+        removes the folder.
+    statistics : DatasetStatistics
+        The counts for ``void.ttl``.
+    """
+
+    triples: int
+    quads: int
+    dumps: dict[str, Path]
+    ntriples: Path
+    statistics: DatasetStatistics
+
+
+def _write_lines(lines: Iterable[bytes], path: Path, *, on_line: Callable[[bytes], None] | None = None) -> int:
+    count = 0
+    with atomic_write(path, "wb") as handle:
+        for line in lines:
+            handle.write(line)
+            if on_line is not None:
+                on_line(line)
+            count += 1
+    return count
+
+
+def _count_with_oxigraph(path: Path, rdf_format: str) -> int:
+    oxigraph_format = {
+        "turtle": pyoxigraph.RdfFormat.TURTLE,
+        "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+        "trig": pyoxigraph.RdfFormat.TRIG,
+        "nquads": pyoxigraph.RdfFormat.N_QUADS,
+    }[rdf_format]
+    return sum(1 for _ in pyoxigraph.parse(path=path, format=oxigraph_format))
+
+
+def _check_count(path: Path, rdf_format: str, expected: int) -> None:
+    reparsed = _count_with_oxigraph(path, rdf_format)
+    if reparsed != expected:
+        raise KgError(
+            f"{path}: kg wrote {expected} {'quads' if rdf_format in ('trig', 'nquads') else 'triples'} "
+            f"as {rdf_format} but pyoxigraph reads {reparsed}; the export is inconsistent, please report this as a bug"
+        )
+
+
+# Local names that a prefixed name may keep without escapes: a safe subset of
+# the PN_LOCAL rule of Turtle 1.1 (section 6.5), which also allows "." inside.
+_SIMPLE_LOCAL_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+class _TurtleWriter:
+    """Write sorted N-Triples statements as Turtle, grouped by subject, with kg's prefixes.
+
+    An N-Triples term is valid Turtle, so each term is copied as it is, except
+    IRIs in one of `kg.rdf._PREFIXES` with a simple local name (and datatype
+    IRIs), which become prefixed names. Unlike pyoxigraph's writer, this keeps
+    the case of language tags ("en-US").
+    """
+
+    def __init__(self, handle: BinaryIO, *, indent: bytes = b"") -> None:
+        self.handle = handle
+        self.indent = indent
+        self._subject: bytes | None = None
+        self._predicate: bytes | None = None
+        self._compacted: dict[bytes, bytes] = {}
+
+    @staticmethod
+    def prefix_lines() -> bytes:
+        return b"".join(f"@prefix {prefix}: <{namespace}> .\n".encode() for prefix, namespace in sorted(_PREFIXES.items()))
+
+    def _iri(self, term: bytes) -> bytes:
+        compacted = self._compacted.get(term)
+        if compacted is None:
+            compacted = term
+            iri = term[1:-1].decode("utf-8")
+            for prefix, namespace in _PREFIXES.items():
+                local = iri[len(namespace) :].encode("utf-8")
+                if iri.startswith(namespace) and _SIMPLE_LOCAL_NAME.fullmatch(local):
+                    compacted = prefix.encode() + b":" + local
+                    break
+            if len(self._compacted) < _MAX_COMPACTED_TERMS:
+                self._compacted[term] = compacted
+        return compacted
+
+    def _term(self, term: bytes) -> bytes:
+        if term.startswith(b"<"):
+            return self._iri(term)
+        if term.endswith(b">"):
+            # A typed literal: the last '"^^<' ends the lexical form, because
+            # a '"' inside it is escaped.
+            split = term.rfind(b'"^^<')
+            return term[: split + 3] + self._iri(term[split + 3 :])
+        return term
+
+    def add(self, subject: bytes, predicate: bytes, target: bytes) -> None:
+        predicate_term = b"a" if predicate == _RDF_TYPE else self._term(predicate)
+        target_term = self._term(target)
+        if subject == self._subject:
+            if predicate == self._predicate:
+                self.handle.write(b" ,\n" + self.indent + b"        " + target_term)
+            else:
+                self.handle.write(b" ;\n" + self.indent + b"    " + predicate_term + b" " + target_term)
+        else:
+            if self._subject is not None:
+                self.handle.write(b" .\n")
+            self.handle.write(self.indent + self._term(subject) + b" " + predicate_term + b" " + target_term)
+        self._subject, self._predicate = subject, predicate
+
+    def close(self) -> None:
+        if self._subject is not None:
+            self.handle.write(b" .\n")
+        self._subject = self._predicate = None
+
+
+# Terms whose compacted form is cached: predicates, classes and datatypes
+# repeat, and the cap keeps memory flat when data IRIs fill the cache.
+_MAX_COMPACTED_TERMS = 10_000
+
+
+def _split_triple(line: bytes) -> tuple[bytes, bytes, bytes]:
+    """Split "<s> <p> o" (no " ." at the end) at its first two spaces; kg's IRIs contain no space."""
+    subject_end = line.index(b" ")
+    predicate_end = line.index(b" ", subject_end + 1)
+    return line[:subject_end], line[subject_end + 1 : predicate_end], line[predicate_end + 1 :]
+
+
+def _write_turtle(ntriples: Path, path: Path) -> None:
+    """Write Turtle from a sorted N-Triples file, one line at a time."""
+    with atomic_write(path, "wb") as handle, ntriples.open("rb") as lines:
+        handle.write(_TurtleWriter.prefix_lines() + b"\n")
+        writer = _TurtleWriter(handle)
+        for line in lines:
+            writer.add(*_split_triple(line[: -len(_LINE_END)]))
+        writer.close()
+
+
+def _write_trig(lines: Iterable[bytes], path: Path) -> int:
+    """Write TriG from "graph name TAB N-Quads line" lines sorted by graph name; return the number of quads."""
+    count = 0
+    current: bytes | None = None
+    with atomic_write(path, "wb") as handle:
+        handle.write(_TurtleWriter.prefix_lines())
+        writer = _TurtleWriter(handle, indent=b"    ")
+        for line in lines:
+            name, quad = line.split(b"\t", 1)
+            if name != current:
+                if current is not None:
+                    writer.close()
+                    handle.write(b"}\n")
+                handle.write(b"\n" + (name + b" " if name else b"") + b"{\n")
+                current = name
+            # The N-Quads line ends with " <graph> .\n", or "  .\n" in the default graph.
+            triple = quad[: -len(b" " + name + _LINE_END)]
+            writer.add(*_split_triple(triple))
+            count += 1
+        if current is not None:
+            writer.close()
+            handle.write(b"}\n")
+    return count
+
+
+def write_rdf_files(
+    graph: nx.MultiDiGraph,
+    out_dir: str | Path,
+    rdf_formats: Sequence[str],
+    *,
+    work_dir: str | Path,
+    base_iri: str = DEFAULT_BASE_IRI,
+    stem: str = "graph",
+    chunk_lines: int = CHUNK_LINES,
+) -> RdfFiles:
+    """Write the RDF of `graph` in each of `rdf_formats` to ``out_dir/<stem><suffix>``, streaming.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A graph from `kg.graph.GraphBuilder` or `kg.graph.read_graphml`.
+    out_dir : path
+        Folder of the written files.
+    rdf_formats : sequence of str
+        Names of `kg.rdf.RDF_FORMATS`.
+    work_dir : path
+        Folder for the sorted chunks and, unless ``ntriples`` is requested,
+        the sorted N-Triples file; created if missing. The caller removes it.
+    base_iri : str
+        Namespace of the minted IRIs.
+    stem : str
+        File name of the outputs without suffix.
+    chunk_lines : int
+        Lines sorted in memory before a chunk goes to disk.
+
+    Returns
+    -------
+    RdfFiles
+
+    Raises
+    ------
+    ConfigError
+        If a format or `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export, or pyoxigraph
+        reads back a different number of triples (or quads) than were written.
+
+    Notes
+    -----
+    N-Triples and N-Quads are sorted line by line and equal the output of
+    `kg.rdf.write_rdf` byte for byte. Turtle and TriG come from kg's own
+    line-by-line writer instead of rdflib's, so their bytes differ from
+    `write_rdf`'s but contain the same triples, sorted by subject. Their bytes
+    are the same for the same graph on every run.
+    """
+    unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
+    if unknown:
+        raise ConfigError(f"Unknown RDF formats {unknown!r}; expected names of {', '.join(RDF_FORMATS)}.")
+    out_dir, work_dir = Path(out_dir), Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    formats = tuple(dict.fromkeys(rdf_formats))
+    with_quads = "nquads" in formats or "trig" in formats
+
+    # 1. Generate every quad once and spill sorted chunks of lines.
+    triple_lines = _ExternalSorter(work_dir, "nt", chunk_lines=chunk_lines)
+    quad_lines = _ExternalSorter(work_dir, "nq", chunk_lines=chunk_lines) if "nquads" in formats else None
+    graph_lines = _ExternalSorter(work_dir, "trig", chunk_lines=chunk_lines) if "trig" in formats else None
+    for subject, predicate, target, graph_name in iter_quads(graph, base_iri=base_iri):
+        triple_lines.add(ntriples_line(subject, predicate, target))
+        if with_quads:
+            line = nquads_line(subject, predicate, target, graph_name)
+            if quad_lines is not None:
+                quad_lines.add(line)
+            if graph_lines is not None:
+                # Sorted by graph name first, so each named graph is one TriG block.
+                name = b"" if graph_name is None else graph_name.n3().encode("utf-8")
+                graph_lines.add(name + b"\t" + line)
+
+    # 2. Merge the N-Triples, counting the VoID statistics on the way.
+    ntriples = out_dir / (stem + RDF_FORMATS["ntriples"]) if "ntriples" in formats else work_dir / "sorted.nt"
+    counter = _StatisticsCounter()
+    triples = _write_lines(triple_lines.merged(), ntriples, on_line=counter.add)
+    statistics = counter.finish()
+    logger.info("Wrote %d sorted triples to %s", triples, ntriples)
+
+    dumps: dict[str, Path] = {}
+    quads = 0
+    for rdf_format in formats:
+        path = out_dir / (stem + RDF_FORMATS[rdf_format])
+        dumps[rdf_format] = path
+        if rdf_format == "ntriples":
+            _check_count(path, rdf_format, triples)
+        elif rdf_format == "turtle":
+            _write_turtle(ntriples, path)
+            _check_count(path, rdf_format, triples)
+        elif rdf_format == "nquads":
+            assert quad_lines is not None
+            quads = _write_lines(quad_lines.merged(), path)
+            _check_count(path, rdf_format, quads)
+        elif rdf_format == "trig":
+            assert graph_lines is not None
+            quads = _write_trig(graph_lines.merged(), path)
+            _check_count(path, rdf_format, quads)
+        elif rdf_format not in STREAMED_FORMATS:
+            # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.
+            write_rdf(graph, path, format=rdf_format, base_iri=base_iri)
+        logger.info("Wrote %s", path)
+    return RdfFiles(triples=triples, quads=quads, dumps=dumps, ntriples=ntriples, statistics=statistics)

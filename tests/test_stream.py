@@ -1,0 +1,218 @@
+"""Streaming RDF export (`kg.rdf_stream`), `kg build --jobs` and the bulk-loaded store."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph
+import pytest
+from rdf_samples import sample_graph, two_paper_graph
+from rdflib import Graph
+from test_rdf_formats import HOSTILE
+
+from kg.build import build
+from kg.extract import extract
+from kg.graph import (
+    GraphBuilder,
+    _graphml_ready,
+    _papers_with_forms,
+    build_graph,
+    read_graphml,
+    write_graphml,
+)
+from kg.model import (
+    Abbreviation,
+    EntityType,
+    ExtractedEntity,
+    Field,
+    Mention,
+    Paper,
+    PaperExtraction,
+)
+from kg.nlp import create_pipeline
+from kg.rdf import graph_to_rdf, serialize_rdf
+from kg.rdf_stream import write_rdf_files
+from kg.store import GraphStore
+from kg.void import count_graph
+
+# Real abstracts for the test on a few thousand papers.
+REAL_ABSTRACTS = Path("eval") / "sota_clef24" / "train.jsonl.gz"
+REAL_PAPERS = 2000
+
+_OXIGRAPH_FORMATS = {
+    "turtle": pyoxigraph.RdfFormat.TURTLE,
+    "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "trig": pyoxigraph.RdfFormat.TRIG,
+    "nquads": pyoxigraph.RdfFormat.N_QUADS,
+}
+
+
+@pytest.fixture(scope="module")
+def example_graph(example_page: Path) -> nx.MultiDiGraph:
+    from kg.sources import read_papers
+
+    nlp = create_pipeline(None)
+    return build_graph(extract(read_papers(example_page), nlp))
+
+
+@pytest.fixture(scope="module")
+def real_graph(shared_dir: Path) -> nx.MultiDiGraph:
+    papers = []
+    with gzip.open(shared_dir / REAL_ABSTRACTS, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(itertools.islice(handle, REAL_PAPERS), start=1):
+            record = json.loads(line)
+            if record.get("title"):
+                papers.append(Paper(id=record["paper_id"], title=record["title"], abstract=record.get("abstract") or "", record=number))
+    return build_graph(extract(papers, create_pipeline(None), n_process=2))
+
+
+def _statements(path: Path, rdf_format: str) -> set[pyoxigraph.Quad]:
+    return set(pyoxigraph.parse(path=path, format=_OXIGRAPH_FORMATS[rdf_format]))
+
+
+def test_stream_ntriples_equal_old_exporter(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    files = write_rdf_files(example_graph, tmp_path, ["ntriples"], work_dir=tmp_path / "work")
+    assert (tmp_path / "graph.nt").read_bytes() == serialize_rdf(example_graph, format="ntriples")
+    assert files.triples == len(graph_to_rdf(example_graph))
+
+
+def test_stream_nquads_equal_old_exporter(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_rdf_files(example_graph, tmp_path, ["nquads"], work_dir=tmp_path / "work")
+    assert (tmp_path / "graph.nq").read_bytes() == serialize_rdf(example_graph, format="nquads")
+
+
+def test_stream_chunks_merge_equal(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    # Chunks of 100 lines force a merge of many sorted files.
+    write_rdf_files(example_graph, tmp_path, ["ntriples"], work_dir=tmp_path / "work", chunk_lines=100)
+    assert (tmp_path / "graph.nt").read_bytes() == serialize_rdf(example_graph, format="ntriples")
+    assert not list((tmp_path / "work").glob("*.chunk"))
+
+
+def test_stream_real_abstracts_equal(real_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_rdf_files(real_graph, tmp_path, ["ntriples"], work_dir=tmp_path / "work", chunk_lines=5000)
+    assert (tmp_path / "graph.nt").read_bytes() == serialize_rdf(real_graph, format="ntriples")
+
+
+@pytest.mark.parametrize("rdf_format", ["turtle", "trig"])
+def test_stream_same_statements(rdf_format: str, example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    old = tmp_path / ("old." + rdf_format)
+    old.write_bytes(serialize_rdf(example_graph, format=rdf_format))
+    files = write_rdf_files(example_graph, tmp_path, [rdf_format], work_dir=tmp_path / "work")
+    assert _statements(files.dumps[rdf_format], rdf_format) == _statements(old, rdf_format)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_stream_hostile_turtle(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text)
+    old = tmp_path / "old.ttl"
+    old.write_bytes(serialize_rdf(graph, format="turtle"))
+    files = write_rdf_files(graph, tmp_path, ["turtle"], work_dir=tmp_path / "work")
+    assert _statements(files.dumps["turtle"], "turtle") == _statements(old, "turtle")
+
+
+def test_stream_turtle_independent_of_order(tmp_path: Path) -> None:
+    first = write_rdf_files(two_paper_graph(), tmp_path / "a", ["turtle"], work_dir=tmp_path / "a" / "work")
+    second = write_rdf_files(two_paper_graph(reverse=True), tmp_path / "b", ["turtle"], work_dir=tmp_path / "b" / "work")
+    assert first.dumps["turtle"].read_bytes() == second.dumps["turtle"].read_bytes()
+
+
+def test_stream_void_counts(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    files = write_rdf_files(example_graph, tmp_path, ["turtle"], work_dir=tmp_path / "work")
+    assert files.statistics == count_graph(graph_to_rdf(example_graph))
+
+
+def test_jobs_same_sorted_ntriples(example_page: Path, tmp_path: Path) -> None:
+    outputs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs-{jobs}"
+        build([example_page], out, rdf_formats=["ntriples"], jobs=jobs, batch_size=4)
+        outputs[jobs] = sorted((out / "graph.nt").read_text(encoding="utf-8").splitlines())
+    assert outputs[1] == outputs[2]
+
+
+def test_build_store_bulk_count(example_page: Path, tmp_path: Path) -> None:
+    _, summary = build([example_page], tmp_path / "out", store=tmp_path / "store")
+    with GraphStore.open(tmp_path / "from-turtle", create=True) as store:
+        store.load(tmp_path / "out" / "graph.ttl")
+        expected = len(store)
+    assert summary.store_stats is not None
+    assert summary.store_stats.total == expected
+    with GraphStore.open(tmp_path / "store") as store:
+        assert len(store) == expected
+
+
+def test_build_leaves_no_work_files(example_page: Path, tmp_path: Path) -> None:
+    build([example_page], tmp_path / "out", rdf_formats=["turtle", "trig"])
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.trig", "graph.ttl", "void.ttl"]
+
+
+def test_forms_index_word_runs() -> None:
+    found = _papers_with_forms({"GRPO", "RLHF"}, [("GRPO-style loss", "we use RLHF."), ("uses GRPO", "")])
+    assert found["GRPO"] == {1}
+    assert found["RLHF"] == {0}
+
+
+def test_forms_index_other_forms() -> None:
+    found = _papers_with_forms({"GPT-4.5"}, [("", "GPT-4.5 wins"), ("GPT-4 only", "")])
+    assert found["GPT-4.5"] == {0}
+
+
+def test_undefined_short_form_linked() -> None:
+    builder = GraphBuilder()
+    long_form = "zeta quantile policy optimization"
+    defining = PaperExtraction(
+        paper=Paper(id="a", title="ZQPO", abstract="Zeta Quantile Policy Optimization (ZQPO) is new."),
+        entities=(
+            ExtractedEntity(
+                name="Zeta Quantile Policy Optimization", key=long_form, type=EntityType.METHOD,
+                aliases=("ZQPO",), mentions=(Mention("Zeta Quantile Policy Optimization", 0, 33, Field.ABSTRACT),),
+            ),
+        ),
+        abbreviations=(
+            Abbreviation(short="ZQPO", long="Zeta Quantile Policy Optimization", mention=Mention("ZQPO", 35, 39, Field.ABSTRACT)),
+        ),
+    )
+    using = PaperExtraction(paper=Paper(id="b", title="More results", abstract="We train with ZQPO. It helps."))
+    builder.add(defining)
+    builder.add(using)
+    graph = builder.graph()
+    assert graph.has_edge("paper:b", f"entity:{long_form}", key="mentions")
+
+
+def _networkx_graphml(graph: nx.MultiDiGraph, path: Path) -> bytes:
+    nx.write_graphml(_graphml_ready(graph), path, edge_id_from_attribute="edge_id")
+    return path.read_bytes()
+
+
+def test_graphml_equal_networkx(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_graphml(example_graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(example_graph, tmp_path / "nx.graphml")
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_graphml_hostile_equal_networkx(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text)
+    write_graphml(graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
+
+
+def test_graphml_empty_equal_networkx(tmp_path: Path) -> None:
+    write_graphml(nx.MultiDiGraph(), tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(nx.MultiDiGraph(), tmp_path / "nx.graphml")
+
+
+def test_graphml_round_trip(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    write_graphml(example_graph, tmp_path / "graph.graphml")
+    assert nx.utils.edges_equal(read_graphml(tmp_path / "graph.graphml").edges(keys=True), example_graph.edges(keys=True))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_stream_hostile_turtle_rdflib(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text, language="en-US")
+    files = write_rdf_files(graph, tmp_path, ["turtle"], work_dir=tmp_path / "work")
+    assert set(Graph().parse(files.dumps["turtle"], format="turtle")) == set(graph_to_rdf(graph))
