@@ -1,4 +1,4 @@
-"""Time `kg build --engine dask` against the local `--processes` build on the same abstracts.
+"""Time `kg build --engine dask` against the local `--jobs` build on the same abstracts.
 
 The corpus is the first N records of a JSON Lines file of real abstracts.
 The default file is the SOTA CLEF 2024 training set in ../shared, read with
@@ -130,7 +130,7 @@ def main() -> None:
         corpus = root / "corpus.jsonl"
         papers = write_corpus(arguments.corpus, corpus, arguments.papers)
         runs = {
-            f"local --processes {arguments.workers}": ["--processes", str(arguments.workers)],
+            f"local --jobs {arguments.workers}": ["--jobs", str(arguments.workers)],
             f"dask --dask-workers {arguments.workers}": [
                 "--engine", "dask", "--dask-workers", str(arguments.workers),
                 "--partition-size", str(arguments.partition_size),

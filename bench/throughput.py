@@ -417,13 +417,19 @@ def _summary_number(pattern: str, text: str) -> int | None:
     return None if match is None else int(match[1])
 
 
-def run_build(corpus: Path, size: int, mode: Mode, scratch: Path) -> BuildRun:
-    """Run one `kg build` subprocess and return its time, memory and graph size."""
+def run_build(corpus: Path, size: int, mode: Mode, scratch: Path, *, with_store: bool = True) -> BuildRun:
+    """Run one `kg build` subprocess and return its time, memory and graph size.
+
+    With `with_store`, the build also loads its triples into a new Oxigraph
+    store, so the time covers extraction, resolution, the exports and the store.
+    """
     run = BuildRun(size=size, mode=mode.name)
     if mode.skipped:
         run.problem = mode.skipped
         return run
     command = [sys.executable, "-m", "kg.cli", "-q", "build", str(corpus), "--force", "--no-progress", *mode.options]
+    if with_store:
+        command += ["--store", str(scratch / f"store-{size}-{len(mode.options)}-{time.monotonic_ns()}")]
     with (
         tempfile.TemporaryDirectory(dir=scratch) as out_dir,
         tempfile.TemporaryFile(dir=scratch) as output,
@@ -660,6 +666,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="Folder for the generated corpora, reused across runs.",
     )
     parser.add_argument("--skip-builds", action="store_true", help="Measure the in-process rates only.")
+    parser.add_argument(
+        "--modes", nargs="+", choices=("jobs1", "jobs2", "dask"), default=["jobs1", "jobs2", "dask"],
+        help="Build modes to run: one process, two worker processes, a 2-worker Dask LocalCluster.",
+    )
+    parser.add_argument("--no-store", action="store_true", help="Build without loading an Oxigraph store.")
     parser.add_argument("--write-docs", action="store_true", help=f"Replace the section {SECTION!r} of docs/performance.md.")
     arguments = parser.parse_args(argv)
     sizes = sorted(set(arguments.sizes))
@@ -680,9 +691,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not arguments.skip_builds:
         with tempfile.TemporaryDirectory(prefix="kg-throughput-") as scratch:
             for size in sizes:
-                for mode in modes:
+                for mode, mode_key in zip(modes, ("jobs1", "jobs2", "dask")):
+                    if mode_key not in arguments.modes:
+                        continue
                     print(f"kg build: {size:,} abstracts, {mode.name} ...", flush=True)
-                    run = run_build(corpora[size], size, mode, Path(scratch))
+                    run = run_build(corpora[size], size, mode, Path(scratch), with_store=not arguments.no_store)
                     runs.append(run)
                     # One line per run, so a long run that is stopped still leaves its finished figures.
                     result = run.problem or f"{run.seconds:.1f} s, {run.cpu:.1f} CPU s, largest process {run.largest_mib:.0f} MiB"

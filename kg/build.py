@@ -634,7 +634,7 @@ def _check_engine(engine: str, *, scheduler: str | None, jobs: int) -> None:
     if engine == "dask" and jobs > 1:
         raise ConfigError(
             f"{jobs} worker processes were requested for the dask engine, which runs on the Dask workers; "
-            "use --dask-workers for a local cluster, and drop --jobs (--processes)"
+            "use --dask-workers for a local cluster, and drop --jobs"
         )
 
 
