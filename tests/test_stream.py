@@ -148,7 +148,9 @@ def test_build_store_bulk_count(example_page: Path, tmp_path: Path) -> None:
 def test_build_leaves_no_work_files(example_page: Path, tmp_path: Path) -> None:
     build([example_page], tmp_path / "out", rdf_formats=["turtle", "trig"])
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
-    assert names == ["extractions.jsonl", "graph.graphml", "graph.html", "graph.trig", "graph.ttl", "void.ttl"]
+    assert names == [
+        "build-state.json", "extractions.jsonl", "graph.graphml", "graph.html", "graph.trig", "graph.ttl", "void.ttl",
+    ]
 
 
 def test_forms_index_word_runs() -> None:
