@@ -448,6 +448,13 @@ _EDGE_PUNCT = "()[]{},.;:!?\"'`“”‘’«»"
 _EDGE_TOKENS = frozenset({"'s", "’s", "``", "''", "--"})
 
 
+# Creates a Chunk from a tuple of all six fields. ``Chunk(...)`` runs the named
+# tuple's ``__new__``, a Python function, and a Doc has hundreds of chunks, so
+# the hot loop below calls the C constructor of tuple directly (about twice as
+# fast, timeit, Python 3.11).
+_new_chunk = tuple.__new__
+
+
 def chunk_doc(doc: Doc) -> list[Chunk]:
     """Split a Doc into whitespace-delimited chunks, each trimmed of edge punctuation.
 
@@ -494,7 +501,7 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
             if not chunk_text.isascii():
                 chunk_text = normalize_dashes(chunk_text)
             closed = is_last or starts[end]
-            chunks.append(Chunk(begin, end, chunk_text, closed, begin == 0 or starts[begin], False))
+            chunks.append(_new_chunk(Chunk, (begin, end, chunk_text, closed, begin == 0 or starts[begin], False)))
             continue
         while begin < end and edges[begin]:
             begin += 1
@@ -510,13 +517,16 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
         if not chunk_text.isascii():
             chunk_text = normalize_dashes(chunk_text)
         chunks.append(
-            Chunk(
-                begin,
-                trimmed_end,
-                chunk_text,
-                trimmed_end < end or boundary or is_last,
-                first == 0 or any(starts[first : begin + 1]),
-                begin > first,
+            _new_chunk(
+                Chunk,
+                (
+                    begin,
+                    trimmed_end,
+                    chunk_text,
+                    trimmed_end < end or boundary or is_last,
+                    first == 0 or any(starts[first : begin + 1]),
+                    begin > first,
+                ),
             )
         )
     return chunks

@@ -56,6 +56,7 @@ class TokenTable:
     __slots__ = (
         "_by_end",
         "_by_start",
+        "_hooked",
         "_sentence_indices",
         "_sentence_ranges",
         "_sentence_values",
@@ -90,6 +91,7 @@ class TokenTable:
         self._by_start: dict[int, int] | None = None
         self._by_end: dict[int, int] | None = None
         self._sentence_values: bytes | None = None
+        self._hooked = False
         self.sent_starts: list[bool] = []
         self.has_sentences = False
         self._sentence_indices: list[int] | None = None
@@ -102,11 +104,15 @@ class TokenTable:
         # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
         # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
         values = doc.to_array(SENT_START)
-        self.has_sentences = "sents" in doc.user_hooks or len(values) <= 1 or bool(values[1:].any())
+        hooked = "sents" in doc.user_hooks
         raw = values.tobytes()
-        if raw == self._sentence_values:
+        # Most calls find the sentences unchanged, so the comparison of the
+        # raw bytes comes before any other work on the array.
+        if raw == self._sentence_values and hooked == self._hooked:
             return
         self._sentence_values = raw
+        self._hooked = hooked
+        self.has_sentences = hooked or len(values) <= 1 or bool(values[1:].any())
         self.sent_starts = (values == 1).tolist()
         self._sentence_indices = None
         self._sentence_ranges = None
