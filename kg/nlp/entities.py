@@ -57,6 +57,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, STATISTICAL_KEY, TITLE_END, register_extensions
 from kg.nlp.tokens import TokenTable, token_table
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
@@ -1169,7 +1170,7 @@ _PATTERN_DASHES = ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212")
 _VOCABULARY_FILE = "vocabulary.tsv"
 
 
-class EntityRecognizer:
+class EntityRecognizer(BatchedComponent):
     """Find entity spans and write them to ``doc.spans[spans_key]``.
 
     Reads the sentence boundaries, ``doc._.kg_title_end`` and, when set,

@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.model import LinkKind
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import LINKS, register_extensions
 from kg.nlp.tokens import token_table
 
@@ -298,7 +299,7 @@ def link_kind(url: str) -> LinkKind:
     return LinkKind.PROJECT
 
 
-class LinkDetector:
+class LinkDetector(BatchedComponent):
     """Find the URLs in a Doc and classify them.
 
     Sets ``doc._.kg_links`` to a list of ``{"url", "kind", "start", "end"}``

@@ -52,6 +52,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType, RelationType
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.entities import CUE_NOUNS
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RELATIONS, register_extensions
 from kg.nlp.tokens import token_table
@@ -523,7 +524,7 @@ def _is_a(doc: Doc, subject: Span, head: int, sentence: Span, evidence: Span) ->
     }
 
 
-class RelationExtractor:
+class RelationExtractor(BatchedComponent):
     """Write typed relations to ``doc._.kg_relations``.
 
     Reads ``doc.spans[entities_key]`` and ``doc.spans["kg_proposed"]``

@@ -52,6 +52,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RESULTS, register_extensions
 from kg.nlp.relations import SentenceIndex, clause_subject, is_prior_work_clause
 from kg.nlp.tokens import token_table
@@ -154,7 +155,7 @@ def unit_name(text: str | None) -> str:
     return "points"
 
 
-class ResultExtractor:
+class ResultExtractor(BatchedComponent):
     """Write numeric results to ``doc._.kg_results``.
 
     Reads ``doc.spans[entities_key]`` and ``doc.spans["kg_proposed"]``. Each

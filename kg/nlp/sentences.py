@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import TITLE_END, register_extensions
 
 __all__ = ["TitleBoundary"]
@@ -28,7 +29,7 @@ __all__ = ["TitleBoundary"]
 logger = logging.getLogger(__name__)
 
 
-class TitleBoundary:
+class TitleBoundary(BatchedComponent):
     """Make the title of a Doc one sentence and start a sentence after it.
 
     Reads ``doc._.kg_title_end`` (the title's length in characters) and sets
