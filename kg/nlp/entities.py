@@ -985,12 +985,20 @@ def _derived_dataset_candidates(tokens: TokenTable, kept: Sequence[Candidate]) -
 # Shape and abbreviation candidates
 
 
-def _shape_candidates(chunks: Sequence[Chunk]) -> list[Candidate]:
+# Text that a letter-digit version with a capital after a digit ("R1V2")
+# contains; a Doc without it has no "Skywork R1V2" pair.
+_DIGIT_THEN_CAPITAL = re.compile(r"[A-Z]\d+[A-Z]")
+
+
+def _shape_candidates(chunks: Sequence[Chunk], text: str) -> list[Candidate]:
+    """Candidates typed by their shape; `text` is the Doc's text, scanned once before the pair rule."""
     found = []
     for chunk in chunks:
         label = shape_type(chunk.text)
         if label is not None:
             found.append(Candidate(chunk.start, chunk.end, label, Source.SHAPE))
+    if _DIGIT_THEN_CAPITAL.search(text) is None:
+        return found
     # "Skywork R1V2": a capitalised word followed by a letter-digit version
     for first, second in zip(chunks, chunks[1:]):
         if not second.text[:1].isupper():
@@ -1316,7 +1324,7 @@ class EntityRecognizer(BatchedComponent):
 
         # Collect candidates from each source.
         candidates = self._vocabulary_candidates(doc)
-        candidates += _shape_candidates(chunks)
+        candidates += _shape_candidates(chunks, tokens.text)
         candidates += _context_candidates(tokens, chunks, introductions)
         # The model's spans can type a defined abbreviation that no rule typed.
         candidates += self._statistical_candidates(doc)

@@ -314,7 +314,7 @@ class LinkDetector(BatchedComponent):
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = token_table(doc).text
+        text = token_table(doc, refresh_sentences=False).text
         links = []
         for start, end in find_urls(text):
             url = normalize_url(text[start:end])

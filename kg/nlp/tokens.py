@@ -176,12 +176,15 @@ class TokenTable:
 _CACHE: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
 
 
-def token_table(doc: Doc) -> TokenTable:
+def token_table(doc: Doc, *, refresh_sentences: bool = True) -> TokenTable:
     """Return the `TokenTable` of a Doc, reusing the token lists read for it earlier.
 
     The token lists are read again when the Doc's length changed since they
     were read, because a component merged or split tokens. The sentence
-    starts are compared with the Doc on every call.
+    starts are compared with the Doc on every call, unless
+    `refresh_sentences` is False: callers that read no sentence attribute
+    (`sent_starts`, `has_sentences`, `sentences`, `sentence_bounds`) pass
+    False to skip that comparison, which costs a `Doc.to_array` call.
 
     NOTE: a retokenization that keeps the number of tokens is not detected;
     kg's components never retokenize.
@@ -189,6 +192,6 @@ def token_table(doc: Doc) -> TokenTable:
     table = _CACHE.get(doc)
     if table is None or len(table.texts) != len(doc):
         table = _CACHE[doc] = TokenTable(doc)
-    else:
+    elif refresh_sentences:
         table._read_sentences()
     return table
