@@ -6,9 +6,9 @@ otherwise calls the component on each Doc as the Doc arrives. Without a
 starts, so each component's code and data are reloaded into the CPU caches
 once per Doc. `BatchedComponent.pipe` runs one component over a whole batch
 of Docs before it hands the batch on, as spaCy's trained components do.
-On 2,000 abstracts this made ``nlp.pipe`` about 10 % faster in CPU time
-(``bench/pipeline.py``; 2 shared cores, load average under 2), with the same
-output.
+The output is the same, and ``nlp.pipe`` then takes about as much CPU time as
+the sum of the per-component times. The "Extraction throughput" section of
+docs/performance.md has the figures from ``bench/pipeline.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_BATCH_SIZE", "BatchedComponent"]
 
 logger = logging.getLogger(__name__)
 
-# Docs per batch when the caller gives no batch size; `Language.pipe` passes
+# Docs per batch when the caller gives no batch size. `Language.pipe` passes
 # its own batch_size, so this applies only to direct calls of `pipe`.
 DEFAULT_BATCH_SIZE = 64
 

@@ -8,8 +8,8 @@ and keeps them as lists; components index the lists instead of the Doc.
 
 The table is cached per Doc object and shared by the components of one
 pipeline run. Sentence starts are compared with the Doc on every
-`token_table` call, because the title boundary, the sentencizer or a parser
-sets them between components.
+`token_table` call that may read them, because the title boundary, the
+sentencizer or a parser sets them between components.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ class TokenTable:
     """Token attributes of one Doc as lists indexed by token position.
 
     Get one with `token_table`, which keeps one table per Doc and refreshes
-    its sentence attributes on every call, so a table describes the Doc as it
-    was at the latest `token_table` call.
+    its sentence attributes on every call without ``refresh_sentences=False``,
+    so the sentence attributes describe the Doc as it was at the latest such
+    call.
 
     Attributes
     ----------
