@@ -81,6 +81,16 @@ def test_table_sees_new_sentence_starts(nlp):
     assert after.sentences() == [(sentence.start, sentence.end) for sentence in doc.sents]
 
 
+def test_table_sentences_refreshed_later(nlp):
+    doc = spacy.blank("en")("First sentence. Second sentence.")
+    token_table(doc)
+    doc[3].is_sent_start = True
+    stale = token_table(doc, refresh_sentences=False)
+    assert not stale.has_sentences
+    fresh = token_table(doc)
+    assert fresh.sentences() == [(0, 3), (3, len(doc))]
+
+
 def test_table_rebuilt_after_merge(nlp):
     doc = nlp("Large language models work.")
     token_table(doc)

@@ -32,6 +32,7 @@ from typing import NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import ABBREVIATIONS, LINKS, TITLE_END, register_extensions
 from kg.nlp.tokens import token_table
 
@@ -478,7 +479,7 @@ def _reverse_definition(text: str, match: re.Match[str], window_start: int) -> D
     return Definition(short, long, short_start, short_start + len(short), long_start, long_end)
 
 
-class AbbreviationDetector:
+class AbbreviationDetector(BatchedComponent):
     """Find abbreviation definitions in a Doc.
 
     Sets ``doc._.kg_abbreviations`` to a list of ``{"short", "long",

@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.model import LinkKind
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import LINKS, register_extensions
 from kg.nlp.tokens import token_table
 
@@ -298,7 +299,7 @@ def link_kind(url: str) -> LinkKind:
     return LinkKind.PROJECT
 
 
-class LinkDetector:
+class LinkDetector(BatchedComponent):
     """Find the URLs in a Doc and classify them.
 
     Sets ``doc._.kg_links`` to a list of ``{"url", "kind", "start", "end"}``
@@ -313,7 +314,7 @@ class LinkDetector:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = token_table(doc).text
+        text = token_table(doc, refresh_sentences=False).text
         links = []
         for start, end in find_urls(text):
             url = normalize_url(text[start:end])

@@ -22,6 +22,7 @@ import logging
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.entities import chunk_doc, find_introductions
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, PROPOSED_KEY, register_extensions
 
@@ -68,7 +69,7 @@ def _is_novel_apposition(doc: Doc, span: Span) -> bool:
     return False
 
 
-class ProposalDetector:
+class ProposalDetector(BatchedComponent):
     """Copy the entity spans that the paper introduces to ``doc.spans[spans_key]``.
 
     Reads ``doc.spans[entities_key]`` (from ``kg_entities``) and, when set,

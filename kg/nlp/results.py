@@ -46,12 +46,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import ENTITIES_KEY, PROPOSED_KEY, RESULTS, register_extensions
 from kg.nlp.relations import SentenceIndex, clause_subject, is_prior_work_clause
 from kg.nlp.tokens import token_table
@@ -154,7 +155,7 @@ def unit_name(text: str | None) -> str:
     return "points"
 
 
-class ResultExtractor:
+class ResultExtractor(BatchedComponent):
     """Write numeric results to ``doc._.kg_results``.
 
     Reads ``doc.spans[entities_key]`` and ``doc.spans["kg_proposed"]``. Each
@@ -175,10 +176,11 @@ class ResultExtractor:
         proposed = [span for span in entities if span.text in proposed_texts]
         inside = {index for span in entities for index in range(span.start, span.end)}
         sentences: SentenceIndex | None = None  # made at the first number that needs it
-        text = token_table(doc).text
+        tokens = token_table(doc, refresh_sentences=False)
+        text = tokens.text
 
         results = []
-        for match in RESULT_PATTERN.finditer(text):
+        for match in _find_numbers(text):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is None or any(index in inside for index in range(span.start, span.end)):
                 continue
@@ -189,7 +191,7 @@ class ResultExtractor:
                 continue
             sentences = sentences or SentenceIndex(doc)
             sentence = sentences.of(span.start)
-            clause_start, clause_end = _clause_bounds(doc, span, sentence)
+            clause_start, clause_end = _clause_bounds(tokens.lowers, span, sentence)
             metric = _metric(doc, entities, span, clause_start, clause_end)
             benchmark = _benchmark(doc, entities, span, clause_end)
             if not unit and not _is_score(doc, span, metric, benchmark, clause_start):
@@ -224,15 +226,41 @@ def _offsets(name: str, span: Span | None) -> dict[str, int]:
     return {f"{name}_start": span.start_char, f"{name}_end": span.end_char}
 
 
-def _clause_bounds(doc: Doc, number: Span, sentence: Span) -> tuple[int, int]:
-    """Token range of the clause around a number, cut at `_CLAUSE_BREAKS`."""
+def _clause_bounds(lowers: Sequence[str], number: Span, sentence: Span) -> tuple[int, int]:
+    """Token range of the clause around a number, cut at `_CLAUSE_BREAKS`; `lowers` holds each token's ``lower_``."""
     start = number.start
-    while start > sentence.start and doc[start - 1].lower_ not in _CLAUSE_BREAKS:
+    while start > sentence.start and lowers[start - 1] not in _CLAUSE_BREAKS:
         start -= 1
     end = number.end
-    while end < sentence.end and doc[end].lower_ not in _CLAUSE_BREAKS:
+    while end < sentence.end and lowers[end] not in _CLAUSE_BREAKS:
         end += 1
     return start, end
+
+
+# A character that can start a `RESULT_PATTERN` match: a sign, a decimal point or a digit.
+_NUMBER_START = re.compile(r"[-−.\d]")
+
+
+def _find_numbers(text: str) -> Iterator[re.Match[str]]:
+    """Yield the matches of ``RESULT_PATTERN.finditer(text)``, found faster.
+
+    The pattern starts with a lookbehind, which keeps the regular expression
+    engine from skipping ahead to a possible first character, so `finditer`
+    tries the whole pattern at every character. Here a character-class search
+    finds each position where a number can start and the pattern is matched
+    only there, which gives the same matches in about half the time.
+    """
+    position = 0
+    while True:
+        candidate = _NUMBER_START.search(text, position)
+        if candidate is None:
+            return
+        match = RESULT_PATTERN.match(text, candidate.start())
+        if match is None:
+            position = candidate.start() + 1
+        else:
+            yield match
+            position = match.end()
 
 
 def _metric(doc: Doc, entities: Sequence[Span], number: Span, clause_start: int, clause_end: int) -> Span | None:

@@ -17,18 +17,26 @@ from __future__ import annotations
 
 import logging
 
+import numpy
+from spacy.attrs import IDX, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
+from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import TITLE_END, register_extensions
 
 __all__ = ["TitleBoundary"]
 
 logger = logging.getLogger(__name__)
 
+# SENT_START values in a Doc.to_array array (numpy.uint64): 1 starts a
+# sentence, -1 (stored as 2**64 - 1) continues one, 0 is unset.
+_START = numpy.uint64(1)
+_NOT_START = numpy.uint64(2**64 - 1)
 
-class TitleBoundary:
+
+class TitleBoundary(BatchedComponent):
     """Make the title of a Doc one sentence and start a sentence after it.
 
     Reads ``doc._.kg_title_end`` (the title's length in characters) and sets
@@ -58,13 +66,19 @@ class TitleBoundary:
                 "Add it before the parser, for example with nlp.add_pipe(..., first=True)."
             )
 
+        # The starts are read and written as one array with Doc.to_array and
+        # Doc.from_array, because a Token object per title token is slow.
+        array = doc.to_array([IDX, IS_SPACE, SENT_START])
+        sent_starts = array[:, 2].copy()
+        # Tokens are in text order, so the title's tokens are a prefix.
+        title_tokens = int(numpy.searchsorted(array[:, 0], title_end))
+        abstract_start = title_tokens
+        while abstract_start < len(doc) and array[abstract_start, 1]:
+            abstract_start += 1
         # Title tokens and the separator's whitespace continue the first sentence.
-        for token in doc:
-            if token.idx < title_end:
-                token.is_sent_start = token.i == 0
-            elif token.is_space:
-                token.is_sent_start = False
-            else:
-                token.is_sent_start = True
-                break
+        sent_starts[:abstract_start] = _NOT_START
+        sent_starts[0] = _START
+        if abstract_start < len(doc):
+            sent_starts[abstract_start] = _START
+        doc.from_array([SENT_START], sent_starts)
         return doc

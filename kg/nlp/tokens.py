@@ -8,8 +8,8 @@ and keeps them as lists; components index the lists instead of the Doc.
 
 The table is cached per Doc object and shared by the components of one
 pipeline run. Sentence starts are compared with the Doc on every
-`token_table` call, because the title boundary, the sentencizer or a parser
-sets them between components.
+`token_table` call that may read them, because the title boundary, the
+sentencizer or a parser sets them between components.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ class TokenTable:
     """Token attributes of one Doc as lists indexed by token position.
 
     Get one with `token_table`, which keeps one table per Doc and refreshes
-    its sentence attributes on every call, so a table describes the Doc as it
-    was at the latest `token_table` call.
+    its sentence attributes on every call without ``refresh_sentences=False``,
+    so the sentence attributes describe the Doc as it was at the latest such
+    call.
 
     Attributes
     ----------
@@ -56,6 +57,7 @@ class TokenTable:
     __slots__ = (
         "_by_end",
         "_by_start",
+        "_hooked",
         "_sentence_indices",
         "_sentence_ranges",
         "_sentence_values",
@@ -90,6 +92,7 @@ class TokenTable:
         self._by_start: dict[int, int] | None = None
         self._by_end: dict[int, int] | None = None
         self._sentence_values: bytes | None = None
+        self._hooked = False
         self.sent_starts: list[bool] = []
         self.has_sentences = False
         self._sentence_indices: list[int] | None = None
@@ -102,11 +105,15 @@ class TokenTable:
         # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
         # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
         values = doc.to_array(SENT_START)
-        self.has_sentences = "sents" in doc.user_hooks or len(values) <= 1 or bool(values[1:].any())
+        hooked = "sents" in doc.user_hooks
         raw = values.tobytes()
-        if raw == self._sentence_values:
+        # Most calls find the sentences unchanged, so the comparison of the
+        # raw bytes comes before any other work on the array.
+        if raw == self._sentence_values and hooked == self._hooked:
             return
         self._sentence_values = raw
+        self._hooked = hooked
+        self.has_sentences = hooked or len(values) <= 1 or bool(values[1:].any())
         self.sent_starts = (values == 1).tolist()
         self._sentence_indices = None
         self._sentence_ranges = None
@@ -170,12 +177,15 @@ class TokenTable:
 _CACHE: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
 
 
-def token_table(doc: Doc) -> TokenTable:
+def token_table(doc: Doc, *, refresh_sentences: bool = True) -> TokenTable:
     """Return the `TokenTable` of a Doc, reusing the token lists read for it earlier.
 
     The token lists are read again when the Doc's length changed since they
     were read, because a component merged or split tokens. The sentence
-    starts are compared with the Doc on every call.
+    starts are compared with the Doc on every call, unless
+    `refresh_sentences` is False: callers that read no sentence attribute
+    (`sent_starts`, `has_sentences`, `sentences`, `sentence_bounds`) pass
+    False to skip that comparison, which costs a `Doc.to_array` call.
 
     NOTE: a retokenization that keeps the number of tokens is not detected;
     kg's components never retokenize.
@@ -183,6 +193,6 @@ def token_table(doc: Doc) -> TokenTable:
     table = _CACHE.get(doc)
     if table is None or len(table.texts) != len(doc):
         table = _CACHE[doc] = TokenTable(doc)
-    else:
+    elif refresh_sentences:
         table._read_sentences()
     return table
