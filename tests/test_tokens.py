@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -107,3 +108,14 @@ def test_whole_mentions_match_regex(hyphen_after):
     pattern = re.compile(rf"(?<![\w-]){re.escape('GRPO')}{lookahead}")
     expected = [match.start() for match in pattern.finditer(text)]
     assert list(_whole_mentions(text, "GRPO", hyphen_after=hyphen_after)) == expected
+
+
+def test_cached_tables_do_not_keep_docs_alive() -> None:
+    from kg.nlp import tokens
+
+    nlp = kg.nlp.create_pipeline()
+    for doc in nlp.pipe(["GRPO improves BERT on GLUE (Wang et al.).", "We release the code."]):
+        assert token_table(doc).doc is doc
+    del doc
+    gc.collect()
+    assert len(tokens._CACHE) == 0

@@ -57,11 +57,11 @@ class TokenTable:
     __slots__ = (
         "_by_end",
         "_by_start",
+        "_doc_ref",
         "_hooked",
         "_sentence_indices",
         "_sentence_ranges",
         "_sentence_values",
-        "doc",
         "ends",
         "has_sentences",
         "is_punct",
@@ -75,7 +75,10 @@ class TokenTable:
     )
 
     def __init__(self, doc: Doc) -> None:
-        self.doc = doc
+        # A weak reference: `_CACHE` holds the table as the value of a weak
+        # key, and a strong reference back to that key would keep every Doc
+        # (and its table) alive for the whole run.
+        self._doc_ref = weakref.ref(doc)
         strings = doc.vocab.strings
         # One to_array call and column slices in numpy: far cheaper than
         # reading the attributes from a Token object per token.
@@ -98,6 +101,14 @@ class TokenTable:
         self._sentence_indices: list[int] | None = None
         self._sentence_ranges: list[tuple[int, int]] | None = None
         self._read_sentences()
+
+    @property
+    def doc(self) -> Doc:
+        """The Doc whose tokens the table lists."""
+        doc = self._doc_ref()
+        if doc is None:
+            raise ReferenceError("the Doc of this TokenTable was garbage collected")
+        return doc
 
     def _read_sentences(self) -> None:
         """Read the sentence starts again, unless they are unchanged since the last read."""
