@@ -598,9 +598,11 @@ def _targets(
     rows = []
     floor = next((rate for rate in rates if rate.label.startswith("(a)")), None)
     pipeline = next((rate for rate in rates if rate.label.startswith("(b)")), None)
-    if floor and pipeline and floor.per_second:
-        share = pipeline.per_second / floor.per_second
-        rows.append([f"pipeline >= {PIPELINE_TO_TOKENIZER_MIN:.0%} of tokenizer alone (wall)", f"{share:.1%}", verdict(share >= PIPELINE_TO_TOKENIZER_MIN)])
+    if floor and pipeline and floor.per_cpu_second:
+        # CPU time, because the wall time of the short tokenizer run swings
+        # with the load from other jobs more than the pipeline's does.
+        share = pipeline.per_cpu_second / floor.per_cpu_second
+        rows.append([f"pipeline >= {PIPELINE_TO_TOKENIZER_MIN:.0%} of tokenizer alone (CPU)", f"{share:.1%}", verdict(share >= PIPELINE_TO_TOKENIZER_MIN)])
     _, double_mode, dask_mode = modes
     for size, max_seconds, max_mib in ((100_000, BUILD_100K_MAX_SECONDS, BUILD_100K_MAX_MIB), (1_000_000, BUILD_1M_MAX_SECONDS, BUILD_1M_MAX_MIB)):
         run = by_key.get((size, double_mode))
