@@ -640,7 +640,7 @@ def _check_engine(engine: str, *, scheduler: str | None, jobs: int) -> None:
 
 @dataclass(frozen=True)
 class _EngineSettings:
-    """Where and how `_extract_into_builder` runs the pipeline; see `build` for each setting."""
+    """Engine settings of `_extract_into_builder`; `build` describes each one."""
 
     engine: str
     scheduler: str | None
