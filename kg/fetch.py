@@ -6,11 +6,11 @@ Daily Papers API response of one day as JSON, which the "hf-daily" reader
 reads. Both write their output atomically, so an interrupted download leaves
 no partial file.
 
-`HttpClient` makes the requests politely: it sends a User-Agent that names
-kg and its version, waits `delay` seconds between the starts of two
-requests (the arXiv API terms of use ask for at most one request every 3
-seconds), and retries timeouts, HTTP 429 and 5xx responses with exponential
-backoff, honouring a Retry-After header.
+`HttpClient` sends a User-Agent that names kg and its version. It waits
+`delay` seconds between the starts of two requests, because the arXiv API
+terms of use ask for at most one request every 3 seconds. It retries
+timeouts, HTTP 429 and 5xx responses with exponential backoff, and honours
+a Retry-After header.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ ARXIV_MAX_PAGE_SIZE = 2000
 # seconds, doubled for each further retry (2, 4, 8, 16 s).
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 2.0
-# Longest wait honoured from a Retry-After header, in seconds. A server that
+# Maximum wait honoured from a Retry-After header, in seconds. A server that
 # requests a longer wait is treated as unavailable.
 MAX_RETRY_AFTER = 300.0
 # Seconds to wait for a connection and for each read.
@@ -305,8 +305,8 @@ def fetch_arxiv(
                 for entry in page_entries:
                     feed.remove(entry)
             if not page_entries:
-                # NOTE: arXiv sometimes answers a page with no entries before
-                # the end of the results; the download then ends early.
+                # NOTE: arXiv sometimes returns a page with no entries before
+                # the end of the results, and the download then ends early.
                 if total is not None and len(entries) < total:
                     logger.warning("arXiv returned no entries at start=%d of %d results; stopping", len(entries), total)
                 break
@@ -355,7 +355,7 @@ def fetch_daily(
     ConfigError
         If `date` is not ``YYYY-MM-DD`` or `api_url` is invalid.
     FetchError
-        If the request fails after its retries, or the answer is not a JSON array.
+        If the request fails after its retries, or the response is not a JSON array.
     """
     api_url = _api_url(api_url)
     try:

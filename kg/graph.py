@@ -495,9 +495,9 @@ class GraphBuilder:
         Parameters
         ----------
         positions : mapping of str to int
-            The 0-based position in the whole input of each added paper id;
-            it orders keys and first mentions as one builder over the whole
-            input would.
+            The 0-based position in the whole input of each added paper id.
+            Keys and first mentions are ordered by it, so the states match
+            those of one builder over the whole input.
 
         Raises
         ------

@@ -595,7 +595,7 @@ def apply_delta(graph_store: GraphStore, delta: TripleDelta) -> LoadStats | None
     as in `kg.store.GraphStore.load`. The store ends with exactly the triples
     of the new export. The exception is a pair of typed literals that
     Oxigraph stores as one, because it keeps them in canonical form. The
-    count then differs, a warning says so, and the next incremental build
+    count then differs, a warning is logged, and the next incremental build
     merges instead.
     """
     store = graph_store.store

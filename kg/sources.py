@@ -328,9 +328,9 @@ def _sniff_json_lines(path: Path) -> InputFormat:
 
 
 def detect_format(path: str | Path) -> InputFormat:
-    """Return the input format of `path` from its suffixes (``.gz`` is looked through).
+    """Return the input format of `path` from its suffixes, ignoring a final ``.gz``.
 
-    A folder is "text-folder". A ``.json`` or ``.xml`` file is told apart by
+    A folder is "text-folder". A ``.json`` or ``.xml`` file is recognised by
     its first bytes (see `_sniff_format`). A ``.json``, ``.jsonl`` or
     ``.ndjson`` file whose first record has the fields of the arXiv metadata
     snapshot is "arxiv-snapshot".

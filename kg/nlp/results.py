@@ -227,7 +227,10 @@ def _offsets(name: str, span: Span | None) -> dict[str, int]:
 
 
 def _clause_bounds(lowers: Sequence[str], number: Span, sentence: Span) -> tuple[int, int]:
-    """Token range of the clause around a number, cut at `_CLAUSE_BREAKS`; `lowers` holds each token's ``lower_``."""
+    """Return the token range of the clause around a number, cut at `_CLAUSE_BREAKS`.
+
+    `lowers` contains each token's ``lower_``.
+    """
     start = number.start
     while start > sentence.start and lowers[start - 1] not in _CLAUSE_BREAKS:
         start -= 1

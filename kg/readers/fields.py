@@ -12,16 +12,19 @@ import json
 import logging
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import InputError
-from kg.sources import _open_binary, clean_text
+from kg.sources import _json_type, _open_binary, clean_text
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "http_url",
+    "json_authors",
+    "json_text",
     "load_json_document",
     "normalize_arxiv_id",
     "normalize_date",
@@ -178,3 +181,63 @@ def load_json_document(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> An
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(str(path), f"invalid JSON: {err.msg} at line {err.lineno}, column {err.colno}") from err
+
+
+def json_text(value: Any, name: str, path: Path, record: int, *, integers: bool = False) -> str:
+    """Return the cleaned text of the JSON string field `name`, or "" for null.
+
+    With `integers`, an integer is accepted as its decimal text (Semantic
+    Scholar sends some ids as numbers).
+
+    Raises
+    ------
+    InputError
+        If the value is of another JSON type.
+    """
+    if value is None:
+        return ""
+    if integers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InputError(str(path), f"field {name!r} must be a string, got {_json_type(value)}", record=record)
+    return clean_text(value)
+
+
+def json_authors(
+    value: Any,
+    *,
+    field: str,
+    path: Path,
+    record: int,
+    author_id: Callable[[dict[str, Any], int], str],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the names and ids of a JSON list of author objects, in order.
+
+    Each object needs a ``name``; `author_id` returns the id of an author
+    object and its 1-based position, or "" when it has none. An author
+    without a name is left out with a warning. The ids are ``()`` when no
+    author has one.
+
+    Raises
+    ------
+    InputError
+        If `value` is not a list, or an item is not an object.
+    """
+    if value is None:
+        return (), ()
+    if not isinstance(value, list):
+        raise InputError(str(path), f"field {field!r} must be an array, got {_json_type(value)}", record=record)
+    names: list[str] = []
+    ids: list[str] = []
+    for position, author in enumerate(value, start=1):
+        if not isinstance(author, dict):
+            raise InputError(
+                str(path), f"author {position} of {field!r} must be an object, got {_json_type(author)}", record=record
+            )
+        name = json_text(author.get("name"), f"{field}[{position}].name", path, record)
+        if not name:
+            logger.warning("%s, record %d: author %d has no name; it is left out", path, record, position)
+            continue
+        names.append(name)
+        ids.append(author_id(author, position))
+    return tuple(names), tuple(ids) if any(ids) else ()

@@ -26,7 +26,14 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.model import Paper
-from kg.readers.fields import http_url, load_json_document, normalize_arxiv_id, normalize_date
+from kg.readers.fields import (
+    http_url,
+    json_authors,
+    json_text,
+    load_json_document,
+    normalize_arxiv_id,
+    normalize_date,
+)
 from kg.sources import ReadStats, _DerivedIds, _guarded, _json_type, clean_text
 
 __all__ = ["HF_PAPER_URL", "read_hf_daily"]
@@ -38,35 +45,20 @@ HF_PAPER_URL = "https://huggingface.co/papers/{id}"
 
 
 def _text(value: Any, name: str, path: Path, record: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(str(path), f"field {name!r} must be a string, got {_json_type(value)}", record=record)
-    return clean_text(value)
+    return json_text(value, name, path, record)
+
+
+def _user_id(author: dict[str, Any], position: int) -> str:
+    """Return ``hf:<user name>`` for an author linked to a Hugging Face user, else ""."""
+    user = author.get("user")
+    user_name = user.get("user") if isinstance(user, dict) else None
+    if isinstance(user_name, str) and clean_text(user_name):
+        return f"hf:{clean_text(user_name)}"
+    return ""
 
 
 def _authors(value: Any, path: Path, record: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return the names and ids of the ``authors`` list, in order."""
-    if value is None:
-        return (), ()
-    if not isinstance(value, list):
-        raise InputError(str(path), f"field 'paper.authors' must be an array, got {_json_type(value)}", record=record)
-    names: list[str] = []
-    ids: list[str] = []
-    for position, author in enumerate(value, start=1):
-        if not isinstance(author, dict):
-            raise InputError(
-                str(path), f"author {position} of 'paper.authors' must be an object, got {_json_type(author)}", record=record
-            )
-        name = _text(author.get("name"), f"paper.authors[{position}].name", path, record)
-        if not name:
-            logger.warning("%s, record %d: author %d has no name; it is left out", path, record, position)
-            continue
-        user = author.get("user")
-        user_name = user.get("user") if isinstance(user, dict) else None
-        names.append(name)
-        ids.append(f"hf:{clean_text(user_name)}" if isinstance(user_name, str) and clean_text(user_name) else "")
-    return tuple(names), tuple(ids) if any(ids) else ()
+    return json_authors(value, field="paper.authors", path=path, record=record, author_id=_user_id)
 
 
 def _paper(entry: Any, path: Path, record: int, derived_ids: _DerivedIds) -> Paper:

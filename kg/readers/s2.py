@@ -23,8 +23,16 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.model import Paper
-from kg.readers.fields import http_url, load_json_document, normalize_arxiv_id, normalize_date, normalize_doi
-from kg.sources import ReadStats, _DerivedIds, _guarded, _json_type, clean_text
+from kg.readers.fields import (
+    http_url,
+    json_authors,
+    json_text,
+    load_json_document,
+    normalize_arxiv_id,
+    normalize_date,
+    normalize_doi,
+)
+from kg.sources import ReadStats, _DerivedIds, _guarded, _json_type
 
 __all__ = ["read_s2"]
 
@@ -32,33 +40,15 @@ logger = logging.getLogger(__name__)
 
 
 def _string(value: Any, name: str, path: Path, record: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise InputError(str(path), f"field {name!r} must be a string, got {_json_type(value)}", record=record)
-    return clean_text(value)
+    return json_text(value, name, path, record, integers=True)
 
 
 def _authors(value: Any, path: Path, record: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if value is None:
-        return (), ()
-    if not isinstance(value, list):
-        raise InputError(str(path), f"field 'authors' must be an array, got {_json_type(value)}", record=record)
-    names: list[str] = []
-    ids: list[str] = []
-    for position, author in enumerate(value, start=1):
-        if not isinstance(author, dict):
-            raise InputError(str(path), f"author {position} must be an object, got {_json_type(author)}", record=record)
-        name = _string(author.get("name"), f"authors[{position}].name", path, record)
-        if not name:
-            logger.warning("%s, record %d: author %d has no name; it is left out", path, record, position)
-            continue
+    def s2_id(author: dict[str, Any], position: int) -> str:
         author_id = _string(author.get("authorId"), f"authors[{position}].authorId", path, record)
-        names.append(name)
-        ids.append(f"s2:{author_id}" if author_id else "")
-    return tuple(names), tuple(ids) if any(ids) else ()
+        return f"s2:{author_id}" if author_id else ""
+
+    return json_authors(value, field="authors", path=path, record=record, author_id=s2_id)
 
 
 def _paper(data: Any, path: Path, record: int, derived_ids: _DerivedIds) -> Paper:
