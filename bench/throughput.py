@@ -24,10 +24,10 @@ abstracts. By default these are the about 10,000 arXiv abstracts of the
 SOTA? (CLEF 2024) training set, ``../shared/eval/sota_clef24/train.jsonl.gz``,
 and ``--source`` names another JSON Lines file with ``title`` and ``abstract``:
 
-- each synthetic abstract takes the sentence count of a random real
-  abstract, then draws its first sentence from the pool of real first
-  sentences, its last from the pool of last sentences and the others from
-  the pool of middle sentences, so texts are new but read like abstracts;
+- each synthetic abstract has the sentence count of a random real abstract.
+  Its first sentence is drawn from the pool of real first sentences, its
+  last from the pool of last sentences and the others from the pool of
+  middle sentences, so texts are new but read like abstracts;
 - the title is a random real title;
 - names with an inner capital or a digit ("ResNet-50", "BERT", "SQuAD") are
   renamed consistently within a paper: with the original name kept or a

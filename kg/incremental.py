@@ -10,7 +10,7 @@ A paper of the new input is
 * new when its id is not in the previous build: it is extracted;
 * unchanged when its id, title and abstract equal a previous record: it is
   skipped and its old record is kept, even when its url, date or authors
-  differ (a full build keeps the first copy of a repeated paper the same way);
+  differ. A full build keeps the first copy of a repeated paper the same way;
 * replaced when its id is known but its title or abstract differ: it is
   extracted again and its new record replaces the old one.
 

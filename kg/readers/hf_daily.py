@@ -9,12 +9,16 @@ id), ``title``, ``summary``, ``publishedAt``, ``githubRepo``,
 with the Hugging Face user name ``user``. An entry that is itself a paper
 object (``/api/papers/ID``) is read as well.
 
-Fields used: ``paper.id`` becomes the paper id and its ``arxiv_id``;
-``title`` and ``summary`` (the paper's, else the entry's); ``publishedAt``
-becomes the date; authors keep their order, and an author with a ``user``
-gets the id ``hf:<user name>`` (the ``_id`` of an author entry names that
-entry of one paper, not a person, so it is not used); ``githubRepo`` and
-``projectPage`` become links; the url is the paper's Hugging Face page.
+Fields used:
+
+- ``paper.id`` becomes the paper id and its ``arxiv_id``;
+- ``title`` and ``summary`` are read from the paper, else from the entry;
+- ``publishedAt`` becomes the date;
+- authors keep their order, and an author with a ``user`` gets the id
+  ``hf:<user name>``. The ``_id`` of an author entry is not used, because it
+  names that entry of one paper, not a person;
+- ``githubRepo`` and ``projectPage`` become links, and the url is the
+  paper's Hugging Face page.
 """
 
 from __future__ import annotations
