@@ -11,17 +11,16 @@ consumer cancels the batches that have not started.
 from __future__ import annotations
 
 import collections
-import contextlib
 import itertools
 import logging
 import multiprocessing
 import signal
-import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from spacy.language import Language
 
+from kg.io import interrupts_deferred
 from kg.model import Paper, PaperExtraction
 
 __all__ = ["extract_in_processes"]
@@ -36,24 +35,6 @@ _worker_nlp: Language | None = None
 
 
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM in this thread until the block ends.
-
-    The pool forks its workers on the first submit. A signal handler that
-    raises during the fork runs inside an at-fork hook, where Python
-    ignores the exception. A held signal arrives after the fork instead.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _start_worker(nlp: Language) -> None:
@@ -100,7 +81,11 @@ def extract_in_processes(
         try:
             for number, batch in enumerate(_batches(papers, batch_size)):
                 if number == 0:
-                    with _interrupts_held():
+                    # The pool forks its workers on the first submit. A signal
+                    # handler that raises during the fork runs inside an
+                    # at-fork hook, where Python ignores the exception, so the
+                    # signal is held until the fork is done.
+                    with interrupts_deferred():
                         pending.append(pool.submit(_extract_batch, batch))
                 else:
                     pending.append(pool.submit(_extract_batch, batch))
