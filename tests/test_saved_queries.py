@@ -65,12 +65,12 @@ def test_papers_per_benchmark_by_alias(example_build: Path) -> None:
 
 
 def test_methods_on_rewardbench(example_build: Path) -> None:
-    methods = {method for _, method, _ in rows(example_build, "methods-on-benchmark", benchmark="RewardBench")}
+    methods = {method for _, _, method, _ in rows(example_build, "methods-on-benchmark", benchmark="RewardBench")}
     assert "Collaborative Reward Modeling" in methods
 
 
 def test_methods_on_benchmark_filters(example_build: Path) -> None:
-    benchmarks = {benchmark for benchmark, _, _ in rows(example_build, "methods-on-benchmark", benchmark="RewardBench")}
+    benchmarks = {benchmark for benchmark, _, _, _ in rows(example_build, "methods-on-benchmark", benchmark="RewardBench")}
     assert benchmarks == {"RewardBench"}
 
 
