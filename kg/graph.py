@@ -695,10 +695,13 @@ class GraphBuilder:
                     self._add_entity(paper_id, ExtractedEntity(name=name, key=short, type=entity_type, mentions=tuple(mentions)))
 
     def _merge_short_forms(self) -> None:
+        ambiguous = 0
         for short, longs in sorted(self._long_forms.items()):
             resolved = {self._resolve(long) for long in longs}
             if len(resolved) > 1:
-                logger.info("Short form %r has %d long forms in the corpus; its uses stay apart", short, len(resolved))
+                # One line per form at DEBUG: a large corpus has hundreds.
+                logger.debug("Short form %r has %d long forms in the corpus; its uses stay apart", short, len(resolved))
+                ambiguous += 1
                 continue
             (long,) = resolved
             source = self._resolve(short)
@@ -710,6 +713,11 @@ class GraphBuilder:
                 if entity_key(form) == short:
                     self._reasons[source][form] = (MergeReason.ABBREVIATION, definer)
             self._merge_entity(source, into=long)
+        if ambiguous:
+            logger.info(
+                "%d short forms have more than one long form in the corpus; their uses stay apart (-vv lists them)",
+                ambiguous,
+            )
 
     def _merge_entity(self, key: str, *, into: str) -> None:
         graph, source, target = self._graph, entity_node_id(key), entity_node_id(into)

@@ -307,11 +307,27 @@ def test_ambiguous_short_form_logged(caplog: pytest.LogCaptureFixture) -> None:
         )
 
     use = PaperExtraction(paper=Paper(id="c", title="T"), entities=(_entity("RM", EntityType.MODEL),))
-    with caplog.at_level(logging.INFO, logger="kg.graph"):
+    with caplog.at_level(logging.DEBUG, logger="kg.graph"):
         graph = build_graph([paper("a", "reward model"), paper("b", "robust matching"), use])
     assert entity_node_id("rm") in graph
     assert graph.nodes[entity_node_id("rm")]["papers"] == ["a", "b", "c"]
     assert "Short form 'rm' has 2 long forms" in caplog.text
+
+
+def test_ambiguous_short_forms_counted_once(caplog: pytest.LogCaptureFixture) -> None:
+    def paper(identifier: str, short: str, long: str) -> PaperExtraction:
+        return PaperExtraction(
+            paper=Paper(id=identifier, title="T"),
+            entities=(_entity(short, EntityType.MODEL), _entity(long, EntityType.METHOD)),
+            abbreviations=(Abbreviation(short=short, long=long, mention=_mention(short)),),
+        )
+
+    papers = [paper("a", "RM", "reward model"), paper("b", "RM", "robust matching")]
+    papers += [paper("c", "PM", "policy model"), paper("d", "PM", "process mining")]
+    with caplog.at_level(logging.INFO, logger="kg.graph"):
+        build_graph(papers)
+    info = [record.getMessage() for record in caplog.records if record.levelno == logging.INFO]
+    assert info == ["2 short forms have more than one long form in the corpus; their uses stay apart (-vv lists them)"]
 
 
 def test_spelling_variants_merge_across_papers() -> None:
