@@ -120,9 +120,9 @@ ACCUMULATED_PREDICATES = frozenset({_ALT_LABEL, _MATCH_KEY})
 
 # Lines of N-Triples per `pyoxigraph.Store.bulk_load` call. pyoxigraph 0.5.13
 # has no memory limit for bulk loads, and a call's memory grows with its input:
-# one call on the 1.2 million triples of 10,000 abstracts peaked at 1,520 MiB,
-# calls of 500,000 lines at 685 MiB (`python bench/memory.py --store FILE`).
-# Smaller calls take less memory but more CPU time.
+# one call peaked at 1,520 MiB for 1.2 million triples and at 3,914 MiB for 6.2
+# million. Calls of 500,000 lines peaked at 685 and 752 MiB, and took 5 % more
+# CPU time for the 6.2 million (`python bench/memory.py --store FILE`).
 BULK_LOAD_LINES = 500_000
 
 
