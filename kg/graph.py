@@ -251,18 +251,6 @@ def result_label(value: str, unit: str, metric: str = "", benchmark: str = "") -
     return " ".join(words)
 
 
-def _evidence(paper_id: str, mention: Mention, count: int = 1) -> dict[str, Any]:
-    return {
-        "paper": paper_id,
-        "field": str(mention.field),
-        "start": mention.start,
-        "end": mention.end,
-        "text": mention.text,
-        "sentence": mention.sentence,
-        "count": count,
-    }
-
-
 class GraphBuilder:
     """Accumulate per-paper extractions into one graph, one paper at a time.
 
@@ -303,6 +291,17 @@ class GraphBuilder:
         self._merged_into: dict[str, str] = {}
         # Author key -> how often each spelling of the name occurs.
         self._author_names: dict[str, Counter[str]] = defaultdict(Counter)
+        # One object per distinct value of the strings that many nodes and
+        # edges repeat (node ids, relation names, field names, mention
+        # texts), so each value is stored once. The graph's adjacency
+        # dictionaries keep the node id objects that `add_edge` receives, so
+        # node ids come from here too.
+        self._strings: dict[str, str] = {}
+        # The same for character offsets, which CPython caches only up to 256.
+        self._offsets: dict[int, int] = {}
+        # The evidence sentences of the paper being added, by value: several
+        # edges of one paper quote one sentence, papers rarely share one.
+        self._sentences: dict[str, str] = {}
         self._finished = False
 
     def add(self, extraction: PaperExtraction, *, entity_tables: bool = True) -> None:
@@ -320,11 +319,12 @@ class GraphBuilder:
         """
         if self._finished:
             raise ValueError("GraphBuilder.graph() was already called; create a new builder")
-        graph = self._graph
+        graph, share = self._graph, self._share
         paper = extraction.paper
-        paper_node = paper_node_id(paper.id)
+        paper_node = share(paper_node_id(paper.id))
         if paper_node in graph:
             raise ValueError(f"Duplicate paper id {paper.id!r} ({paper.source}, record {paper.record})")
+        self._sentences = {}
         graph.add_node(
             paper_node,
             type=PAPER_TYPE,
@@ -333,14 +333,14 @@ class GraphBuilder:
             title=paper.title,
             abstract=paper.abstract,
             url=paper.url or "",
-            date=paper.date or "",
-            authors=list(paper.authors),
-            source=paper.source,
+            date=share(paper.date or ""),
+            authors=[share(name) for name in paper.authors],
+            source=share(paper.source),
             record=paper.record,
-            language=paper.language,
+            language=share(paper.language),
             arxiv_id=paper.arxiv_id or "",
             doi=paper.doi or "",
-            categories=list(paper.categories),
+            categories=[share(category) for category in paper.categories],
         )
         self._add_authors(paper)
 
@@ -369,35 +369,35 @@ class GraphBuilder:
             if relation.type == RelationType.IS_A:
                 self._add_is_a(paper.id, relation)
                 continue
-            target = entity_node_id(relation.object)
+            target = share(entity_node_id(relation.object))
             if target not in graph:
                 continue
             # The paper evaluates on what its method is evaluated on, so
             # "papers that evaluate on X" needs no second pattern.
-            sources = [paper_node] if not relation.subject else [entity_node_id(relation.subject), paper_node]
+            sources = [paper_node] if not relation.subject else [share(entity_node_id(relation.subject)), paper_node]
             for source in sources:
                 if source in graph:
-                    _add_edge_once(graph, source, target, str(relation.type), paper.id, relation.evidence)
+                    self._add_edge_once(source, target, share(str(relation.type)), paper.id, relation.evidence)
 
         for number, result in enumerate(extraction.results, start=1):
             self._add_result(paper.id, number, result)
 
         proposed_here = [entity.key for entity in extraction.entities if entity.proposed]
         for link in extraction.links:
-            node = link_node_id(link.url)
+            node = share(link_node_id(link.url))
             if node not in graph:
-                graph.add_node(node, type=LINK_TYPE, label=link.url, url=link.url, kind=str(link.kind), papers=[])
+                graph.add_node(node, type=LINK_TYPE, label=link.url, url=link.url, kind=share(str(link.kind)), papers=[])
             if paper.id not in graph.nodes[node]["papers"]:
                 graph.nodes[node]["papers"].append(paper.id)
             relation = HAS_CODE if link.kind == LinkKind.CODE else LINKS_TO
-            _add_edge_once(graph, paper_node, node, relation, paper.id, link.mention)
+            self._add_edge_once(paper_node, node, relation, paper.id, link.mention)
             # A paper that proposes exactly one artifact releases its code with it.
             if relation == HAS_CODE and len(proposed_here) == 1:
-                _add_edge_once(graph, entity_node_id(proposed_here[0]), node, HAS_CODE, paper.id, link.mention)
+                self._add_edge_once(share(entity_node_id(proposed_here[0])), node, HAS_CODE, paper.id, link.mention)
 
     def _add_authors(self, paper: Paper) -> None:
         """Add an author node per name of the paper, and an `AUTHORED_BY` edge with the author's position."""
-        graph, paper_node = self._graph, paper_node_id(paper.id)
+        graph, paper_node = self._graph, self._share(paper_node_id(paper.id))
         ids = paper.author_ids
         if len(ids) != len(paper.authors):
             if ids:
@@ -408,7 +408,7 @@ class GraphBuilder:
             ids = ("",) * len(paper.authors)
         for position, (name, author_id) in enumerate(zip(paper.authors, ids), start=1):
             key = author_key(name, author_id)
-            node = author_node_id(key)
+            node = self._share(author_node_id(key))
             if node not in graph:
                 graph.add_node(node, type=AUTHOR_TYPE, key=key, author_id=author_id, papers=[])
             self._author_names[key][name] += 1
@@ -429,7 +429,7 @@ class GraphBuilder:
             data["papers"].sort()
 
     def _add_entity(self, paper_id: str, entity: ExtractedEntity, *, entity_tables: bool = True) -> None:
-        key, node = entity.key, entity_node_id(entity.key)
+        key, node = entity.key, self._share(entity_node_id(entity.key))
         first = entity.mentions[0] if entity.mentions else Mention(entity.name, 0, 0, Field.TITLE)
         if entity_tables:
             self._names[key][entity.name] += len(entity.mentions) or 1
@@ -444,46 +444,46 @@ class GraphBuilder:
                 self._proposed_by[key].add(paper_id)
         if node not in self._graph:
             self._graph.add_node(node)
-        paper_node = paper_node_id(paper_id)
-        _add_edge_once(self._graph, paper_node, node, MENTIONS, paper_id, first, count=len(entity.mentions))
+        paper_node = self._share(paper_node_id(paper_id))
+        self._add_edge_once(paper_node, node, MENTIONS, paper_id, first, count=len(entity.mentions))
         if entity.proposed:
-            _add_edge_once(self._graph, paper_node, node, PROPOSES, paper_id, first)
+            self._add_edge_once(paper_node, node, PROPOSES, paper_id, first)
 
     def _add_is_a(self, paper_id: str, relation: Relation) -> None:
         """Add the concept node of an is_a relation and the edge from its entity."""
-        source, target = entity_node_id(relation.subject), concept_node_id(relation.object)
+        source, target = self._share(entity_node_id(relation.subject)), self._share(concept_node_id(relation.object))
         if not relation.subject or source not in self._graph:
             return
         if target not in self._graph:
             key = relation.object
             self._graph.add_node(target, type=CONCEPT_TYPE, label=key, name=key, key=key)
-        _add_edge_once(self._graph, source, target, IS_A, paper_id, relation.evidence)
+        self._add_edge_once(source, target, IS_A, paper_id, relation.evidence)
 
     def _add_result(self, paper_id: str, number: int, result: Result) -> None:
         """Add one result node with its edges: from the paper and subject, to its benchmark and metric."""
         graph, node = self._graph, result_node_id(paper_id, number)
-        evidence = _evidence(paper_id, result.evidence)
+        evidence = self._evidence(paper_id, result.evidence)
         del evidence["count"]
         graph.add_node(
             node,
             type=RESULT_TYPE,
             label=result_label(result.value, result.unit),
             value=result.value,
-            unit=result.unit,
+            unit=self._share(result.unit),
             spread=result.spread,
             subject=result.subject,
             metric=result.metric,
             benchmark=result.benchmark,
             **evidence,
         )
-        _add_edge_once(graph, paper_node_id(paper_id), node, HAS_RESULT, paper_id, result.evidence)
+        self._add_edge_once(self._share(paper_node_id(paper_id)), node, HAS_RESULT, paper_id, result.evidence)
         links = ((result.subject, node, HAS_RESULT), (result.benchmark, node, ON_DATASET), (result.metric, node, HAS_METRIC))
         for key, _, relation in links:
-            entity = entity_node_id(key)
+            entity = self._share(entity_node_id(key))
             if not key or entity not in graph:
                 continue
             source, target = (entity, node) if relation == HAS_RESULT else (node, entity)
-            _add_edge_once(graph, source, target, relation, paper_id, result.evidence)
+            self._add_edge_once(source, target, relation, paper_id, result.evidence)
 
     def entity_states(self, positions: Mapping[str, int]) -> dict[str, EntityState]:
         """Return the entity tables of the papers added so far as one mergeable state per key.
@@ -586,7 +586,52 @@ class GraphBuilder:
             self._link_families()
             self._set_result_attributes()
             self._set_author_attributes()
+            self._release_tables()
         return self._graph
+
+    def _release_tables(self) -> None:
+        """Empty the tables that only building needs, so a finished builder keeps little memory besides its graph.
+
+        The entity tables took a sixth as many bytes as the graph of 10,000
+        abstracts (``python bench/memory.py``). Nothing reads them after
+        `graph()`, because `add`, `entity_states` and `load_entity_states`
+        raise then, and `merged_keys` reads only the merge record, which
+        stays. Only the outer dictionaries are emptied, because the caller
+        of `load_entity_states` may still use the states it passed.
+        """
+        tables: list[dict[Any, Any]] = [
+            self._names, self._aliases, self._types, self._papers, self._proposed_by, self._long_forms,
+            self._long_names, self._definer, self._short_spellings, self._form_papers, self._reasons,
+            self._first_mention, self._author_names, self._strings, self._offsets, self._sentences,
+        ]  # fmt: skip
+        for table in tables:
+            table.clear()
+
+    def _share(self, value: str) -> str:
+        """Return the stored object equal to `value`, storing `value` if it is the first."""
+        return self._strings.setdefault(value, value)
+
+    def _evidence(self, paper_id: str, mention: Mention, count: int = 1) -> dict[str, Any]:
+        """Return the evidence attributes of an edge or result node that `mention` supports."""
+        sentence = self._sentences.setdefault(mention.sentence, mention.sentence)
+        return {
+            "paper": paper_id,
+            "field": self._share(str(mention.field)),
+            "start": self._offsets.setdefault(mention.start, mention.start),
+            "end": self._offsets.setdefault(mention.end, mention.end),
+            "text": self._share(mention.text),
+            "sentence": sentence,
+            "count": count,
+        }
+
+    def _add_edge_once(
+        self, source: str, target: str, relation: str, paper_id: str, mention: Mention, *, count: int = 1
+    ) -> None:
+        # Edges are keyed by relation type: the first occurrence keeps its provenance.
+        if not self._graph.has_edge(source, target, key=relation):
+            self._graph.add_edge(
+                source, target, key=relation, type=relation, **self._evidence(paper_id, mention, count)
+            )
 
     def merged_keys(self) -> dict[str, str]:
         """Return each entity key that `graph()` merged into another node, mapped to the key of that node.
@@ -692,6 +737,7 @@ class GraphBuilder:
                 if mentions:
                     mentions.sort(key=lambda mention: (mention.field != Field.TITLE, mention.start))
                     name = mentions[0].text
+                    self._sentences = {}
                     self._add_entity(paper_id, ExtractedEntity(name=name, key=short, type=entity_type, mentions=tuple(mentions)))
 
     def _merge_short_forms(self) -> None:
@@ -720,7 +766,7 @@ class GraphBuilder:
             )
 
     def _merge_entity(self, key: str, *, into: str) -> None:
-        graph, source, target = self._graph, entity_node_id(key), entity_node_id(into)
+        graph, source, target = self._graph, entity_node_id(key), self._share(entity_node_id(into))
         if target not in graph:
             graph.add_node(target)
         for _, neighbor, edge_key, data in list(graph.out_edges(source, keys=True, data=True)):
@@ -751,7 +797,7 @@ class GraphBuilder:
             # The long form of an abbreviation names the node, else the most frequent form.
             name = preferred_name(self._long_names[key] or counter)
             # Papers that disagree on the type: the type most papers give wins.
-            entity_type = str(majority_type(self._types[key]))
+            entity_type = self._share(str(majority_type(self._types[key])))
             aliases = sorted(self._aliases[key] - {name})
             self._graph.nodes[entity_node_id(key)].update(
                 type=entity_type,
@@ -785,11 +831,11 @@ class GraphBuilder:
         graph = self._graph
         node_of_form: dict[str, str] = {}
         for key in self._names:
-            node = entity_node_id(key)
+            node = self._share(entity_node_id(key))
             for form in (graph.nodes[node]["name"], *graph.nodes[node]["aliases"]):
                 node_of_form.setdefault(entity_key(form), node)
         for key in sorted(self._names):
-            node = entity_node_id(key)
+            node = self._share(entity_node_id(key))
             data = graph.nodes[node]
             if data["type"] != str(EntityType.MODEL):
                 continue
@@ -797,7 +843,7 @@ class GraphBuilder:
             if not family:
                 continue
             family_key = entity_key(family)
-            family_node = node_of_form.get(family_key, entity_node_id(family_key))
+            family_node = node_of_form.get(family_key) or self._share(entity_node_id(family_key))
             if family_node == node:
                 continue
             if family_node not in graph:
@@ -817,7 +863,8 @@ class GraphBuilder:
                 logger.debug("No family link from %s: %s has type %r", node, family_node, graph.nodes[family_node].get("type"))
                 continue
             paper_id, mention = self._first_mention[key]
-            _add_edge_once(graph, node, family_node, VARIANT_OF, paper_id, mention)
+            self._sentences = {}
+            self._add_edge_once(node, family_node, VARIANT_OF, paper_id, mention)
 
 
 @dataclass(slots=True)
@@ -951,14 +998,6 @@ def _alias_reasons(extraction: PaperExtraction, entity: ExtractedEntity) -> dict
         else:
             reasons[alias] = MergeReason.VOCABULARY
     return reasons
-
-
-def _add_edge_once(
-    graph: nx.MultiDiGraph, source: str, target: str, relation: str, paper_id: str, mention: Mention, *, count: int = 1
-) -> None:
-    # Edges are keyed by relation type: the first occurrence keeps its provenance.
-    if not graph.has_edge(source, target, key=relation):
-        graph.add_edge(source, target, key=relation, type=relation, **_evidence(paper_id, mention, count))
 
 
 def build_graph(extractions: Iterable[PaperExtraction]) -> nx.MultiDiGraph:

@@ -11,6 +11,7 @@ import kg.extract
 import kg.nlp
 from kg.graph import (
     EDGE_TYPES,
+    GraphBuilder,
     EVALUATED_ON,
     HAS_CODE,
     LINKS_TO,
@@ -446,3 +447,32 @@ def test_short_form_inside_word_not_linked(nlp: Language) -> None:
         ("Zeta quantile policy optimization", "We propose zeta quantile policy optimization (ZQPO)."),
     )
     assert graph.nodes[entity_node_id(entity_key("zeta quantile policy optimization"))]["papers"] == ["p2"]
+
+
+def _copy(text: str) -> str:
+    # A new string object equal to `text`, as each record read from a worker or a file has.
+    return "".join(list(text))
+
+
+def test_edges_share_evidence_strings() -> None:
+    sentence = "We evaluate Tango on ProcessBench."
+    entities = tuple(
+        ExtractedEntity(
+            name=name, key=entity_key(name), type=EntityType.METHOD,
+            mentions=(Mention(_copy(name), sentence.index(name), sentence.index(name) + len(name), Field.ABSTRACT, _copy(sentence)),),
+        )
+        for name in ("Tango", "ProcessBench")
+    )  # fmt: skip
+    graph = build_graph([PaperExtraction(paper=Paper(id="p1", title="T", abstract=sentence), entities=entities)])
+    tango, bench = (graph.edges[paper_node_id("p1"), entity_node_id(entity.key), MENTIONS] for entity in entities)
+    assert tango["sentence"] is bench["sentence"]
+    assert tango["field"] is bench["field"]
+
+
+def test_merged_keys_after_graph() -> None:
+    builder = GraphBuilder()
+    for paper_id, name in (("p1", "Meta-World"), ("p2", "MetaWorld"), ("p3", "MetaWorld")):
+        builder.add(PaperExtraction(paper=Paper(id=paper_id, title="T"), entities=(_entity(name, EntityType.DATASET),)))
+    graph = builder.graph()
+    assert builder.merged_keys() == {entity_key("Meta-World"): entity_key("MetaWorld")}
+    assert entity_node_id(entity_key("MetaWorld")) in graph

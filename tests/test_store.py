@@ -452,3 +452,33 @@ def test_merge_removes_summary(store: GraphStore, tmp_path: Path) -> None:
     store.load(write(tmp_path / "b2.ttl", ENTITIES + f"<{ID}paper/p2> a <{KG}Paper> ; <{KG}proposes> <{METHOD}> ."))
     assert stored_summaries(store) == {}
     assert not list(store.store.quads_for_pattern(None, pyoxigraph.NamedNode(KG + "dataset"), None, None))
+
+
+def ntriples_lines(count: int) -> list[str]:
+    return [f'<https://e.org/s{n}> <https://e.org/p> "{n}" .\n' for n in range(count)]
+
+
+def test_bulk_load_in_parts(store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kg.store.BULK_LOAD_LINES", 2)
+    path = write(tmp_path / "graph.nt", "".join(ntriples_lines(5)))
+    stats = store.load(path)
+    assert stats.added == 5
+    assert len(store) == 5
+
+
+def test_bulk_load_keeps_blank_node(store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The blank node's two triples fall into different parts of two lines.
+    monkeypatch.setattr("kg.store.BULK_LOAD_LINES", 2)
+    lines = ntriples_lines(3) + ['_:b <https://e.org/p> "a" .\n', '_:b <https://e.org/q> "b" .\n']
+    store.load(write(tmp_path / "graph.nt", "".join(lines)))
+    blank_subjects = {quad.subject for quad in store.store if isinstance(quad.subject, pyoxigraph.BlankNode)}
+    assert len(store) == 5
+    assert len(blank_subjects) == 1
+
+
+def test_bulk_load_error_line(store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kg.store.BULK_LOAD_LINES", 2)
+    lines = ntriples_lines(4) + ["<https://e.org/s> <https://e.org/p> oops .\n"]
+    with pytest.raises(InputError, match="at line 5 "):
+        store.load(write(tmp_path / "broken.nt", "".join(lines)))
+    assert len(store) == 0
