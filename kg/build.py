@@ -42,7 +42,7 @@ except ImportError:  # Windows: a staging folder with a lock file is then never 
     fcntl = None  # type: ignore[assignment]
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
+from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract, extract_with_lines, extraction_line
 from kg.filters import FilterStats, PaperFilter, filter_papers
 from kg.graph import GraphBuilder, write_graphml
 from kg.incremental import (
@@ -57,7 +57,7 @@ from kg.incremental import (
     write_state,
 )
 from kg.io import atomic_write, interrupts_deferred
-from kg.model import EntityType, Paper
+from kg.model import EntityType, Paper, PaperExtraction
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, is_valid_iri, validate_base_iri
 from kg.rdf_stream import RdfFiles, write_rdf_files
@@ -668,6 +668,7 @@ def _extract_into_builder(
     builder = GraphBuilder()
     with contextlib.ExitStack() as engine_stack, atomic_write(path) as handle:
         cluster = None
+        lines: Iterator[tuple[PaperExtraction, str]] | None = None
         if settings.engine == "dask":
             # Imported here, so that only Dask builds need Dask installed.
             from kg.distributed import DaskEngine
@@ -679,14 +680,22 @@ def _extract_into_builder(
                 )
             )
             extractions = cluster.extract(papers)
+        elif previous is None:
+            # The worker processes serialize the records, which leaves the
+            # graph builder more of this process's time.
+            lines = extract_with_lines(
+                _progress(papers, settings.progress), nlp, batch_size=settings.batch_size, n_process=settings.jobs
+            )
         else:
             extractions = extract(
                 _progress(papers, settings.progress), nlp, batch_size=settings.batch_size, n_process=settings.jobs
             )
         if previous is not None:
             extractions = previous.records(extractions)
-        for extraction in extractions:
-            handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
+        if lines is None:
+            lines = ((extraction, extraction_line(extraction)) for extraction in extractions)
+        for extraction, line in lines:
+            handle.write(line)
             # The Dask engine merges the entity tables on the cluster.
             builder.add(extraction, entity_tables=cluster is None)
             summary.papers += 1
