@@ -17,9 +17,9 @@ def nlp():
 
 
 def test_pipeline_component_order(nlp) -> None:
-    ours = [name for name in nlp.pipe_names if name.startswith("kg_")]
+    ours = [name for name in nlp.pipe_names if name in PIPELINE_COMPONENTS]
     assert ours == list(PIPELINE_COMPONENTS)
-    assert nlp.pipe_names.index("kg_title_boundary") < nlp.pipe_names.index("sentencizer")
+    assert nlp.pipe_names.index("kg_title_boundary") < nlp.pipe_names.index("kg_sentencizer")
 
 
 def test_pipeline_unknown_model_rejected() -> None:
@@ -115,6 +115,17 @@ def test_pipeline_saved_pipeline_reused(tmp_path: Path, nlp) -> None:
     nlp.to_disk(tmp_path / "saved")
     loaded = create_pipeline(str(tmp_path / "saved"))
     assert loaded.pipe_names == nlp.pipe_names
+    (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], loaded)
+    assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
+
+
+def test_pipeline_saved_with_spacy_sentencizer(tmp_path: Path) -> None:
+    old_layout = create_pipeline()
+    old_layout.remove_pipe("kg_sentencizer")
+    old_layout.add_pipe("sentencizer", after="kg_links")
+    old_layout.to_disk(tmp_path / "saved")
+    loaded = create_pipeline(str(tmp_path / "saved"))
+    assert loaded.pipe_names == old_layout.pipe_names
     (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], loaded)
     assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
 

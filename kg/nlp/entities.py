@@ -466,6 +466,23 @@ _EDGE_PUNCT = "()[]{},.;:!?\"'`“”‘’«»"
 _EDGE_TOKENS = frozenset({"'s", "’s", "``", "''", "--"})
 
 
+class _EdgeTexts(dict[str, bool]):
+    """Whether a token text is edge punctuation, computed on the first lookup of each text.
+
+    Edge texts are those of `_EDGE_PUNCT` characters only (stripping them
+    leaves nothing) and those in `_EDGE_TOKENS`.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> bool:
+        is_edge = self[text] = not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
+        return is_edge
+
+
+_EDGE_TEXTS = _EdgeTexts()
+
+
 # Creates a Chunk from a tuple of all six fields. ``Chunk(...)`` runs the named
 # tuple's ``__new__``, a Python function, and a Doc has hundreds of chunks, so
 # the hot loop below calls the C constructor of tuple directly (about twice as
@@ -490,9 +507,11 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
     texts = tokens.texts
     spaces = tokens.is_space
     whitespace = tokens.whitespace
-    # Edge tokens are whitespace, tokens of edge punctuation only (stripping
-    # those characters leaves nothing) and the tokens in _EDGE_TOKENS.
-    edges = [space or not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS for text, space in zip(texts, spaces)]
+    # Edge tokens are whitespace and the tokens whose text `_EDGE_TEXTS`
+    # marks. Both maps run in C, one dict lookup per token.
+    if len(_EDGE_TEXTS) > TEXT_CACHE_SIZE:
+        _EDGE_TEXTS.clear()
+    edges = list(map(operator.or_, spaces, map(_EDGE_TEXTS.__getitem__, texts)))
     text = tokens.text
     token_starts = tokens.starts
     token_ends = tokens.ends
@@ -1024,11 +1043,12 @@ _DIGIT_THEN_CAPITAL = re.compile(r"[A-Z]\d+[A-Z]")
 
 def _shape_candidates(chunks: Sequence[Chunk], text: str) -> list[Candidate]:
     """Candidates typed by their shape; `text` is the Doc's text, scanned once before the pair rule."""
-    found = []
-    for chunk in chunks:
-        label = shape_type(chunk.text)
-        if label is not None:
-            found.append(Candidate(chunk.start, chunk.end, label, Source.SHAPE))
+    # shape_type runs through map() (in C) on every chunk; few chunks have a shape.
+    labels = list(map(shape_type, map(_TEXT_OF, chunks)))
+    found = [
+        Candidate(chunks[index].start, chunks[index].end, labels[index], Source.SHAPE)
+        for index in compress(range(len(chunks)), labels)
+    ]
     if _DIGIT_THEN_CAPITAL.search(text) is None:
         return found
     # "Skywork R1V2": a capitalised word followed by a letter-digit version
