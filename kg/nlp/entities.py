@@ -520,11 +520,8 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
 
     # A group of tokens with no whitespace between them ends after token i
     # when i has trailing whitespace, is whitespace, precedes whitespace or is last.
-    group_ends = [
-        index + 1
-        for index, (trailing, space, next_space) in enumerate(zip(whitespace, spaces, [*spaces[1:], True]))
-        if trailing or space or next_space
-    ]
+    ends_group = map(operator.or_, map(operator.or_, whitespace, spaces), [*spaces[1:], True])
+    group_ends = list(compress(range(1, count + 1), ends_group))
 
     chunks: list[Chunk] = []
     group_start = 0

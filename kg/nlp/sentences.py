@@ -20,11 +20,12 @@ uses it in place of ``sentencizer``.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from itertools import compress
 
 import numpy
-from spacy.attrs import IDX, IS_SPACE, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
@@ -75,13 +76,15 @@ class TitleBoundary(BatchedComponent):
             )
 
         # The starts are read and written as one array with Doc.to_array and
-        # Doc.from_array, because a Token object per title token is slow.
-        array = doc.to_array([IDX, IS_SPACE, SENT_START])
-        sent_starts = array[:, 2].copy()
+        # Doc.from_array, because a Token object per title token is slow. The
+        # offsets and whitespace flags come from the token lists that the
+        # later components share.
+        tokens = token_table(doc, refresh_sentences=False)
+        sent_starts = doc.to_array(SENT_START)
         # Tokens are in text order, so the title's tokens are a prefix.
-        title_tokens = int(numpy.searchsorted(array[:, 0], title_end))
+        title_tokens = bisect.bisect_left(tokens.starts, title_end)
         abstract_start = title_tokens
-        while abstract_start < len(doc) and array[abstract_start, 1]:
+        while abstract_start < len(doc) and tokens.is_space[abstract_start]:
             abstract_start += 1
         # Title tokens and the separator's whitespace continue the first sentence.
         sent_starts[:abstract_start] = _NOT_START
@@ -97,19 +100,17 @@ class TitleBoundary(BatchedComponent):
 DEFAULT_PUNCT_CHARS: tuple[str, ...] = tuple(Sentencizer.default_punct_chars)
 
 
-def _sentence_starts(texts: list[str], is_punct: list[bool], punct_chars: frozenset[str]) -> list[bool]:
-    """Return which tokens start a sentence under the rule of spaCy's ``sentencizer``.
+def _sentence_starts(texts: list[str], is_punct: list[bool], punct_chars: frozenset[str]) -> list[int]:
+    """Return the indices of the tokens that start a sentence under the rule of spaCy's ``sentencizer``.
 
     Token 0 starts a sentence. After a token whose text is in `punct_chars`,
     the next token that is neither punctuation (``is_punct``) nor in
     `punct_chars` starts one. A whitespace token is not punctuation, so it can
-    start a sentence, as in spaCy. The result is the list that
-    ``Sentencizer.predict`` returns for the Doc.
+    start a sentence, as in spaCy. The result lists the positions where
+    ``Sentencizer.predict`` returns True for the Doc.
     """
     count = len(texts)
-    starts = [False] * count
-    if count:
-        starts[0] = True
+    starts = [0] if count else []
     # Only the few sentence-final tokens need a Python step each.
     ends = compress(range(count), map(punct_chars.__contains__, texts))
     scanned = 0  # tokens before this index belong to a run that was already scanned
@@ -120,7 +121,7 @@ def _sentence_starts(texts: list[str], is_punct: list[bool], punct_chars: frozen
         while index < count and (is_punct[index] or texts[index] in punct_chars):
             index += 1
         if index < count:
-            starts[index] = True
+            starts.append(index)
         scanned = index
     return starts
 
@@ -150,10 +151,12 @@ class PunctuationSentencizer(BatchedComponent):
         if len(doc) == 0:
             return doc
         tokens = token_table(doc, refresh_sentences=False)
-        starts = numpy.array(_sentence_starts(tokens.texts, tokens.is_punct, self.punct_chars))
+        starts = numpy.array(_sentence_starts(tokens.texts, tokens.is_punct, self.punct_chars), dtype=numpy.intp)
         values = doc.to_array(SENT_START)
         unset = values == 0
-        values[unset & starts] = _START
-        values[unset & ~starts] = _NOT_START
+        values[unset] = _NOT_START
+        # Only the unset tokens among the starts become starts; a few indices,
+        # so no array of one flag per token is built from a Python list.
+        values[starts[unset[starts]]] = _START
         doc.from_array([SENT_START], values)
         return doc
