@@ -22,6 +22,7 @@ next build into the same folder.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -694,15 +695,45 @@ def _extract_into_builder(
             extractions = previous.records(extractions)
         if lines is None:
             lines = ((extraction, extraction_line(extraction)) for extraction in extractions)
-        for extraction, line in lines:
-            handle.write(line)
-            # The Dask engine merges the entity tables on the cluster.
-            builder.add(extraction, entity_tables=cluster is None)
-            summary.papers += 1
-            summary.title_only += not extraction.paper.has_abstract
+        with _graph_kept_from_gc() as freeze:
+            for extraction, line in lines:
+                handle.write(line)
+                # The Dask engine merges the entity tables on the cluster.
+                builder.add(extraction, entity_tables=cluster is None)
+                summary.papers += 1
+                summary.title_only += not extraction.paper.has_abstract
+                if summary.papers % GC_FREEZE_INTERVAL == 0:
+                    freeze()
         if cluster is not None:
             builder.load_entity_states(cluster.entity_states())
     return builder
+
+
+# Papers added to the graph builder between two `gc.freeze` calls during
+# extraction: frequent enough that the cyclic garbage collector never scans a
+# large part of the growing graph, rare enough that the calls cost nothing.
+GC_FREEZE_INTERVAL = 1_000
+
+@contextlib.contextmanager
+def _graph_kept_from_gc() -> Iterator[Callable[[], None]]:
+    """Yield a function that moves the objects made so far out of the garbage collector's scans.
+
+    The graph builder keeps every node and edge dict until the build ends, and
+    each full collection of Python's cyclic garbage collector scanned all of
+    them: 0.8 s of the 3.5 s of CPU time that the main process spent while
+    extracting 10,000 papers with ``--jobs 2`` (gc.callbacks, 2-core VM).
+    The function is `gc.freeze`, and `gc.unfreeze` at the end returns the
+    objects to the collector. In a process that already uses `gc.freeze`
+    itself, or has the collector disabled, the function does nothing,
+    because `gc.unfreeze` would also release the process's own frozen objects.
+    """
+    if not gc.isenabled() or gc.get_freeze_count() > 0:
+        yield lambda: None
+        return
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def _write_rdf(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
 
 import pytest
 
 from kg.errors import ConfigError
-from kg.extract import extract
+from kg.extract import extract, extract_with_lines
 from kg.model import EntityType, Field, Paper
 from kg.nlp import PIPELINE_COMPONENTS, create_pipeline
 from kg.sources import read_daily_papers
@@ -84,6 +86,22 @@ def test_pipeline_processes_agree(example_page: Path) -> None:
     single = [extraction.to_json() for extraction in extract(papers, nlp, batch_size=4)]
     parallel = [extraction.to_json() for extraction in extract(papers, nlp, batch_size=4, n_process=2)]
     assert parallel == single
+
+
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_pipeline_lines_match_records(example_page: Path, n_process: int) -> None:
+    papers = list(read_daily_papers(example_page))[:12]
+    pairs = list(extract_with_lines(papers, create_pipeline(), batch_size=4, n_process=n_process))
+    assert [extraction.paper.id for extraction, _ in pairs] == [paper.id for paper in papers]
+    for extraction, line in pairs:
+        assert line.endswith("\n")
+        assert line == json.dumps(extraction.to_json(), ensure_ascii=False) + "\n"
+
+
+def test_pipeline_records_survive_pickle(example_page: Path, nlp) -> None:
+    extractions = list(extract(list(read_daily_papers(example_page))[:5], nlp))
+    assert pickle.loads(pickle.dumps(extractions, protocol=pickle.HIGHEST_PROTOCOL)) == extractions
+    assert pickle.loads(pickle.dumps(extractions, protocol=0)) == extractions
 
 
 def test_pipeline_title_name_joins_abstract_name(nlp) -> None:

@@ -466,21 +466,23 @@ _EDGE_PUNCT = "()[]{},.;:!?\"'`“”‘’«»"
 _EDGE_TOKENS = frozenset({"'s", "’s", "``", "''", "--"})
 
 
-class _EdgeTexts(dict[str, bool]):
-    """Whether a token text is edge punctuation, computed on the first lookup of each text.
-
-    Edge texts are those of `_EDGE_PUNCT` characters only (stripping them
-    leaves nothing) and those in `_EDGE_TOKENS`.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, text: str) -> bool:
-        is_edge = self[text] = not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
-        return is_edge
+# Whether a token text is edge punctuation: only `_EDGE_PUNCT` characters
+# (stripping them leaves nothing), or one of `_EDGE_TOKENS`. Filled by
+# `_edge_flags` on the first lookup of each text.
+_EDGE_TEXTS: dict[str, bool] = {}
 
 
-_EDGE_TEXTS = _EdgeTexts()
+def _edge_flags(texts: list[str]) -> list[bool]:
+    """Return whether each token text is edge punctuation, with one ``dict.get`` per token (mapped in C)."""
+    if len(_EDGE_TEXTS) > TEXT_CACHE_SIZE:
+        _EDGE_TEXTS.clear()
+    flags = list(map(_EDGE_TEXTS.get, texts))
+    if None in flags:
+        for index, flag in enumerate(flags):
+            if flag is None:
+                text = texts[index]
+                flags[index] = _EDGE_TEXTS[text] = not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
+    return flags  # type: ignore[return-value]
 
 
 # Creates a Chunk from a tuple of all six fields. ``Chunk(...)`` runs the named
@@ -507,11 +509,8 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
     texts = tokens.texts
     spaces = tokens.is_space
     whitespace = tokens.whitespace
-    # Edge tokens are whitespace and the tokens whose text `_EDGE_TEXTS`
-    # marks. Both maps run in C, one dict lookup per token.
-    if len(_EDGE_TEXTS) > TEXT_CACHE_SIZE:
-        _EDGE_TEXTS.clear()
-    edges = list(map(operator.or_, spaces, map(_EDGE_TEXTS.__getitem__, texts)))
+    # Edge tokens are whitespace and edge punctuation.
+    edges = list(map(operator.or_, spaces, _edge_flags(texts)))
     text = tokens.text
     token_starts = tokens.starts
     token_ends = tokens.ends
