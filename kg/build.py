@@ -710,8 +710,8 @@ def _extract_into_builder(
 
 
 # Papers added to the graph builder between two `gc.freeze` calls during
-# extraction: frequent enough that the cyclic garbage collector never scans a
-# large part of the growing graph, rare enough that the calls cost nothing.
+# extraction. At most this many papers' objects wait for a full collection
+# to scan them, and a call (it splices the collector's lists) costs little.
 GC_FREEZE_INTERVAL = 1_000
 
 @contextlib.contextmanager

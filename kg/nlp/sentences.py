@@ -155,8 +155,8 @@ class PunctuationSentencizer(BatchedComponent):
         values = doc.to_array(SENT_START)
         unset = values == 0
         values[unset] = _NOT_START
-        # Only the unset tokens among the starts become starts; a few indices,
-        # so no array of one flag per token is built from a Python list.
+        # Of the start indices, only those of unset tokens become starts. The
+        # indices are few, which is cheaper than a flag per token from a list.
         values[starts[unset[starts]]] = _START
         doc.from_array([SENT_START], values)
         return doc

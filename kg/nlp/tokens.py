@@ -34,9 +34,9 @@ logger = logging.getLogger(__name__)
 # about 20,000 distinct token texts.
 ORTH_CACHE_SIZE = 200_000
 
-# Token text by orth hash, shared by every vocabulary: spaCy 3.8 computes the
+# Token text by orth hash, shared by every vocabulary. spaCy 3.8 computes the
 # orth hash from the text alone (64-bit MurmurHash of its UTF-8 bytes), and
-# the symbol ids below that range name the same strings in every StringStore.
+# its symbol ids (small integers) name the same strings in every StringStore.
 _ORTH_TEXTS: dict[int, str] = {}
 
 # The trailing text of a token, indexed by its ``whitespace`` flag.
