@@ -22,6 +22,7 @@ next build into the same folder.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +43,7 @@ except ImportError:  # Windows: a staging folder with a lock file is then never 
     fcntl = None  # type: ignore[assignment]
 
 from kg.errors import ConfigError, InputError, KgError
-from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract
+from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract, extract_with_lines, extraction_line
 from kg.filters import FilterStats, PaperFilter, filter_papers
 from kg.graph import GraphBuilder, write_graphml
 from kg.incremental import (
@@ -57,7 +58,7 @@ from kg.incremental import (
     write_state,
 )
 from kg.io import atomic_write, interrupts_deferred
-from kg.model import EntityType, Paper
+from kg.model import EntityType, Paper, PaperExtraction
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, is_valid_iri, validate_base_iri
 from kg.rdf_stream import RdfFiles, write_rdf_files
@@ -668,6 +669,7 @@ def _extract_into_builder(
     builder = GraphBuilder()
     with contextlib.ExitStack() as engine_stack, atomic_write(path) as handle:
         cluster = None
+        lines: Iterator[tuple[PaperExtraction, str]] | None = None
         if settings.engine == "dask":
             # Imported here, so that only Dask builds need Dask installed.
             from kg.distributed import DaskEngine
@@ -679,21 +681,59 @@ def _extract_into_builder(
                 )
             )
             extractions = cluster.extract(papers)
+        elif previous is None:
+            # The worker processes serialize the records, which leaves the
+            # graph builder more of this process's time.
+            lines = extract_with_lines(
+                _progress(papers, settings.progress), nlp, batch_size=settings.batch_size, n_process=settings.jobs
+            )
         else:
             extractions = extract(
                 _progress(papers, settings.progress), nlp, batch_size=settings.batch_size, n_process=settings.jobs
             )
         if previous is not None:
             extractions = previous.records(extractions)
-        for extraction in extractions:
-            handle.write(json.dumps(extraction.to_json(), ensure_ascii=False) + "\n")
-            # The Dask engine merges the entity tables on the cluster.
-            builder.add(extraction, entity_tables=cluster is None)
-            summary.papers += 1
-            summary.title_only += not extraction.paper.has_abstract
+        if lines is None:
+            lines = ((extraction, extraction_line(extraction)) for extraction in extractions)
+        with _graph_kept_from_gc() as freeze:
+            for extraction, line in lines:
+                handle.write(line)
+                # The Dask engine merges the entity tables on the cluster.
+                builder.add(extraction, entity_tables=cluster is None)
+                summary.papers += 1
+                summary.title_only += not extraction.paper.has_abstract
+                if summary.papers % GC_FREEZE_INTERVAL == 0:
+                    freeze()
         if cluster is not None:
             builder.load_entity_states(cluster.entity_states())
     return builder
+
+
+# Papers added to the graph builder between two `gc.freeze` calls during
+# extraction. At most this many papers' objects wait for a full collection
+# to scan them, and a call (it splices the collector's lists) costs little.
+GC_FREEZE_INTERVAL = 1_000
+
+@contextlib.contextmanager
+def _graph_kept_from_gc() -> Iterator[Callable[[], None]]:
+    """Yield a function that moves the objects made so far out of the garbage collector's scans.
+
+    The graph builder keeps every node and edge dict until the build ends, and
+    each full collection of Python's cyclic garbage collector scanned all of
+    them: 0.8 s of the 3.5 s of CPU time that the main process spent while
+    extracting 10,000 papers with ``--jobs 2`` (gc.callbacks, 2-core VM).
+    The function is `gc.freeze`, and `gc.unfreeze` at the end returns the
+    objects to the collector. In a process that already uses `gc.freeze`
+    itself, or has the collector disabled, the function does nothing,
+    because `gc.unfreeze` would also release the process's own frozen objects.
+    """
+    if not gc.isenabled() or gc.get_freeze_count() > 0:
+        yield lambda: None
+        return
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def _write_rdf(

@@ -12,6 +12,7 @@ Mentions that matched one vocabulary entry (``span.kb_id_``, see
 from __future__ import annotations
 
 import bisect
+import json
 import logging
 import re
 from collections import Counter, defaultdict
@@ -53,7 +54,14 @@ from kg.nlp.relations import CONCEPT_TYPES
 from kg.nlp.tokens import token_table
 from kg.resolve import entity_key, is_title_name_of, preferred_name
 
-__all__ = ["TITLE_SEPARATOR", "doc_to_extraction", "extract", "make_doc"]
+__all__ = [
+    "TITLE_SEPARATOR",
+    "doc_to_extraction",
+    "extract",
+    "extract_with_lines",
+    "extraction_line",
+    "make_doc",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +138,38 @@ def extract(
     pairs = ((make_doc(nlp, paper), paper) for paper in papers)
     for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
         yield doc_to_extraction(doc, paper)
+
+
+def extraction_line(extraction: PaperExtraction) -> str:
+    """Serialize a record as its line of ``extractions.jsonl``, newline included."""
+    return json.dumps(extraction.to_json(), ensure_ascii=False) + "\n"
+
+
+def extract_with_lines(
+    papers: Iterable[Paper],
+    nlp: Language,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+) -> Iterator[tuple[PaperExtraction, str]]:
+    """Extract each paper as `extract` does, and yield it with its `extraction_line`.
+
+    With `n_process` > 1 the worker processes serialize the records, so the
+    consuming process only writes the lines.
+
+    Yields
+    ------
+    (PaperExtraction, str)
+        In input order.
+    """
+    if n_process > 1:
+        from kg.parallel import extract_lines_in_processes
+
+        yield from extract_lines_in_processes(papers, nlp, batch_size=batch_size, n_process=n_process)
+        return
+
+    for extraction in extract(papers, nlp, batch_size=batch_size):
+        yield extraction, extraction_line(extraction)
 
 
 class _FieldMap:

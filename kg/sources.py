@@ -127,6 +127,8 @@ _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 # they cannot be written as UTF-8, so they become U+FFFD REPLACEMENT CHARACTER.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
+# Runs of white space and of the ASCII characters of `_CONTROL`, for ASCII text.
+_ASCII_BLANK = re.compile("[\\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
 
 # Words of the slug part of a derived paper id; the hash keeps it unique.
@@ -245,6 +247,13 @@ def clean_text(text: str) -> str:
     >>> clean_text("Caf\u00c3\u00a9  Trans\u200bformer\x07 net")
     'Café Transformer net'
     """
+    if text.isascii():
+        # ASCII text has no surrogates, mojibake pairs or invisible
+        # characters, and is in NFC already. str.split splits at the
+        # characters that \s matches, and the joined text is printable
+        # unless it has control characters, which become spaces too.
+        joined = " ".join(text.split())
+        return joined if joined.isprintable() else _ASCII_BLANK.sub(" ", text).strip()
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", _repair(text))

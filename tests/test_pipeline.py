@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
 
 import pytest
 
 from kg.errors import ConfigError
-from kg.extract import extract
+from kg.extract import extract, extract_with_lines
 from kg.model import EntityType, Field, Paper
 from kg.nlp import PIPELINE_COMPONENTS, create_pipeline
 from kg.sources import read_daily_papers
@@ -17,9 +19,9 @@ def nlp():
 
 
 def test_pipeline_component_order(nlp) -> None:
-    ours = [name for name in nlp.pipe_names if name.startswith("kg_")]
+    ours = [name for name in nlp.pipe_names if name in PIPELINE_COMPONENTS]
     assert ours == list(PIPELINE_COMPONENTS)
-    assert nlp.pipe_names.index("kg_title_boundary") < nlp.pipe_names.index("sentencizer")
+    assert nlp.pipe_names.index("kg_title_boundary") < nlp.pipe_names.index("kg_sentencizer")
 
 
 def test_pipeline_unknown_model_rejected() -> None:
@@ -86,6 +88,22 @@ def test_pipeline_processes_agree(example_page: Path) -> None:
     assert parallel == single
 
 
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_pipeline_lines_match_records(example_page: Path, n_process: int) -> None:
+    papers = list(read_daily_papers(example_page))[:12]
+    pairs = list(extract_with_lines(papers, create_pipeline(), batch_size=4, n_process=n_process))
+    assert [extraction.paper.id for extraction, _ in pairs] == [paper.id for paper in papers]
+    for extraction, line in pairs:
+        assert line.endswith("\n")
+        assert line == json.dumps(extraction.to_json(), ensure_ascii=False) + "\n"
+
+
+def test_pipeline_records_survive_pickle(example_page: Path, nlp) -> None:
+    extractions = list(extract(list(read_daily_papers(example_page))[:5], nlp))
+    assert pickle.loads(pickle.dumps(extractions, protocol=pickle.HIGHEST_PROTOCOL)) == extractions
+    assert pickle.loads(pickle.dumps(extractions, protocol=0)) == extractions
+
+
 def test_pipeline_title_name_joins_abstract_name(nlp) -> None:
     paper = Paper(
         id="p",
@@ -115,6 +133,17 @@ def test_pipeline_saved_pipeline_reused(tmp_path: Path, nlp) -> None:
     nlp.to_disk(tmp_path / "saved")
     loaded = create_pipeline(str(tmp_path / "saved"))
     assert loaded.pipe_names == nlp.pipe_names
+    (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], loaded)
+    assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
+
+
+def test_pipeline_saved_with_spacy_sentencizer(tmp_path: Path) -> None:
+    old_layout = create_pipeline()
+    old_layout.remove_pipe("kg_sentencizer")
+    old_layout.add_pipe("sentencizer", after="kg_links")
+    old_layout.to_disk(tmp_path / "saved")
+    loaded = create_pipeline(str(tmp_path / "saved"))
+    assert loaded.pipe_names == old_layout.pipe_names
     (extraction,) = extract([Paper(id="p", title="CrossLoco: Human Motion Driven Control")], loaded)
     assert [entity.name for entity in extraction.entities if entity.proposed] == ["CrossLoco"]
 

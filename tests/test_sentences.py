@@ -1,6 +1,10 @@
-"""Tests of the title boundary component, alone and in the extraction pipeline."""
+"""Tests of the title boundary and sentencizer components, alone and in the extraction pipeline."""
 
 from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
 
 import pytest
 import spacy
@@ -12,7 +16,10 @@ from kg.errors import ConfigError
 from kg.extract import make_doc
 from kg.model import Paper
 from kg.nlp.extensions import TITLE_END
-from kg.nlp.sentences import TitleBoundary
+from kg.nlp.sentences import PunctuationSentencizer, TitleBoundary
+from kg.sources import read_papers
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "daily-papers-sep-11.txt"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +118,81 @@ def test_pipeline_title_only_doc(nlp: Language) -> None:
 def test_pipeline_without_title_uses_sentencizer(nlp: Language) -> None:
     doc = nlp("No title known. Two sentences.")
     assert [sentence.text for sentence in doc.sents] == ["No title known.", "Two sentences."]
+
+
+# kg_sentencizer against spaCy's sentencizer
+
+
+def _starts_of_both(blank: Language, paper: Paper) -> tuple[list[bool | None], list[bool | None]]:
+    """Return token.is_sent_start after the title boundary and then spaCy's or kg's sentencizer."""
+    results = []
+    for sentencizer in (blank.create_pipe("sentencizer"), PunctuationSentencizer(blank, "kg_sentencizer")):
+        doc = TitleBoundary(blank, "kg_title_boundary")(make_doc(blank, paper))
+        doc = sentencizer(doc)
+        results.append([token.is_sent_start for token in doc])
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "First. Second! Third? Fourth",
+        "A run of marks?! Then quotes.\" Then brackets.) Next one.",
+        "Two spaces after a stop.  The space token starts a sentence.",
+        "Ellipsis... and more. Decimal 3.5 stays. End.",
+        "No final mark at all",
+        ".",
+        "Full-width stop\u3002Next",
+    ],
+)
+def test_sentencizer_matches_spacy(blank: Language, text: str) -> None:
+    spacy_starts, kg_starts = _starts_of_both(blank, Paper(id="p", title="A title", abstract=text))
+    assert kg_starts == spacy_starts
+
+
+def test_sentencizer_keeps_title_boundary(blank: Language) -> None:
+    paper = Paper(id="p", title="Need... for Exploration", abstract="We study it. It works.")
+    spacy_starts, kg_starts = _starts_of_both(blank, paper)
+    assert kg_starts == spacy_starts
+
+
+def test_sentencizer_empty_doc(blank: Language) -> None:
+    doc = PunctuationSentencizer(blank, "kg_sentencizer")(blank.make_doc(""))
+    assert len(doc) == 0
+
+
+def test_sentencizer_custom_punct_chars(blank: Language) -> None:
+    doc = PunctuationSentencizer(blank, "kg_sentencizer", punct_chars=[";"])(blank.make_doc("One; two. Three"))
+    assert [token.text for token in doc if token.is_sent_start] == ["One", "two"]
+
+
+def test_sentencizer_matches_spacy_on_example(blank: Language) -> None:
+    for paper in read_papers(EXAMPLE):
+        spacy_starts, kg_starts = _starts_of_both(blank, paper)
+        assert kg_starts == spacy_starts, paper.id
+
+
+def test_sentencizer_matches_spacy_on_corpus(blank: Language, shared_dir: Path) -> None:
+    path = shared_dir / "eval" / "sota_clef24" / "train.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    checked = 0
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            title = (record.get("title") or "").strip()
+            abstract = (record.get("abstract") or "").strip()
+            if not (title and abstract):
+                continue
+            paper = Paper(id=str(record["paper_id"]), title=title, abstract=abstract)
+            spacy_starts, kg_starts = _starts_of_both(blank, paper)
+            assert kg_starts == spacy_starts, paper.id
+            checked += 1
+            if checked == 2000:
+                break
+    assert checked == 2000
+
+
+def test_pipeline_uses_kg_sentencizer(nlp: Language) -> None:
+    assert "kg_sentencizer" in nlp.pipe_names
+    assert "sentencizer" not in nlp.pipe_names

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
-from kg.sources import ReadStats, detect_format, paper_id, read_csv, read_daily_papers, read_jsonl, read_papers
+from kg.sources import ReadStats, clean_text, detect_format, paper_id, read_csv, read_daily_papers, read_jsonl, read_papers
 
 
 def _page_titles(path: Path) -> list[str]:
@@ -351,3 +351,21 @@ def test_jsonl_error_column(tmp_path: Path) -> None:
     path.write_text('{"title":"B"\n', encoding="utf-8")
     with pytest.raises(InputError, match="at column 13"):
         list(read_jsonl(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Graph\n\tneural   networks ", "Graph neural networks"),
+        ("bell\x07 and\x00null", "bell and null"),
+        ("file\x1cseparator \x7f delete", "file separator delete"),
+        ("\x0b\x0c", ""),
+    ],
+)
+def test_clean_text_ascii(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+
+
+def test_clean_text_ascii_like_unicode_path() -> None:
+    # The same controls and spaces next to a non-ASCII character take the general path.
+    assert clean_text("bell\x07 and\x00null \u00e9") == clean_text("bell\x07 and\x00null") + " \u00e9"

@@ -12,7 +12,7 @@ import kg.nlp
 from kg.extract import make_doc
 from kg.model import Paper
 from kg.nlp.entities import _whole_mentions
-from kg.nlp.tokens import token_table
+from kg.nlp.tokens import _ORTH_TEXTS, _texts_of, token_table
 
 TEXTS = [
     "",
@@ -119,3 +119,21 @@ def test_cached_tables_do_not_keep_docs_alive() -> None:
     del doc
     gc.collect()
     assert len(tokens._CACHE) == 0
+
+
+def test_texts_of_fills_misses_from_strings() -> None:
+    vocabulary = spacy.blank("en").vocab
+    orths = [vocabulary.strings.add(text) for text in ("kgOrthProbeA", "kgOrthProbeB", "kgOrthProbeA")]
+    for orth in orths:
+        _ORTH_TEXTS.pop(orth, None)
+    assert _texts_of(orths, vocabulary.strings) == ["kgOrthProbeA", "kgOrthProbeB", "kgOrthProbeA"]
+    assert _ORTH_TEXTS[orths[1]] == "kgOrthProbeB"
+
+
+def test_texts_of_shared_across_vocabularies() -> None:
+    first, second = spacy.blank("en").vocab, spacy.blank("en").vocab
+    orth = first.strings.add("kgOrthProbeShared")
+    assert _texts_of([orth], first.strings) == ["kgOrthProbeShared"]
+    # The same text has the same orth hash in another vocabulary.
+    assert second.strings.add("kgOrthProbeShared") == orth
+    assert _texts_of([orth], second.strings) == ["kgOrthProbeShared"]

@@ -466,6 +466,25 @@ _EDGE_PUNCT = "()[]{},.;:!?\"'`“”‘’«»"
 _EDGE_TOKENS = frozenset({"'s", "’s", "``", "''", "--"})
 
 
+# Whether a token text is edge punctuation: only `_EDGE_PUNCT` characters
+# (stripping them leaves nothing), or one of `_EDGE_TOKENS`. Filled by
+# `_edge_flags` on the first lookup of each text.
+_EDGE_TEXTS: dict[str, bool] = {}
+
+
+def _edge_flags(texts: list[str]) -> list[bool]:
+    """Return whether each token text is edge punctuation, with one ``dict.get`` per token (mapped in C)."""
+    if len(_EDGE_TEXTS) > TEXT_CACHE_SIZE:
+        _EDGE_TEXTS.clear()
+    flags = list(map(_EDGE_TEXTS.get, texts))
+    if None in flags:
+        for index, flag in enumerate(flags):
+            if flag is None:
+                text = texts[index]
+                flags[index] = _EDGE_TEXTS[text] = not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
+    return flags  # type: ignore[return-value]
+
+
 # Creates a Chunk from a tuple of all six fields. ``Chunk(...)`` runs the named
 # tuple's ``__new__``, a Python function, and a Doc has hundreds of chunks, so
 # the hot loop below calls the C constructor of tuple directly (about twice as
@@ -490,9 +509,8 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
     texts = tokens.texts
     spaces = tokens.is_space
     whitespace = tokens.whitespace
-    # Edge tokens are whitespace, tokens of edge punctuation only (stripping
-    # those characters leaves nothing) and the tokens in _EDGE_TOKENS.
-    edges = [space or not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS for text, space in zip(texts, spaces)]
+    # Edge tokens are whitespace and edge punctuation.
+    edges = list(map(operator.or_, spaces, _edge_flags(texts)))
     text = tokens.text
     token_starts = tokens.starts
     token_ends = tokens.ends
@@ -501,11 +519,8 @@ def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
 
     # A group of tokens with no whitespace between them ends after token i
     # when i has trailing whitespace, is whitespace, precedes whitespace or is last.
-    group_ends = [
-        index + 1
-        for index, (trailing, space, next_space) in enumerate(zip(whitespace, spaces, [*spaces[1:], True]))
-        if trailing or space or next_space
-    ]
+    ends_group = map(operator.or_, map(operator.or_, whitespace, spaces), [*spaces[1:], True])
+    group_ends = list(compress(range(1, count + 1), ends_group))
 
     chunks: list[Chunk] = []
     group_start = 0
@@ -1024,11 +1039,12 @@ _DIGIT_THEN_CAPITAL = re.compile(r"[A-Z]\d+[A-Z]")
 
 def _shape_candidates(chunks: Sequence[Chunk], text: str) -> list[Candidate]:
     """Candidates typed by their shape; `text` is the Doc's text, scanned once before the pair rule."""
-    found = []
-    for chunk in chunks:
-        label = shape_type(chunk.text)
-        if label is not None:
-            found.append(Candidate(chunk.start, chunk.end, label, Source.SHAPE))
+    # shape_type runs through map() (in C) on every chunk; few chunks have a shape.
+    labels = list(map(shape_type, map(_TEXT_OF, chunks)))
+    found = [
+        Candidate(chunks[index].start, chunks[index].end, labels[index], Source.SHAPE)
+        for index in compress(range(len(chunks)), labels)
+    ]
     if _DIGIT_THEN_CAPITAL.search(text) is None:
         return found
     # "Skywork R1V2": a capitalised word followed by a letter-digit version

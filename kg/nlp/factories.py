@@ -29,7 +29,7 @@ from kg.nlp.links import LinkDetector
 from kg.nlp.proposals import ProposalDetector
 from kg.nlp.relations import RelationExtractor
 from kg.nlp.results import ResultExtractor
-from kg.nlp.sentences import TitleBoundary
+from kg.nlp.sentences import PunctuationSentencizer, TitleBoundary
 from kg.nlp.spans import DEFAULT_MODEL, StatisticalSpanRecognizer
 
 __all__ = ["register_factories"]
@@ -37,6 +37,10 @@ __all__ = ["register_factories"]
 
 def make_title_boundary(nlp: Language, name: str) -> TitleBoundary:
     return TitleBoundary(nlp, name)
+
+
+def make_sentencizer(nlp: Language, name: str, punct_chars: list[str] | None) -> PunctuationSentencizer:
+    return PunctuationSentencizer(nlp, name, punct_chars=punct_chars)
 
 
 def make_link_detector(nlp: Language, name: str) -> LinkDetector:
@@ -108,6 +112,7 @@ def register_factories() -> None:
     register_extensions()
     factories = [
         ("kg_title_boundary", make_title_boundary, {}, ["token.is_sent_start"]),
+        ("kg_sentencizer", make_sentencizer, {"punct_chars": None}, ["token.is_sent_start"]),
         ("kg_links", make_link_detector, {}, [f"doc._.{LINKS}"]),
         ("kg_abbreviations", make_abbreviation_detector, {}, [f"doc._.{ABBREVIATIONS}"]),
         (

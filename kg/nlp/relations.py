@@ -524,6 +524,14 @@ def _is_a(doc: Doc, subject: Span, head: int, sentence: Span, evidence: Span) ->
     }
 
 
+def _mentions_of(doc: Doc, entities: Sequence[Span], texts: set[str]) -> list[Span]:
+    """Return the entity spans whose text is one of `texts`, in the order of `entities`."""
+    if not texts:
+        return []  # skips a Span.text call per entity, which builds the text token by token
+    tokens = token_table(doc, refresh_sentences=False)
+    return [span for span in entities if tokens.span_text(span.start, span.end) in texts]
+
+
 class RelationExtractor(BatchedComponent):
     """Write typed relations to ``doc._.kg_relations``.
 
@@ -545,7 +553,7 @@ class RelationExtractor(BatchedComponent):
     def __call__(self, doc: Doc) -> Doc:
         entities = sorted(doc.spans[self.entities_key], key=lambda span: span.start) if self.entities_key in doc.spans else []
         proposed_texts = {span.text for span in doc.spans[PROPOSED_KEY]} if PROPOSED_KEY in doc.spans else set()
-        proposed = [span for span in entities if span.text in proposed_texts]
+        proposed = _mentions_of(doc, entities, proposed_texts)
 
         sentences = SentenceIndex(doc)
         relations: list[dict[str, object]] = []

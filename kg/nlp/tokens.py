@@ -18,12 +18,50 @@ import bisect
 import logging
 import weakref
 
+import numpy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START, SPACY
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 __all__ = ["TokenTable", "token_table"]
 
 logger = logging.getLogger(__name__)
+
+
+# Maximum number of entries in `_ORTH_TEXTS` before it is emptied. An entry
+# (int key, short str, dict slot) takes an estimated 150 bytes, so the cache
+# stays under about 30 MB. The 2,000 abstracts of bench/pipeline.py have
+# about 20,000 distinct token texts.
+ORTH_CACHE_SIZE = 200_000
+
+# Token text by orth hash, shared by every vocabulary. spaCy 3.8 computes the
+# orth hash from the text alone (64-bit MurmurHash of its UTF-8 bytes), and
+# its symbol ids (small integers) name the same strings in every StringStore.
+_ORTH_TEXTS: dict[int, str] = {}
+
+# The trailing text of a token, indexed by its ``whitespace`` flag.
+_TRAILING = ("", " ")
+
+
+def _texts_of(orths: list[int], strings: StringStore) -> list[str]:
+    """Return the text of each orth hash, as ``[strings[orth] for orth in orths]`` does.
+
+    A `StringStore` lookup decodes the stored bytes into a new str on every
+    call, so the texts come from `_ORTH_TEXTS` (one ``dict.get`` per token,
+    mapped in C), and only the misses are looked up in `strings`. Safe with
+    threads that read Docs of other vocabularies at the same time: a miss
+    is looked up in the caller's own `strings`, and each dict operation is
+    atomic.
+    """
+    if len(_ORTH_TEXTS) > ORTH_CACHE_SIZE:
+        _ORTH_TEXTS.clear()
+    texts = list(map(_ORTH_TEXTS.get, orths))
+    if None in texts:
+        for index, text in enumerate(texts):
+            if text is None:
+                orth = orths[index]
+                texts[index] = _ORTH_TEXTS[orth] = strings[orth]
+    return texts  # type: ignore[return-value]
 
 
 class TokenTable:
@@ -79,19 +117,23 @@ class TokenTable:
         # key, and a strong reference back to that key would keep every Doc
         # (and its table) alive for the whole run.
         self._doc_ref = weakref.ref(doc)
-        strings = doc.vocab.strings
         # One to_array call and column slices in numpy: far cheaper than
         # reading the attributes from a Token object per token.
-        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH])
-        self.texts: list[str] = [strings[orth] for orth in array[:, 0].tolist()]
+        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH, SENT_START])
+        self.texts: list[str] = _texts_of(array[:, 0].tolist(), doc.vocab.strings)
         self.whitespace: list[bool] = array[:, 1].astype(bool).tolist()
         self.is_space: list[bool] = array[:, 2].astype(bool).tolist()
         self.is_punct: list[bool] = array[:, 3].astype(bool).tolist()
         self.starts: list[int] = array[:, 4].tolist()
         self.ends: list[int] = (array[:, 4] + array[:, 5]).tolist()
-        # Doc.text is the token texts, each followed by its trailing space if any.
-        self.text: str = "".join([text + " " if space else text for text, space in zip(self.texts, self.whitespace)])
-        self.lowers: list[str] = [text.lower() for text in self.texts]
+        # Doc.text is the token texts, each followed by its trailing space if
+        # any. The list alternates the two and is filled by slice assignment,
+        # which runs in C.
+        parts = [""] * (2 * len(self.texts))
+        parts[::2] = self.texts
+        parts[1::2] = map(_TRAILING.__getitem__, self.whitespace)
+        self.text: str = "".join(parts)
+        self.lowers: list[str] = list(map(str.lower, self.texts))
         self._by_start: dict[int, int] | None = None
         self._by_end: dict[int, int] | None = None
         self._sentence_values: bytes | None = None
@@ -100,7 +142,7 @@ class TokenTable:
         self.has_sentences = False
         self._sentence_indices: list[int] | None = None
         self._sentence_ranges: list[tuple[int, int]] | None = None
-        self._read_sentences()
+        self._read_sentences(array[:, 6])
 
     @property
     def doc(self) -> Doc:
@@ -110,12 +152,16 @@ class TokenTable:
             raise ReferenceError("the Doc of this TokenTable was garbage collected")
         return doc
 
-    def _read_sentences(self) -> None:
-        """Read the sentence starts again, unless they are unchanged since the last read."""
+    def _read_sentences(self, values: numpy.ndarray | None = None) -> None:
+        """Read the sentence starts again, unless they are unchanged since the last read.
+
+        `values` is the Doc's SENT_START column when the caller has just read it.
+        """
         doc = self.doc
         # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
         # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
-        values = doc.to_array(SENT_START)
+        if values is None:
+            values = doc.to_array(SENT_START)
         hooked = "sents" in doc.user_hooks
         raw = values.tobytes()
         # Most calls find the sentences unchanged, so the comparison of the
