@@ -50,7 +50,7 @@ def _run_child(writer: Connection, function: Callable[..., Any], args: tuple[Any
         outcome = (False, error)
     try:
         writer.send(outcome)
-    except Exception as error:  # an exception or value that cannot be pickled
+    except Exception as error:  # noqa: BLE001 - an exception or value that cannot be pickled
         writer.send((False, KgError(f"a forked worker failed: {outcome[1]!r}; sending its result failed: {error}")))
     writer.close()
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 import array
 import heapq
 import itertools
-import multiprocessing
 import logging
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,7 +36,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 import networkx as nx
 import numpy
@@ -47,7 +47,15 @@ from rdflib.namespace import RDF
 from kg.errors import ConfigError, KgError
 from kg.forks import ForkedCall, can_fork, forked_calls
 from kg.io import atomic_write
-from kg.rdf import _PREFIXES, DEFAULT_BASE_IRI, KG, RDF_FORMATS, TermQuads, _Literal, write_rdf
+from kg.rdf import (
+    _PREFIXES,
+    DEFAULT_BASE_IRI,
+    KG,
+    RDF_FORMATS,
+    TermQuads,
+    _Literal,
+    write_rdf,
+)
 from kg.void import DatasetStatistics
 
 __all__ = [
@@ -140,6 +148,12 @@ class _ExternalSorter:
 
     def add(self, line: bytes) -> None:
         self._lines.append(line)
+        if len(self._lines) >= self.chunk_lines:
+            self._spill()
+
+    def extend(self, lines: list[bytes]) -> None:
+        """Add several lines; a chunk may exceed `chunk_lines` by fewer than ``len(lines)`` lines."""
+        self._lines.extend(lines)
         if len(self._lines) >= self.chunk_lines:
             self._spill()
 
@@ -418,8 +432,8 @@ def _add_lines(
     # IRIs repeat across triples (predicates, classes, the paper of each
     # claim), so their N-Triples text is cached; literals rarely repeat.
     iri_texts: dict[str, str] = {}
-    add_triple = triple_lines.add
     for group in groups:
+        triples: list[bytes] = []
         for subject, predicate, target, graph_name in group:
             subject_text = iri_texts.get(subject)
             if subject_text is None:
@@ -428,7 +442,7 @@ def _add_lines(
             if predicate_text is None:
                 predicate_text = iri_texts[predicate] = f"<{predicate}>"
             target_text = _text_n3(target)
-            add_triple(f"{subject_text} {predicate_text} {target_text} .\n".encode())
+            triples.append(f"{subject_text} {predicate_text} {target_text} .\n".encode())
             if with_quads:
                 name = "" if graph_name is None else f"<{graph_name}>"
                 line = f"{subject_text} {predicate_text} {target_text} {name} .\n".encode()
@@ -437,6 +451,7 @@ def _add_lines(
                 if graph_lines is not None:
                     # Sorted by graph name first, so each named graph is one TriG block.
                     graph_lines.add(name.encode() + b"\t" + line)
+        triple_lines.extend(triples)
         if len(iri_texts) > _MAX_CACHED_IRIS:
             iri_texts.clear()
 
@@ -514,9 +529,9 @@ def write_rdf_files(
 class RdfExport:
     """The steps of `write_rdf_files`, for a caller that runs other work between them.
 
-    Call `generate`, `merge`, `write_dumps` and `finish` in this order,
-    inside a ``with`` block, which terminates the worker processes if a step
-    fails. `write_rdf_files` describes the parameters.
+    Call `start` (optional), `generate`, `merge`, `write_dumps` and `finish`
+    in this order, inside a ``with`` block, which terminates the worker
+    processes if a step fails. `write_rdf_files` describes the parameters.
 
     Examples
     --------
@@ -566,42 +581,58 @@ class RdfExport:
         self.dumps: dict[str, Path] = {}
         self._stack = ExitStack()
         self._checker: _CountChecker | None = None
+        self._quads: TermQuads | None = None
+        self._parts: list[ForkedCall] = []
 
-    def __enter__(self) -> RdfExport:
+    def __enter__(self) -> Self:
         self._stack.__enter__()
         self._calls = self._stack.enter_context(forked_calls())
         return self
 
-    def __exit__(self, *exception: Any) -> None:
+    def __exit__(self, *exception: object) -> None:
         self._stack.__exit__(*exception)
 
+    def start(self) -> None:
+        """Fork the worker processes, when `jobs` is above 1, so that the caller can work while they convert the graph.
+
+        Call it while the caller runs no other thread (see `kg.forks`).
+        """
+        if self._quads is not None:
+            return
+        self._quads = TermQuads(self.graph, base_iri=self.base_iri)
+        if self.jobs <= 1:
+            return
+        self._checker = _CountChecker(self._calls)
+        nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
+        for part in range(self.jobs):
+            node_range = (nodes * part // self.jobs, nodes * (part + 1) // self.jobs)
+            edge_range = (edges * part // self.jobs, edges * (part + 1) // self.jobs)
+            names = self._sorter_names(f"-{part}")
+            call = ForkedCall(_generate_part, self._quads, node_range, edge_range, names, self.work_dir, self.chunk_lines)
+            self._calls.append(call)
+            self._parts.append(call)
+
     def generate(self) -> list[Path]:
-        """Convert the graph to lines in sorted chunk files; return the N-Triples chunks.
+        """Convert the graph to lines in sorted chunk files (calling `start` first if needed); return the N-Triples chunks.
 
         The chunks contain every triple at least once; a triple may repeat
-        across chunks, which `merge` drops. They stay until the work folder
-        is removed, so that a store can load them while `merge` runs.
+        across chunks, which `merge` drops. ``merge(keep_chunks=True)``
+        leaves them in place, so that a store can load them meanwhile.
         """
-        quads = TermQuads(self.graph, base_iri=self.base_iri)
-        nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
-        if self.jobs > 1:
-            # Forked before the caller starts any thread (see kg.forks).
-            self._checker = _CountChecker(self._calls)
-            parts = []
-            for part in range(self.jobs):
-                node_range = (nodes * part // self.jobs, nodes * (part + 1) // self.jobs)
-                edge_range = (edges * part // self.jobs, edges * (part + 1) // self.jobs)
-                call = ForkedCall(_generate_part, quads, node_range, edge_range, self._sorter_names(f"-{part}"), self.work_dir, self.chunk_lines)
-                self._calls.append(call)
-                parts.append(call)
+        self.start()
+        quads = self._quads
+        assert quads is not None
+        if self._parts:
             # The summaries count over the whole graph, which no part sees; they are few.
             _add_lines([quads.summaries()], self.triple_lines, self.quad_lines, self.graph_lines)
-            for call in parts:
+            for call in self._parts:
                 for sorter, chunks in zip(self._sorters(), call.result()):
                     sorter.adopt(chunks)
         else:
+            nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
             groups = itertools.chain(quads.node_groups(0, nodes), quads.edge_groups(0, edges), [quads.summaries()])
             _add_lines(groups, self.triple_lines, self.quad_lines, self.graph_lines)
+        self._quads = None
         return self.triple_lines.spill()
 
     def _sorters(self) -> list[_ExternalSorter]:
@@ -610,10 +641,13 @@ class RdfExport:
     def _sorter_names(self, suffix: str) -> tuple[str | None, ...]:
         return tuple(None if sorter is None else sorter.name + suffix for sorter in (self.triple_lines, self.quad_lines, self.graph_lines))
 
-    def merge(self) -> Path:
-        """Merge the N-Triples chunks into the sorted N-Triples file, counting the VoID statistics; return its path."""
+    def merge(self, *, keep_chunks: bool = False) -> Path:
+        """Merge the N-Triples chunks into the sorted N-Triples file, counting the VoID statistics; return its path.
+
+        With `keep_chunks`, the chunk files stay, for a store that still loads them.
+        """
         counter = _StatisticsCounter()
-        self.triples = _write_lines(self.triple_lines.merged(keep_chunks=True), self.ntriples, on_line=counter.add)
+        self.triples = _write_lines(self.triple_lines.merged(keep_chunks=keep_chunks), self.ntriples, on_line=counter.add)
         self.statistics = counter.finish()
         logger.info("Wrote %d sorted triples to %s", self.triples, self.ntriples)
         if "ntriples" in self.formats:
