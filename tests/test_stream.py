@@ -247,3 +247,14 @@ def test_build_jobs_same_store(example_page: Path, tmp_path: Path) -> None:
             stored[jobs] = set(store.store)
     assert stored[1] == stored[2]
     assert stored[1]
+
+
+def test_graphml_late_attributes_equal_networkx(tmp_path: Path) -> None:
+    # Attributes that only later nodes and edges have get keys after the first edge's id.
+    graph = nx.MultiDiGraph()
+    graph.add_node("a", type="paper")
+    graph.add_node("b", type="method", aliases=["B"], score=0.5, rank=None)
+    graph.add_edge("a", "b", key="mentions", type="mentions")
+    graph.add_edge("b", "a", key="uses", type="uses", count=2, text="x < y", flag=True)
+    write_graphml(graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
