@@ -718,7 +718,7 @@ def _write_outputs(
         if store is not None and previous is None and jobs > 1:
             background = _BackgroundLoad.start_if_empty(store, chunks)
         try:
-            # The store thread reads the chunks until it ends; the work folder goes afterwards.
+            # The store thread reads the chunks until it ends; the work folder is removed after the load.
             export.merge(keep_chunks=background is not None)
             export.write_dumps()
             rdf_files = export.finish()

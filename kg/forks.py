@@ -10,6 +10,9 @@ terminates its children on the way out (`ForkedCall.cancel`, or leaving a
 Fork only while no other thread of the parent runs: a child gets a copy of
 every lock, and a lock held by another thread at the time of the fork stays
 held in the child forever.
+
+NOTE: a parent killed with SIGKILL cannot terminate its children, so they
+run until their function returns, then fail to send the result and exit.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ def _run_child(writer: Connection, function: Callable[..., Any], args: tuple[Any
     try:
         writer.send(outcome)
     except Exception as error:  # noqa: BLE001 - an exception or value that cannot be pickled
-        writer.send((False, KgError(f"a forked worker failed: {outcome[1]!r}; sending its result failed: {error}")))
+        message = f"the forked worker {function!r} returned {outcome[1]!r}, which could not be sent to the parent: {error}"
+        writer.send((False, KgError(message)))
     writer.close()
 
 
@@ -101,8 +105,11 @@ class ForkedCall:
                 self.process.join()
                 self._outcome = (
                     False,
-                    KgError(f"the worker process {self.name} (pid {self.process.pid}) ended with exit status "
-                            f"{self.process.exitcode} before it returned a result"),
+                    KgError(
+                        f"the worker process {self.name} (pid {self.process.pid}) ended with exit status "
+                        f"{self.process.exitcode} before it returned a result; a negative status is the signal "
+                        "that killed it (9 is often the kernel's out-of-memory killer)"
+                    ),
                 )
             self._done = True
             self._reader.close()

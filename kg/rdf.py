@@ -1033,8 +1033,8 @@ class TermQuads:
     ConfigError
         If `base_iri` is invalid.
     KgError
-        If a node or edge has a type that kg does not export; node types
-        are checked by the constructor, edge types when their range is converted.
+        If a node or edge has a type that kg does not export. The
+        constructor checks node types, and `edge_groups` checks edge types.
     """
 
     def __init__(self, graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> None:

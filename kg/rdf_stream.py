@@ -492,9 +492,9 @@ def write_rdf_files(
     chunk_lines : int
         Lines sorted in memory before a chunk goes to disk.
     jobs : int
-        Processes that convert the graph to lines; with more than one, the
-        parts of the graph are converted in forked processes, and the files
-        are re-parsed in another one while the next file is written.
+        Processes that convert the graph to lines. With more than one, forked
+        processes convert parts of the graph, and another one re-parses each
+        written file while the next one is written.
 
     Returns
     -------

@@ -211,7 +211,7 @@ def test_recent_unlocked_staging_kept(tmp_path: Path) -> None:
     assert remove_stale_staging(tmp_path) == [fresh]
 
 
-def test_sigint_during_store_load_empties_store(out: Path, big_input: Path, tmp_path: Path) -> None:
+def test_sigint_during_store_load(out: Path, big_input: Path, tmp_path: Path) -> None:
     before = snapshot(out)
     store = tmp_path / "store"
     build = Build("-v", "build", str(big_input), "--out", str(out), "--force", "--no-progress", "--jobs", "2", "--store", str(store))
