@@ -1,8 +1,8 @@
 """Run a function in a forked child process and get its return value or exception back.
 
 The steps of a build after extraction use this to convert parts of the
-graph to RDF and to check written files on the idle cores: a forked child
-shares the parent's graph without pickling it. A child ignores SIGINT, so
+graph to RDF on the idle cores: a forked child shares the parent's graph
+without pickling it. A child ignores SIGINT, so
 Ctrl-C reaches only the parent, which decides what an interrupt means and
 terminates its children on the way out (`ForkedCall.cancel`, or leaving a
 `forked_calls` block).

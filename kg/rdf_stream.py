@@ -28,13 +28,13 @@ import array
 import heapq
 import itertools
 import logging
-import multiprocessing
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Self
 
@@ -602,7 +602,8 @@ class RdfExport:
         self._quads = TermQuads(self.graph, base_iri=self.base_iri)
         if self.jobs <= 1:
             return
-        self._checker = _CountChecker(self._calls)
+        self._checker = _CountChecker()
+        self._stack.callback(self._checker.cancel)
         nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
         for part in range(self.jobs):
             node_range = (nodes * part // self.jobs, nodes * (part + 1) // self.jobs)
@@ -714,28 +715,51 @@ def _generate_part(
     return [sorter.spill() for sorter in sorters if sorter is not None]
 
 
-def _count_requests(connection: Connection) -> list[tuple[Path, str, int, int]]:
-    """Count the statements of each (path, format, expected) request until None arrives; return them with the counts."""
-    counted = []
-    while (request := connection.recv()) is not None:
-        path, rdf_format, expected = request
-        counted.append((path, rdf_format, expected, _count_with_oxigraph(path, rdf_format)))
-    return counted
+# Counts the statements of one RDF file in a new interpreter, which shares no
+# memory with the build. It ignores Ctrl-C, which the build handles.
+_COUNT_SCRIPT = (
+    "import signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "import pyoxigraph\n"
+    "rdf_format = getattr(pyoxigraph.RdfFormat, sys.argv[2])\n"
+    "print(sum(1 for _ in pyoxigraph.parse(path=sys.argv[1], format=rdf_format)))\n"
+)
+_OXIGRAPH_FORMAT_NAMES = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "trig": "TRIG", "nquads": "N_QUADS"}
 
 
 class _CountChecker:
-    """Re-parse written files with pyoxigraph in a forked process, one after the other, while the parent goes on."""
+    """Re-parse written files with pyoxigraph in separate processes, while the build goes on.
 
-    def __init__(self, calls: list[ForkedCall]) -> None:
-        self._connection, child_connection = multiprocessing.Pipe()
-        self._call = ForkedCall(_count_requests, child_connection)
-        child_connection.close()
-        calls.append(self._call)
+    The processes are started with `subprocess` rather than forked: a
+    forked child would keep the pages of the graph that the parent changes
+    afterwards, up to a second copy of the graph.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[subprocess.Popen[bytes], Path, str, int]] = []
 
     def submit(self, path: Path, rdf_format: str, expected: int) -> None:
-        self._connection.send((path, rdf_format, expected))
+        command = [sys.executable, "-c", _COUNT_SCRIPT, str(path), _OXIGRAPH_FORMAT_NAMES[rdf_format]]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._runs.append((process, path, rdf_format, expected))
 
     def wait(self) -> None:
-        self._connection.send(None)
-        for path, rdf_format, expected, reparsed in self._call.result():
-            _raise_if_different(path, rdf_format, expected, reparsed)
+        """Wait for every count and raise KgError on the first that failed or differs."""
+        for process, path, rdf_format, expected in self._runs:
+            output, errors = process.communicate()
+            if process.returncode != 0:
+                last_line = (errors.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+                raise KgError(
+                    f"{path}: pyoxigraph failed to re-parse the {rdf_format} that kg wrote (exit status "
+                    f"{process.returncode}: {last_line}); please report this as a bug"
+                )
+            _raise_if_different(path, rdf_format, expected, int(output))
+        self._runs = []
+
+    def cancel(self) -> None:
+        """Terminate the counts that still run."""
+        for process, *_ in self._runs:
+            if process.poll() is None:
+                process.terminate()
+            process.communicate()
+        self._runs = []
