@@ -1,7 +1,7 @@
 """Streaming RDF export: sorted N-Triples chunks first, every other format from them.
 
 `write_rdf_files` writes the RDF of a kg graph without an rdflib graph of the
-whole build. The quads of `kg.rdf.iter_quads` become N-Triples (and, when a
+whole build. The quads of `kg.rdf.TermQuads` become N-Triples (and, when a
 format with named graphs is requested, N-Quads) lines, which are sorted in
 chunks of `CHUNK_LINES` lines, spilled to temporary files and merged with
 `heapq.merge`. The merge drops repeated lines, so the result is a set of
@@ -18,7 +18,7 @@ streaming writer here and goes through `kg.rdf.write_rdf`, which keeps the
 whole graph in memory.
 
 Memory stays flat in the number of triples: one chunk of lines, one line per
-chunk file during the merge, the IRI of every graph node (`iter_quads`), and
+chunk file during the merge, the IRI of every graph node (`TermQuads`), and
 one 8-byte hash per distinct object for the VoID counts.
 """
 
