@@ -12,12 +12,22 @@ Each step prints its wall time, the resident memory after it and the peak
 resident memory of the process so far (``ru_maxrss``). ``--writers old`` runs
 the in-memory writers that `kg build` used before streaming (rdflib graph for
 Turtle and void.ttl, NetworkX's GraphML writer on a copy of the graph) for a
-comparison on the same graph.
+comparison on the same graph. ``--writers build`` runs the steps as `kg build`
+runs them, overlapped in ``--jobs`` processes, with a store when ``--store``
+is given. Its steps overlap, so it prints their total: wall time, CPU time of
+this process and of its children, and the peak memory of the process tree,
+sampled, as the sum of the resident sets (RSS, which counts the pages that
+forked children share with this process once per process) and of the
+proportional sets (PSS, which divides each shared page among its processes).
+
+``--extractions`` reads the records of an earlier build's
+``extractions.jsonl`` instead of extracting, which saves minutes per run.
 
 Usage::
 
     python bench/build_steps.py --papers 10000 --copies 1 --writers old
     python bench/build_steps.py --papers 10000 --copies 10
+    python bench/build_steps.py --extractions OUT/extractions.jsonl --copies 10 --writers build --store
 """
 
 from __future__ import annotations
@@ -26,10 +36,12 @@ import argparse
 import dataclasses
 import gc
 import gzip
+import importlib
 import json
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -37,7 +49,7 @@ import networkx as nx
 
 from kg.extract import extract
 from kg.graph import GraphBuilder, _graphml_ready, write_graphml
-from kg.model import Paper
+from kg.model import Paper, PaperExtraction
 from kg.nlp import create_pipeline
 from kg.rdf import graph_to_rdf, write_rdf
 from kg.rdf_stream import write_rdf_files
@@ -78,18 +90,94 @@ def read_records(path: Path, limit: int) -> list[Paper]:
     return papers
 
 
+class TreeMemory(threading.Thread):
+    """Sample the summed RSS and PSS of this process and its children (psutil)."""
+
+    # Seconds between samples; reading the proportional sets of every process takes milliseconds.
+    INTERVAL = 0.5
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        root = psutil.Process()
+        while not self._stop_event.wait(self.INTERVAL):
+            rss = pss = 0
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    memory = process.memory_full_info()
+                except psutil.Error:
+                    continue
+                rss += memory.rss
+                pss += memory.pss
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def run_build_steps(graph: nx.MultiDiGraph, out: Path, *, jobs: int, with_store: bool) -> None:
+    """Run the steps of `kg build` after extraction and print their wall time, CPU time and peak memory."""
+    build_module = importlib.import_module("kg.build")
+    staging = out / "staging"
+    staging.mkdir()
+    summary = build_module.BuildSummary(out_dir=out)
+    sampler = TreeMemory()
+    sampler.start()
+    started = time.perf_counter()
+    own_before, children_before = _cpu_seconds()
+    build_module._write_outputs(
+        graph, staging, ["turtle"], ["graph.ttl"], work_dir=staging / ".work", base_iri=build_module.DEFAULT_BASE_IRI,
+        summary=summary, sources=["bench"], license_iri=None, title="bench", view_max_nodes=VIEW_MAX_NODES,
+        store=out / "store" if with_store else None, previous=None, jobs=jobs,
+    )
+    wall = time.perf_counter() - started
+    own_after, children_after = _cpu_seconds()
+    sampler.stop()
+    own, children = own_after - own_before, children_after - children_before
+    print(f"{summary.triples} triples, --jobs {jobs}, store: {'yes' if with_store else 'no'}")
+    print(f"after extraction: {wall:.1f} s wall, CPU {own:.1f} s here + {children:.1f} s in children = {own + children:.1f} s")
+    print(f"peak of the process tree: RSS {sampler.peak_rss / 2**20:.0f} MiB, PSS {sampler.peak_pss / 2**20:.0f} MiB")
+
+
+def read_extractions(path: Path, limit: int) -> list[PaperExtraction]:
+    with path.open(encoding="utf-8") as handle:
+        return [PaperExtraction.from_json(json.loads(line)) for _, line in zip(range(limit), handle)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, default=REAL_ABSTRACTS, help="JSON Lines file (.gz) with paper_id, title and abstract.")
     parser.add_argument("--papers", type=int, default=10000, help="Papers to extract.")
     parser.add_argument("--copies", type=int, default=1, help="Copies of the extractions added to the graph.")
-    parser.add_argument("--jobs", type=int, default=2, help="Worker processes for the extraction.")
-    parser.add_argument("--writers", choices=["stream", "old"], default="stream", help="Streaming writers of kg build, or the in-memory ones.")
+    parser.add_argument("--jobs", type=int, default=2, help="Worker processes for the extraction and, with --writers build, the steps after it.")
+    parser.add_argument(
+        "--writers", choices=["stream", "old", "build"], default="stream",
+        help="Streaming writers one after the other, the in-memory ones, or the overlapped steps of kg build.",
+    )
+    parser.add_argument("--extractions", type=Path, help="An extractions.jsonl to read instead of extracting --input.")
+    parser.add_argument("--store", action="store_true", help="With --writers build: load the triples into a new store.")
     arguments = parser.parse_args()
 
-    papers = read_records(arguments.input, arguments.papers)
-    extractions = list(extract(papers, create_pipeline(None), n_process=arguments.jobs))
-    del papers
+    if arguments.extractions is not None:
+        extractions = read_extractions(arguments.extractions, arguments.papers)
+    else:
+        papers = read_records(arguments.input, arguments.papers)
+        extractions = list(extract(papers, create_pipeline(None), n_process=arguments.jobs))
+        del papers
     gc.collect()
     print(f"{len(extractions)} papers extracted, {arguments.copies} copies, {arguments.writers} writers", file=sys.stderr)
     print(f"{'step':<34} {'seconds':>8} {'RSS MiB':>8} {'peak MiB':>8}")
@@ -111,6 +199,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
+        if arguments.writers == "build":
+            run_build_steps(graph, out, jobs=arguments.jobs, with_store=arguments.store)
+            return
         if arguments.writers == "old":
             with (out / "graph.graphml").open("wb") as handle:
                 nx.write_graphml(_graphml_ready(graph), handle, edge_id_from_attribute="edge_id")

@@ -27,7 +27,9 @@ import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -61,7 +63,7 @@ from kg.io import atomic_write, interrupts_deferred
 from kg.model import EntityType, Paper, PaperExtraction
 from kg.nlp import create_pipeline
 from kg.rdf import DEFAULT_BASE_IRI, RDF_FORMATS, is_valid_iri, validate_base_iri
-from kg.rdf_stream import RdfFiles, write_rdf_files
+from kg.rdf_stream import RdfExport
 from kg.sources import InputFormat, ReadStats, detect_format, read_papers
 from kg.store import GraphStore, LoadStats
 from kg.viewer import VIEW_MAX_NODES, select_view, write_html
@@ -589,32 +591,11 @@ def build(
         _count_graph(graph, summary)
         logger.info("Merged the graph: %d nodes, %d edges", summary.nodes, summary.edges)
 
-        logger.info("Writing %s", GRAPHML_FILE)
-        write_graphml(graph, staging / GRAPHML_FILE)
-
-        rdf_files = _write_rdf(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, summary=summary)
-        write_void(
-            staging / VOID_FILE,
-            rdf_files.statistics,
-            rdf_files.dumps,
-            sources=sources,
-            license_iri=license_iri,
-            base_iri=base_iri,
+        _write_outputs(
+            graph, staging, rdf_formats, written_files,
+            work_dir=work_dir, base_iri=base_iri, summary=summary, sources=sources, license_iri=license_iri,
+            title=title, view_max_nodes=view_max_nodes, store=store, previous=previous, jobs=jobs,
         )
-
-        logger.info("Writing %s", HTML_FILE)
-        _write_view(graph, staging / HTML_FILE, sources=sources, title=title, view_max_nodes=view_max_nodes)
-
-        # The store is loaded before the outputs move into place, so a
-        # failed load leaves the previous outputs as they were.
-        if store is not None:
-            # Triples formats first: TriG and N-Quads keep claims in named graphs,
-            # which the store's default graph would not show.
-            preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
-            rdf_file = next(name for name in preference if name in written_files)
-            # Compared before the previous export is replaced.
-            delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
-            _load_store(store, rdf_files.ntriples, summary, delta=delta, state_dir=staging, export_name=rdf_file)
         shutil.rmtree(work_dir)
 
     summary.outputs = {name: out_dir / name for name in written_files}
@@ -714,6 +695,7 @@ def _extract_into_builder(
 # to scan them, and a call (it splices the collector's lists) costs little.
 GC_FREEZE_INTERVAL = 1_000
 
+
 @contextlib.contextmanager
 def _graph_kept_from_gc() -> Iterator[Callable[[], None]]:
     """Yield a function that moves the objects made so far out of the garbage collector's scans.
@@ -736,20 +718,126 @@ def _graph_kept_from_gc() -> Iterator[Callable[[], None]]:
         gc.unfreeze()
 
 
-def _write_rdf(
+def _write_outputs(
     graph: nx.MultiDiGraph,
     staging: Path,
     rdf_formats: Sequence[str],
+    written_files: Sequence[str],
     *,
     work_dir: Path,
     base_iri: str,
     summary: BuildSummary,
-) -> RdfFiles:
-    """Write the RDF files by streaming (`kg.rdf_stream`); each is re-parsed with pyoxigraph and its count checked."""
+    sources: Sequence[str],
+    license_iri: str | None,
+    title: str | None,
+    view_max_nodes: int,
+    store: str | Path | None,
+    previous: PreviousBuild | None,
+    jobs: int,
+) -> None:
+    """Write graph.graphml, the RDF files, void.ttl and graph.html to `staging`, and load the store.
+
+    With `jobs` above 1, forked processes convert parts of the graph to RDF
+    while this process writes graph.graphml and graph.html, and another one
+    re-parses each RDF file while the next one is written. An empty store then
+    bulk-loads the triples in a thread, beside the merge and the Turtle.
+
+    The store is loaded before the outputs move into place, so a failed load
+    leaves the previous outputs as they were. If the build fails while such a
+    thread loads the store, the store is emptied again, as it was before.
+    """
     logger.info("Writing %s", ", ".join(RDF_STEM + RDF_FORMATS[name] for name in rdf_formats))
-    rdf_files = write_rdf_files(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=RDF_STEM)
-    summary.triples = rdf_files.triples
-    return rdf_files
+    with RdfExport(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=RDF_STEM, jobs=jobs) as export:
+        export.start()
+        logger.info("Writing %s", GRAPHML_FILE)
+        write_graphml(graph, staging / GRAPHML_FILE)
+        logger.info("Writing %s", HTML_FILE)
+        _write_view(graph, staging / HTML_FILE, sources=sources, title=title, view_max_nodes=view_max_nodes)
+        chunks = export.generate()
+
+        background = None
+        if store is not None and previous is None and jobs > 1:
+            background = _BackgroundLoad.start_if_empty(store, chunks)
+        try:
+            # The store thread reads the chunks until it ends; the work folder is removed after the load.
+            export.merge(keep_chunks=background is not None)
+            export.write_dumps()
+            rdf_files = export.finish()
+            summary.triples = rdf_files.triples
+            write_void(
+                staging / VOID_FILE,
+                rdf_files.statistics,
+                rdf_files.dumps,
+                sources=sources,
+                license_iri=license_iri,
+                base_iri=base_iri,
+            )
+            if store is not None:
+                # Triples formats first: TriG and N-Quads keep claims in named graphs,
+                # which the store's default graph would not show.
+                preference = [RDF_STEM + RDF_FORMATS[name] for name in ("turtle", "ntriples", "jsonld", "trig", "nquads")]
+                rdf_file = next(name for name in preference if name in written_files)
+                if background is not None:
+                    background.finish(summary, state_dir=staging, export_name=rdf_file)
+                else:
+                    # Compared before the previous export is replaced.
+                    delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
+                    _load_store(store, rdf_files.ntriples, summary, delta=delta, state_dir=staging, export_name=rdf_file)
+        except BaseException:
+            if background is not None:
+                background.discard()
+            raise
+
+
+class _BackgroundLoad:
+    """A bulk load of the build's N-Triples chunks into an empty store, in a thread beside the other outputs."""
+
+    def __init__(self, graph_store: GraphStore, chunks: Sequence[Path]) -> None:
+        self.graph_store = graph_store
+        self._stats: LoadStats | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(list(chunks),), name="kg-store-load", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def start_if_empty(cls, store: str | Path, chunks: Sequence[Path]) -> _BackgroundLoad | None:
+        """Start loading `chunks` if the store is empty; else return None, and the build merges into it at the end."""
+        graph_store = GraphStore.open(store, create=True)
+        if len(graph_store) != 0:
+            graph_store.close()
+            return None
+        logger.info("Loading the triples into the store %s while the other outputs are written", graph_store.path)
+        return cls(graph_store, chunks)
+
+    def _run(self, chunks: list[Path]) -> None:
+        # Ctrl-C must reach the main thread, which decides what it means.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._stats = self.graph_store.bulk_load_ntriples(chunks)
+        except BaseException as error:  # noqa: BLE001 - raised again in the main thread by finish()
+            self._error = error
+
+    def finish(self, summary: BuildSummary, *, state_dir: Path, export_name: str) -> None:
+        """Wait for the load, record it like `_load_store`, and close the store; raise the load's error if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._stats is not None
+        summary.store = self.graph_store.path
+        summary.store_stats = self._stats
+        record_store(state_dir, self.graph_store, export_name, self._stats)
+        self.graph_store.close()
+
+    def discard(self) -> None:
+        """Wait for the load and empty the store again; a running bulk load cannot be stopped."""
+        # Held signals wait until the store is empty and closed again.
+        with interrupts_deferred():
+            self._thread.join()
+            try:
+                self.graph_store.store.clear()
+            finally:
+                self.graph_store.close()
+        logger.info("Emptied the store %s again, because the build failed", self.graph_store.path)
 
 
 def _write_view(

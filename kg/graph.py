@@ -1160,10 +1160,26 @@ class _GraphMLStream:
         self.keys: dict[tuple[str, str, str], str] = {}
 
     def _key(self, name: str, value: Any, scope: str) -> str:
-        attribute_type = _GRAPHML_TYPES.get(type(value))
+        return self._key_of_type(name, type(value), scope)
+
+    def _key_of_type(self, name: str, value_type: type, scope: str) -> str:
+        attribute_type = _GRAPHML_TYPES.get(value_type)
         if attribute_type is None:
-            raise nx.NetworkXError(f"GraphML writer does not support {type(value)} as data values.")
-        return self.keys.setdefault((name, attribute_type, scope), f"d{len(self.keys)}")
+            raise nx.NetworkXError(f"GraphML writer does not support {value_type} as data values.")
+        entry = (name, attribute_type, scope)
+        key = self.keys.get(entry)
+        if key is None:
+            key = self.keys[entry] = f"d{len(self.keys)}"
+        return key
+
+    def _number_keys(self, data: Any, scope: str) -> None:
+        """Number the keys of one node's or edge's attributes, from the types that `_encode` gives them."""
+        for name, value in data.items():
+            # `_encode` turns lists, tuples, dicts, list attributes and None into str.
+            if name in LIST_ATTRIBUTES or value is None or isinstance(value, (list, tuple, dict)):
+                self._key_of_type(str(name), str, scope)
+            else:
+                self._key_of_type(str(name), type(value), scope)
 
     def _node_data(self) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
         for node, data in self.graph.nodes(data=True):
@@ -1185,12 +1201,12 @@ class _GraphMLStream:
 
     def write(self, handle: Any) -> None:
         # Graph-level attributes are not written, as `_graphml_ready` never copied them.
-        for _, attributes in self._node_data():
-            for name, value in attributes:
-                self._key(name, value, "node")
-        for *_, attributes in self._edge_data():
-            for name, value in attributes:
-                self._key(name, value, "edge")
+        for _, data in self.graph.nodes(data=True):
+            self._number_keys(data, "node")
+        for *_, data in self.graph.edges(keys=True, data=True):
+            self._number_keys(data, "edge")
+            # Each edge's id comes after its other attributes (`_edge_data`).
+            self._key_of_type(_EDGE_ID, str, "edge")
 
         namespaces = " ".join(f'{name}="{_escape_attribute(value)}"' for name, value in _GRAPHML_NAMESPACES)
         lines = ["<?xml version='1.0' encoding='utf-8'?>\n", f"<graphml {namespaces}>\n"]

@@ -37,13 +37,14 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import re
 from collections.abc import Container, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal as TypingLiteral
+from typing import Any, Literal as TypingLiteral, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import networkx as nx
@@ -72,6 +73,7 @@ __all__ = [
     "RDF_MEDIA_TYPES",
     "SKOSXL",
     "IriKind",
+    "TermQuads",
     "canonical_decimal",
     "clean_literal",
     "count_evaluations",
@@ -460,37 +462,71 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
     'https://w3id.org/kg-papers/id/entity/group-relative-policy-optimization'
     """
     validate_base_iri(base_iri)
+    if kind not in _IRI_KINDS:
+        raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
+    return URIRef(_mint(kind, value, base_iri=base_iri))
+
+
+# Kinds whose segment is a SHA-1 prefix: hex digits after a valid base IRI
+# always give a valid IRI, so `_mint` skips the check for them.
+_HASHED_KINDS = frozenset({"link", "statement", "alias", "author", "evaluation"})
+
+# Readable IRIs cached by `_mint_readable`: a paper's IRI is minted again for
+# the provenance and named graph of each of its edges, and edges come grouped
+# by paper, so a small cache catches nearly all repeats.
+_READABLE_IRI_CACHE_SIZE = 4096
+
+
+def _mint(kind: str, value: str, *, base_iri: str) -> str:
+    """Return the IRI text of `mint_iri`, for a known `kind` and a `base_iri` that the caller validated."""
+    if kind in _HASHED_KINDS:
+        return f"{base_iri}{kind}/{_sha1(value)}"
+    return _mint_readable(kind, value, base_iri)
+
+
+@functools.lru_cache(maxsize=_READABLE_IRI_CACHE_SIZE)
+def _mint_readable(kind: str, value: str, base_iri: str) -> str:
     if kind in ("paper", "graph"):
         segment = _paper_segment(value)
     elif kind in ("entity", "concept"):
         segment = _entity_segment(value)
-    elif kind in ("result", "attribution"):
-        segment = _result_segment(value)
-    elif kind in ("link", "statement", "alias", "author", "evaluation"):
-        segment = _sha1(value)
     else:
-        raise ConfigError(f"Unknown IRI kind {kind!r}; expected one of {', '.join(_IRI_KINDS)}.")
-
+        segment = _result_segment(value)
     iri = f"{base_iri}{kind}/{segment}"
     # The segments above use only unreserved characters and percent escapes,
     # so this check fails only on a bug in the segment functions.
     if not is_valid_iri(iri):
         raise KgError(f"Minted an invalid IRI {iri!r} for {kind} {value!r}; please report this as a bug.")
-    return URIRef(iri)
+    return iri
+
+
+class _Literal(NamedTuple):
+    """An RDF literal as the exporters build it, before it becomes an rdflib term or N-Triples text.
+
+    A lexical form with at most one of a language tag and a datatype IRI.
+    IRIs are plain `str` (or rdflib `URIRef`) beside it.
+    """
+
+    lexical: str
+    language: str | None = None
+    datatype: str | None = None
+
+
+_XSD_INTEGER = str(XSD.integer)
 
 
 def _text(value: Any) -> str:
     return clean_literal("" if value is None else str(value))
 
 
-def _url_literal(url: str) -> Literal:
+def _url_literal(url: str) -> _Literal:
     # xsd:anyURI only for real IRIs, so that consumers that check datatypes
     # accept the file; anything else (spaces, "<", relative paths) stays a
     # plain string.
     url = _text(url)
     if is_valid_iri(url):
-        return Literal(url, datatype=XSD.anyURI)
-    return Literal(url)
+        return _Literal(url, None, XSD.anyURI)
+    return _Literal(url)
 
 
 # A year or a year and month, which BibTeX and Semantic Scholar give when no day is known.
@@ -498,39 +534,44 @@ _YEAR = re.compile(r"[0-9]{4}")
 _YEAR_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 
 
-def _date_literal(date: str) -> Literal:
+def _date_literal(date: str) -> _Literal:
     date = _text(date)
     if _YEAR.fullmatch(date):
-        return Literal(date, datatype=XSD.gYear)
+        return _Literal(date, None, XSD.gYear)
     if _YEAR_MONTH.fullmatch(date):
-        return Literal(date, datatype=XSD.gYearMonth)
+        return _Literal(date, None, XSD.gYearMonth)
     try:
         datetime.date.fromisoformat(date)
     except ValueError:
-        return Literal(date)
+        return _Literal(date)
     if len(date) != len("2025-09-11"):
         # fromisoformat also reads "20250911"; xsd:date needs the dashes.
-        return Literal(date)
-    return Literal(date, datatype=XSD.date)
+        return _Literal(date)
+    return _Literal(date, None, XSD.date)
 
 
-def _integer(value: Any) -> Literal | None:
+def _integer(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     try:
-        return Literal(int(value))
+        return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def _decimal_literal(value: Any, *, node: str, name: str) -> Literal:
+def _integer_literal(number: int) -> _Literal:
+    # The lexical form that rdflib's Literal(int) has.
+    return _Literal(str(number), None, _XSD_INTEGER)
+
+
+def _decimal_literal(value: Any, *, node: str, name: str) -> _Literal:
     text = _text(value)
     canonical = canonical_decimal(text)
     if canonical is None:
         # Exported as a plain string so nothing is lost, and the shapes report it.
         logger.warning("Node %r has %s %r, which is not a decimal number; exported as a plain string", node, name, text)
-        return Literal(text)
-    return Literal(canonical, datatype=XSD.decimal)
+        return _Literal(text)
+    return _Literal(canonical, None, XSD.decimal)
 
 
 def _language(node: str, data: Mapping[str, Any]) -> str | None:
@@ -569,30 +610,52 @@ def _node_type(node: str, data: Mapping[str, Any]) -> str:
     )
 
 
-def _node_iri(node: str, node_type: str, data: Mapping[str, Any], base_iri: str) -> URIRef:
+def _node_iri(node: str, node_type: str, data: Mapping[str, Any], base_iri: str) -> str:
     if node_type == PAPER_TYPE:
-        return mint_iri("paper", str(data.get("paper_id", node.removeprefix("paper:"))), base_iri=base_iri)
+        return _mint("paper", str(data.get("paper_id", node.removeprefix("paper:"))), base_iri=base_iri)
     if node_type == LINK_TYPE:
-        return mint_iri("link", str(data.get("url", node.removeprefix("link:"))), base_iri=base_iri)
+        return _mint("link", str(data.get("url", node.removeprefix("link:"))), base_iri=base_iri)
     if node_type == CONCEPT_TYPE:
-        return mint_iri("concept", str(data.get("key", node.removeprefix("concept:"))), base_iri=base_iri)
+        return _mint("concept", str(data.get("key", node.removeprefix("concept:"))), base_iri=base_iri)
     if node_type == RESULT_TYPE:
-        return mint_iri("result", node.removeprefix("result:"), base_iri=base_iri)
+        return _mint("result", node.removeprefix("result:"), base_iri=base_iri)
     if node_type == AUTHOR_TYPE:
-        return mint_iri("author", str(data.get("key", node.removeprefix("author:"))), base_iri=base_iri)
-    return mint_iri("entity", str(data.get("key", node.removeprefix("entity:"))), base_iri=base_iri)
+        return _mint("author", str(data.get("key", node.removeprefix("author:"))), base_iri=base_iri)
+    return _mint("entity", str(data.get("key", node.removeprefix("entity:"))), base_iri=base_iri)
 
 
 Triple = tuple[URIRef, URIRef, Any]
 Quad = tuple[URIRef, URIRef, Any, "URIRef | None"]
 
 
+class _CachedNamespace:
+    """A namespace whose terms are looked up once and then read as plain attributes.
+
+    rdflib resolves ``KG.Paper`` or ``RDF.type`` through a ``__getattr__`` on
+    every access, which cost about a tenth of the export time.
+    """
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        # Called only when `name` is not yet an attribute of the instance.
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+
+_KG, _RDF, _RDFS, _DCTERMS, _PROV, _SDO, _SKOS, _SKOSXL, _BIBO = (
+    _CachedNamespace(namespace) for namespace in (KG, RDF, RDFS, DCTERMS, PROV, SDO, SKOS, SKOSXL, BIBO)
+)
+
+
 class _QuadSink:
-    """Collect triples, each with the named graph that is current when it is added."""
+    """Collect triples of `TermQuads` terms, each with the named graph that is current when it is added."""
 
     def __init__(self) -> None:
-        self.quads: list[Quad] = []
-        self.context: URIRef | None = None
+        self.quads: list[Any] = []
+        self.context: str | None = None
 
     def add(self, triple: Triple) -> None:
         self.quads.append((*triple, self.context))
@@ -600,23 +663,23 @@ class _QuadSink:
 
 def _add_paper(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]) -> None:
     language = _language(node, data)
-    rdf.add((iri, RDF.type, KG.Paper))
-    rdf.add((iri, DCTERMS.identifier, Literal(_text(data.get("paper_id", "")))))
-    rdf.add((iri, DCTERMS.title, Literal(_text(data.get("title", "")), lang=language)))
+    rdf.add((iri, _RDF.type, _KG.Paper))
+    rdf.add((iri, _DCTERMS.identifier, _Literal(_text(data.get("paper_id", "")))))
+    rdf.add((iri, _DCTERMS.title, _Literal(_text(data.get("title", "")), language)))
     if data.get("abstract"):
-        rdf.add((iri, DCTERMS.abstract, Literal(_text(data["abstract"]), lang=language)))
+        rdf.add((iri, _DCTERMS.abstract, _Literal(_text(data["abstract"]), language)))
     if data.get("url"):
-        rdf.add((iri, SDO.url, _url_literal(data["url"])))
+        rdf.add((iri, _SDO.url, _url_literal(data["url"])))
     if data.get("date"):
-        rdf.add((iri, DCTERMS.issued, _date_literal(data["date"])))
+        rdf.add((iri, _DCTERMS.issued, _date_literal(data["date"])))
     for author in _list(data.get("authors")):
-        rdf.add((iri, KG.authorName, Literal(_text(author))))
+        rdf.add((iri, _KG.authorName, _Literal(_text(author))))
     _add_identifiers(rdf, iri, data)
     if data.get("source"):
-        rdf.add((iri, KG.sourceFile, Literal(_text(data["source"]))))
+        rdf.add((iri, _KG.sourceFile, _Literal(_text(data["source"]))))
     record = _integer(data.get("record"))
-    if record is not None and record.toPython() > 0:
-        rdf.add((iri, KG.recordNumber, record))
+    if record is not None and record > 0:
+        rdf.add((iri, _KG.recordNumber, _integer_literal(record)))
 
 
 def _add_identifiers(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
@@ -630,24 +693,24 @@ def _add_identifiers(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> No
     """
     arxiv_id = _text(data.get("arxiv_id", "")).strip()
     if arxiv_id:
-        rdf.add((iri, KG.arxivId, Literal(arxiv_id)))
+        rdf.add((iri, _KG.arxivId, _Literal(arxiv_id)))
         if normalize_arxiv_id(arxiv_id) == arxiv_id:
-            rdf.add((iri, SDO.sameAs, URIRef(ARXIV_ABS_IRI + arxiv_id)))
+            rdf.add((iri, _SDO.sameAs, ARXIV_ABS_IRI + arxiv_id))
     doi = _text(data.get("doi", "")).strip()
     if doi:
-        rdf.add((iri, BIBO.doi, Literal(doi)))
+        rdf.add((iri, _BIBO.doi, _Literal(doi)))
         doi_iri = DOI_IRI + quote(doi, safe=_DOI_PATH_SAFE)
         if normalize_doi(doi) == doi and is_valid_iri(doi_iri):
-            rdf.add((iri, SDO.sameAs, URIRef(doi_iri)))
+            rdf.add((iri, _SDO.sameAs, doi_iri))
     for category in _list(data.get("categories")):
         if _text(category).strip():
-            rdf.add((iri, KG.arxivCategory, Literal(_text(category).strip())))
+            rdf.add((iri, _KG.arxivCategory, _Literal(_text(category).strip())))
 
 
 def _add_author(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
-    rdf.add((iri, RDF.type, KG.Author))
-    rdf.add((iri, SDO.name, Literal(_text(data.get("name", data.get("label", ""))))))
-    rdf.add((iri, DCTERMS.identifier, Literal(_text(data.get("key", "")))))
+    rdf.add((iri, _RDF.type, _KG.Author))
+    rdf.add((iri, _SDO.name, _Literal(_text(data.get("name", data.get("label", ""))))))
+    rdf.add((iri, _DCTERMS.identifier, _Literal(_text(data.get("key", "")))))
 
 
 def _add_authorship(rdf: _QuadSink, paper: URIRef, author: URIRef, data: Mapping[str, Any], base_iri: str) -> None:
@@ -657,16 +720,16 @@ def _add_authorship(rdf: _QuadSink, paper: URIRef, author: URIRef, data: Mapping
     prov:Attribution per author with kg:authorPosition, the pattern that
     PROV-O uses to qualify prov:wasAttributedTo.
     """
-    rdf.add((paper, DCTERMS.creator, author))
+    rdf.add((paper, _DCTERMS.creator, author))
     position = _integer(data.get("position"))
-    if position is None or position.toPython() < 1:
+    if position is None or position < 1:
         logger.warning("Authorship %s -> %s has no valid position %r; exported without one", paper, author, data.get("position"))
         return
-    attribution = mint_iri("attribution", f"{data.get('paper', '')}:{position.toPython()}", base_iri=base_iri)
-    rdf.add((paper, PROV.qualifiedAttribution, attribution))
-    rdf.add((attribution, RDF.type, PROV.Attribution))
-    rdf.add((attribution, PROV.agent, author))
-    rdf.add((attribution, KG.authorPosition, position))
+    attribution = _mint("attribution", f"{data.get('paper', '')}:{position}", base_iri=base_iri)
+    rdf.add((paper, _PROV.qualifiedAttribution, attribution))
+    rdf.add((attribution, _RDF.type, _PROV.Attribution))
+    rdf.add((attribution, _PROV.agent, author))
+    rdf.add((attribution, _KG.authorPosition, _integer_literal(position)))
 
 
 def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
@@ -678,14 +741,14 @@ def _add_aliases(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any]
         form = _text(reason["form"])
         merge_reason = _text(reason.get("reason", ""))
         paper = _text(reason.get("paper", ""))
-        alias = mint_iri("alias", json.dumps([key, form, merge_reason, paper], ensure_ascii=False), base_iri=base_iri)
-        rdf.add((iri, KG.hasAlias, alias))
-        rdf.add((alias, RDF.type, KG.Alias))
-        rdf.add((alias, SKOSXL.literalForm, Literal(form)))
+        alias = _mint("alias", json.dumps([key, form, merge_reason, paper], ensure_ascii=False), base_iri=base_iri)
+        rdf.add((iri, _KG.hasAlias, alias))
+        rdf.add((alias, _RDF.type, _KG.Alias))
+        rdf.add((alias, _SKOSXL.literalForm, _Literal(form)))
         if merge_reason:
-            rdf.add((alias, KG.mergeReason, Literal(merge_reason)))
+            rdf.add((alias, _KG.mergeReason, _Literal(merge_reason)))
         if paper:
-            rdf.add((alias, PROV.wasDerivedFrom, mint_iri("paper", paper, base_iri=base_iri)))
+            rdf.add((alias, _PROV.wasDerivedFrom, _mint("paper", paper, base_iri=base_iri)))
 
 
 def match_keys(labels: Iterable[str]) -> list[str]:
@@ -801,7 +864,8 @@ def evaluation_summary_iri(method: str, dataset: str, *, base_iri: str = DEFAULT
     and `kg.store.GraphStore` can mint it for a pair that only a merge of
     builds brings together.
     """
-    return mint_iri("evaluation", json.dumps([str(method), str(dataset)]), base_iri=base_iri)
+    validate_base_iri(base_iri)
+    return URIRef(_mint("evaluation", json.dumps([str(method), str(dataset)]), base_iri=base_iri))
 
 
 def _add_evaluation_summaries(
@@ -809,11 +873,11 @@ def _add_evaluation_summaries(
 ) -> None:
     pairs = sorted((str(iris[method]), str(iris[dataset]), count) for (method, dataset), count in counts.items())
     for method, dataset, count in pairs:
-        summary = evaluation_summary_iri(method, dataset, base_iri=base_iri)
-        rdf.add((summary, RDF.type, KG.EvaluationSummary))
-        rdf.add((summary, KG.method, URIRef(method)))
-        rdf.add((summary, KG.dataset, URIRef(dataset)))
-        rdf.add((summary, KG.paperCount, Literal(count)))
+        summary = _mint("evaluation", json.dumps([method, dataset]), base_iri=base_iri)
+        rdf.add((summary, _RDF.type, _KG.EvaluationSummary))
+        rdf.add((summary, _KG.method, method))
+        rdf.add((summary, _KG.dataset, dataset))
+        rdf.add((summary, _KG.paperCount, _integer_literal(count)))
 
 
 def _add_entity(
@@ -821,63 +885,63 @@ def _add_entity(
 ) -> None:
     # Both the subclass and kg:Entity are stated, so `?e a kg:Entity` works
     # without a reasoner.
-    rdf.add((iri, RDF.type, KG.Entity))
-    rdf.add((iri, RDF.type, _ENTITY_CLASSES[data["type"]]))
-    rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
+    rdf.add((iri, _RDF.type, _KG.Entity))
+    rdf.add((iri, _RDF.type, _ENTITY_CLASSES[data["type"]]))
+    rdf.add((iri, _SKOS.prefLabel, _Literal(_text(data.get("name", data.get("label", ""))))))
     aliases = [_text(alias) for alias in _list(data.get("aliases"))]
     for alias in aliases:
-        rdf.add((iri, SKOS.altLabel, Literal(alias)))
-    rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+        rdf.add((iri, _SKOS.altLabel, _Literal(alias)))
+    rdf.add((iri, _KG.key, _Literal(_text(data.get("key", "")))))
     for key in match_keys([_text(data.get("name", data.get("label", ""))), *aliases]):
-        rdf.add((iri, KG.matchKey, Literal(key)))
-    rdf.add((iri, KG.paperCount, Literal(paper_count)))
+        rdf.add((iri, _KG.matchKey, _Literal(key)))
+    rdf.add((iri, _KG.paperCount, _integer_literal(paper_count)))
     for former_key in _list(data.get("former_keys")):
-        rdf.add((iri, KG.replaces, mint_iri("entity", _text(former_key), base_iri=base_iri)))
+        rdf.add((iri, _KG.replaces, _mint("entity", _text(former_key), base_iri=base_iri)))
     _add_aliases(rdf, iri, node, data, base_iri)
 
 
 def _add_concept(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
-    rdf.add((iri, RDF.type, KG.Concept))
-    rdf.add((iri, SKOS.prefLabel, Literal(_text(data.get("name", data.get("label", ""))))))
-    rdf.add((iri, KG.key, Literal(_text(data.get("key", "")))))
+    rdf.add((iri, _RDF.type, _KG.Concept))
+    rdf.add((iri, _SKOS.prefLabel, _Literal(_text(data.get("name", data.get("label", ""))))))
+    rdf.add((iri, _KG.key, _Literal(_text(data.get("key", "")))))
 
 
 def _add_link(rdf: _QuadSink, iri: URIRef, data: Mapping[str, Any]) -> None:
     kind = str(data.get("kind", LinkKind.PROJECT))
-    rdf.add((iri, RDF.type, KG.Link))
+    rdf.add((iri, _RDF.type, _KG.Link))
     if kind in _LINK_CLASSES:
-        rdf.add((iri, RDF.type, _LINK_CLASSES[kind]))
+        rdf.add((iri, _RDF.type, _LINK_CLASSES[kind]))
     else:
         logger.warning("Link %r has unknown kind %r; it is exported as a plain kg:Link", data.get("url"), kind)
-    rdf.add((iri, SDO.url, _url_literal(data.get("url", ""))))
-    rdf.add((iri, KG.linkKind, Literal(_text(kind))))
+    rdf.add((iri, _SDO.url, _url_literal(data.get("url", ""))))
+    rdf.add((iri, _KG.linkKind, _Literal(_text(kind))))
 
 
 def _add_evidence(rdf: _QuadSink, subject: URIRef, data: Mapping[str, Any]) -> None:
     if data.get("field"):
-        rdf.add((subject, KG.field, Literal(_text(data["field"]))))
-    for name, term in (("start", KG.startOffset), ("end", KG.endOffset), ("count", KG.mentionCount)):
+        rdf.add((subject, _KG.field, _Literal(_text(data["field"]))))
+    for name, term in (("start", _KG.startOffset), ("end", _KG.endOffset), ("count", _KG.mentionCount)):
         number = _integer(data.get(name))
         if number is not None:
-            rdf.add((subject, term, number))
+            rdf.add((subject, term, _integer_literal(number)))
     if data.get("text"):
-        rdf.add((subject, KG.evidenceText, Literal(_text(data["text"]))))
+        rdf.add((subject, _KG.evidenceText, _Literal(_text(data["text"]))))
     if data.get("sentence"):
-        rdf.add((subject, KG.sentence, Literal(_text(data["sentence"]))))
+        rdf.add((subject, _KG.sentence, _Literal(_text(data["sentence"]))))
 
 
 def _add_result(rdf: _QuadSink, iri: URIRef, node: str, data: Mapping[str, Any], base_iri: str) -> None:
     # The subject, metric and benchmark are edges (has_result, has_metric,
     # on_dataset), so they are exported with the edges, not here.
-    rdf.add((iri, RDF.type, KG.Result))
-    rdf.add((iri, RDFS.label, Literal(_text(data.get("label", "")))))
-    rdf.add((iri, KG.value, _decimal_literal(data.get("value", ""), node=node, name="value")))
+    rdf.add((iri, _RDF.type, _KG.Result))
+    rdf.add((iri, _RDFS.label, _Literal(_text(data.get("label", "")))))
+    rdf.add((iri, _KG.value, _decimal_literal(data.get("value", ""), node=node, name="value")))
     if data.get("unit"):
-        rdf.add((iri, KG.unit, Literal(_text(data["unit"]))))
+        rdf.add((iri, _KG.unit, _Literal(_text(data["unit"]))))
     if data.get("spread"):
-        rdf.add((iri, KG.spread, _decimal_literal(data["spread"], node=node, name="spread")))
+        rdf.add((iri, _KG.spread, _decimal_literal(data["spread"], node=node, name="spread")))
     if data.get("paper") is not None:
-        rdf.add((iri, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
+        rdf.add((iri, _PROV.wasDerivedFrom, _mint("paper", str(data["paper"]), base_iri=base_iri)))
     _add_evidence(rdf, iri, {name: value for name, value in data.items() if name != "count"})
 
 
@@ -891,19 +955,19 @@ def _add_edge(
 ) -> None:
     rdf.add((subject, predicate, target))
 
-    statement = mint_iri("statement", json.dumps([str(subject), str(predicate), str(target)]), base_iri=base_iri)
-    rdf.add((statement, RDF.type, KG.Statement))
-    rdf.add((statement, KG.subject, subject))
-    rdf.add((statement, KG.predicate, predicate))
-    rdf.add((statement, KG.object, target))
+    statement = _mint("statement", json.dumps([str(subject), str(predicate), str(target)]), base_iri=base_iri)
+    rdf.add((statement, _RDF.type, _KG.Statement))
+    rdf.add((statement, _KG.subject, subject))
+    rdf.add((statement, _KG.predicate, predicate))
+    rdf.add((statement, _KG.object, target))
     if data.get("paper") is not None:
-        rdf.add((statement, PROV.wasDerivedFrom, mint_iri("paper", str(data["paper"]), base_iri=base_iri)))
+        rdf.add((statement, _PROV.wasDerivedFrom, _mint("paper", str(data["paper"]), base_iri=base_iri)))
     _add_evidence(rdf, statement, data)
 
 
-def _paper_graph(data: Mapping[str, Any], base_iri: str) -> URIRef | None:
+def _paper_graph(data: Mapping[str, Any], base_iri: str) -> str | None:
     paper = data.get("paper")
-    return None if paper is None else mint_iri("graph", str(paper), base_iri=base_iri)
+    return None if paper is None else _mint("graph", str(paper), base_iri=base_iri)
 
 
 def iter_quads(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Iterator[Quad]:
@@ -924,58 +988,113 @@ def iter_quads(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> I
     KgError
         If a node or edge has a type that kg does not export.
     """
-    validate_base_iri(base_iri)
-    sink = _QuadSink()
-
-    # Nodes first: every edge endpoint needs its IRI.
-    iris: dict[str, URIRef] = {}
-    counts = paper_counts(graph)
-    for node, data in graph.nodes(data=True):
-        node_type = _node_type(node, data)
-        iri = _node_iri(node, node_type, data, base_iri)
-        iris[node] = iri
-        sink.context = None
-        if node_type == PAPER_TYPE:
-            _add_paper(sink, iri, node, data)
-        elif node_type == LINK_TYPE:
-            _add_link(sink, iri, data)
-        elif node_type == CONCEPT_TYPE:
-            _add_concept(sink, iri, data)
-        elif node_type == RESULT_TYPE:
-            sink.context = _paper_graph(data, base_iri)
-            _add_result(sink, iri, node, data, base_iri)
-        elif node_type == AUTHOR_TYPE:
-            _add_author(sink, iri, data)
-        else:
-            _add_entity(sink, iri, node, data, base_iri, paper_count=counts.get(node, 0))
+    quads = TermQuads(graph, base_iri=base_iri)
+    groups = itertools.chain(
+        quads.node_groups(0, graph.number_of_nodes()),
+        quads.edge_groups(0, graph.number_of_edges()),
+        [quads.summaries()],
+    )
+    for group in groups:
         # A repeated author name or alias gives the same triple twice, and RDF keeps one.
-        yield from dict.fromkeys(sink.quads)
-        sink.quads.clear()
-    del counts
+        yield from dict.fromkeys(map(_rdflib_quad, group))
 
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        edge_type = data.get("type", key)
-        if edge_type == AUTHORED_BY:
-            # Authorship describes the paper, so it goes to the default graph.
-            sink.context = None
-            _add_authorship(sink, iris[source], iris[target], data, base_iri)
-        else:
-            predicate = _EDGE_PROPERTIES.get(edge_type)
-            if predicate is None:
-                raise KgError(
-                    f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
-                    f"expected one of {', '.join(_EDGE_PROPERTIES)}."
-                )
-            sink.context = _paper_graph(data, base_iri)
-            _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
-        yield from dict.fromkeys(sink.quads)
-        sink.quads.clear()
 
-    # The summaries count papers across the whole graph, so they go into the default graph.
-    sink.context = None
-    _add_evaluation_summaries(sink, evaluation_counts(graph), iris, base_iri)
-    yield from dict.fromkeys(sink.quads)
-    sink.quads.clear()
+TermQuad = tuple[str, str, "str | _Literal", "str | None"]
+
+
+def _rdflib_term(term: str | _Literal) -> URIRef | Literal:
+    if type(term) is _Literal:
+        datatype = None if term.datatype is None else URIRef(term.datatype)
+        return Literal(term.lexical, lang=term.language, datatype=datatype)
+    return term if isinstance(term, URIRef) else URIRef(term)
+
+
+def _rdflib_quad(quad: TermQuad) -> Quad:
+    subject, predicate, target, graph_name = quad
+    return (
+        _rdflib_term(subject),
+        _rdflib_term(predicate),
+        _rdflib_term(target),
+        None if graph_name is None else _rdflib_term(graph_name),
+    )
+
+
+class TermQuads:
+    """The quads of a kg graph as plain terms, for exporters that write text rather than rdflib terms.
+
+    IRIs are `str` (rdflib's `URIRef` is one too) and literals are
+    `_Literal` tuples. Building no rdflib term makes this several times
+    faster than `iter_quads`, which converts these quads. The constructor
+    mints the IRI of every node, so any range of nodes or edges can be
+    converted on its own, for example in a forked worker process.
+
+    Raises
+    ------
+    ConfigError
+        If `base_iri` is invalid.
+    KgError
+        If a node or edge has a type that kg does not export. The
+        constructor checks node types, and `edge_groups` checks edge types.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> None:
+        validate_base_iri(base_iri)
+        self.graph = graph
+        self.base_iri = base_iri
+        # Every edge endpoint needs its IRI, whichever range converts the edge.
+        self.iris: dict[str, str] = {}
+        for node, data in graph.nodes(data=True):
+            self.iris[node] = _node_iri(node, _node_type(node, data), data, base_iri)
+        self.paper_counts = paper_counts(graph)
+
+    def node_groups(self, start: int, stop: int) -> Iterator[list[TermQuad]]:
+        """Yield the quads of the nodes from position `start` to `stop` (end-exclusive), one list per node."""
+        base_iri = self.base_iri
+        for node, data in itertools.islice(self.graph.nodes(data=True), start, stop):
+            node_type = _node_type(node, data)
+            iri = self.iris[node]
+            sink = _QuadSink()
+            if node_type == PAPER_TYPE:
+                _add_paper(sink, iri, node, data)
+            elif node_type == LINK_TYPE:
+                _add_link(sink, iri, data)
+            elif node_type == CONCEPT_TYPE:
+                _add_concept(sink, iri, data)
+            elif node_type == RESULT_TYPE:
+                sink.context = _paper_graph(data, base_iri)
+                _add_result(sink, iri, node, data, base_iri)
+            elif node_type == AUTHOR_TYPE:
+                _add_author(sink, iri, data)
+            else:
+                _add_entity(sink, iri, node, data, base_iri, paper_count=self.paper_counts.get(node, 0))
+            yield sink.quads
+
+    def edge_groups(self, start: int, stop: int) -> Iterator[list[TermQuad]]:
+        """Yield the quads of the edges from position `start` to `stop` (end-exclusive), one list per edge."""
+        base_iri, iris = self.base_iri, self.iris
+        for source, target, key, data in itertools.islice(self.graph.edges(keys=True, data=True), start, stop):
+            edge_type = data.get("type", key)
+            sink = _QuadSink()
+            if edge_type == AUTHORED_BY:
+                # Authorship describes the paper, so it goes to the default graph.
+                _add_authorship(sink, iris[source], iris[target], data, base_iri)
+            else:
+                predicate = _EDGE_PROPERTIES.get(edge_type)
+                if predicate is None:
+                    raise KgError(
+                        f"Edge {source!r} -> {target!r} has type {edge_type!r}; "
+                        f"expected one of {', '.join(_EDGE_PROPERTIES)}."
+                    )
+                sink.context = _paper_graph(data, base_iri)
+                _add_edge(sink, iris[source], predicate, iris[target], data, base_iri)
+            yield sink.quads
+
+    def summaries(self) -> list[TermQuad]:
+        """Return the quads of the evaluation summaries, which count papers across the whole graph."""
+        # They go into the default graph.
+        sink = _QuadSink()
+        _add_evaluation_summaries(sink, evaluation_counts(self.graph), self.iris, self.base_iri)
+        return sink.quads
 
 
 def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:

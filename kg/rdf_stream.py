@@ -1,7 +1,7 @@
 """Streaming RDF export: sorted N-Triples chunks first, every other format from them.
 
 `write_rdf_files` writes the RDF of a kg graph without an rdflib graph of the
-whole build. The quads of `kg.rdf.iter_quads` become N-Triples (and, when a
+whole build. The quads of `kg.rdf.TermQuads` become N-Triples (and, when a
 format with named graphs is requested, N-Quads) lines, which are sorted in
 chunks of `CHUNK_LINES` lines, spilled to temporary files and merged with
 `heapq.merge`. The merge drops repeated lines, so the result is a set of
@@ -18,7 +18,7 @@ streaming writer here and goes through `kg.rdf.write_rdf`, which keeps the
 whole graph in memory.
 
 Memory stays flat in the number of triples: one chunk of lines, one line per
-chunk file during the merge, the IRI of every graph node (`iter_quads`), and
+chunk file during the merge, the IRI of every graph node (`TermQuads`), and
 one 8-byte hash per distinct object for the VoID counts.
 """
 
@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import array
 import heapq
+import itertools
 import logging
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 import networkx as nx
 import numpy
@@ -42,13 +45,23 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.errors import ConfigError, KgError
+from kg.forks import ForkedCall, can_fork, forked_calls
 from kg.io import atomic_write
-from kg.rdf import _PREFIXES, DEFAULT_BASE_IRI, KG, RDF_FORMATS, iter_quads, write_rdf
+from kg.rdf import (
+    _PREFIXES,
+    DEFAULT_BASE_IRI,
+    KG,
+    RDF_FORMATS,
+    TermQuads,
+    _Literal,
+    write_rdf,
+)
 from kg.void import DatasetStatistics
 
 __all__ = [
     "CHUNK_LINES",
     "STREAMED_FORMATS",
+    "RdfExport",
     "RdfFiles",
     "nquads_line",
     "ntriples_line",
@@ -88,6 +101,20 @@ def _term_n3(term: Any) -> str:
     return term.n3()
 
 
+def _text_n3(term: str | _Literal) -> str:
+    """Return a `kg.rdf.TermQuads` term as N-Triples text, as rdflib 7's N-Triples writer writes it."""
+    if term.__class__ is _Literal:
+        # The escaping of `_literal_n3`.
+        text = term.lexical.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    # kg mints only valid IRIs, which rdflib writes unchanged.
+    return f"<{term}>"
+
+
 def ntriples_line(subject: URIRef, predicate: URIRef, target: Any) -> bytes:
     """Return one N-Triples line, as rdflib's N-Triples writer writes it, in UTF-8."""
     return f"{subject.n3()} {predicate.n3()} {_term_n3(target)} .\n".encode()
@@ -124,6 +151,12 @@ class _ExternalSorter:
         if len(self._lines) >= self.chunk_lines:
             self._spill()
 
+    def extend(self, lines: list[bytes]) -> None:
+        """Add several lines; a chunk may exceed `chunk_lines` by fewer than ``len(lines)`` lines."""
+        self._lines.extend(lines)
+        if len(self._lines) >= self.chunk_lines:
+            self._spill()
+
     def _spill(self) -> None:
         path = self.folder / f"{self.name}-{len(self._chunks):05d}.chunk"
         self._lines.sort()
@@ -132,8 +165,18 @@ class _ExternalSorter:
         self._chunks.append(path)
         self._lines = []
 
-    def merged(self) -> Iterator[bytes]:
-        """Yield every distinct line added, in byte order; the chunk files are removed afterwards."""
+    def spill(self) -> list[Path]:
+        """Spill the lines still in memory, even if fewer than a chunk, and return every chunk file."""
+        if self._lines:
+            self._spill()
+        return list(self._chunks)
+
+    def adopt(self, chunks: Iterable[Path]) -> None:
+        """Merge the sorted chunk files of another sorter (such as a worker process's) with this one's."""
+        self._chunks.extend(chunks)
+
+    def merged(self, *, keep_chunks: bool = False) -> Iterator[bytes]:
+        """Yield every distinct line added, in byte order; the chunk files are removed afterwards, unless `keep_chunks`."""
         # NOTE: every chunk file is open during the merge, one per CHUNK_LINES
         # lines (about 450 for 90 million triples), which must stay below the
         # limit of open files (`ulimit -n`).
@@ -146,8 +189,9 @@ class _ExternalSorter:
                 if line != previous:
                     yield line
                     previous = line
-        for path in self._chunks:
-            path.unlink(missing_ok=True)
+        if not keep_chunks:
+            for path in self._chunks:
+                path.unlink(missing_ok=True)
         self._chunks = []
         self._lines = []
 
@@ -245,7 +289,10 @@ def _count_with_oxigraph(path: Path, rdf_format: str) -> int:
 
 
 def _check_count(path: Path, rdf_format: str, expected: int) -> None:
-    reparsed = _count_with_oxigraph(path, rdf_format)
+    _raise_if_different(path, rdf_format, expected, _count_with_oxigraph(path, rdf_format))
+
+
+def _raise_if_different(path: Path, rdf_format: str, expected: int, reparsed: int) -> None:
     if reparsed != expected:
         raise KgError(
             f"{path}: kg wrote {expected} {'quads' if rdf_format in ('trig', 'nquads') else 'triples'} "
@@ -255,7 +302,15 @@ def _check_count(path: Path, rdf_format: str, expected: int) -> None:
 
 # Local names that a prefixed name may keep without escapes: a safe subset of
 # the PN_LOCAL rule of Turtle 1.1 (section 6.5), which also allows "." inside.
-_SIMPLE_LOCAL_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*")
+_SIMPLE_LOCAL_NAME = rb"[A-Za-z_][A-Za-z0-9_-]*"
+
+_NAMESPACE_PREFIXES: dict[bytes, bytes] = {namespace.encode(): prefix.encode() for prefix, namespace in _PREFIXES.items()}
+# An IRI term in one of kg's namespaces with a simple local name. The
+# alternatives keep the order of `_PREFIXES`, so when two namespaces fit, the
+# first one wins.
+_PREFIXED_IRI = re.compile(
+    b"<(" + b"|".join(re.escape(namespace) for namespace in _NAMESPACE_PREFIXES) + b")(" + _SIMPLE_LOCAL_NAME + b")>"
+)
 
 
 class _TurtleWriter:
@@ -282,12 +337,9 @@ class _TurtleWriter:
         compacted = self._compacted.get(term)
         if compacted is None:
             compacted = term
-            iri = term[1:-1].decode("utf-8")
-            for prefix, namespace in _PREFIXES.items():
-                local = iri[len(namespace) :].encode("utf-8")
-                if iri.startswith(namespace) and _SIMPLE_LOCAL_NAME.fullmatch(local):
-                    compacted = prefix.encode() + b":" + local
-                    break
+            match = _PREFIXED_IRI.fullmatch(term)
+            if match is not None:
+                compacted = _NAMESPACE_PREFIXES[match[1]] + b":" + match[2]
             if len(self._compacted) < _MAX_COMPACTED_TERMS:
                 self._compacted[term] = compacted
         return compacted
@@ -369,6 +421,46 @@ def _write_trig(lines: Iterable[bytes], path: Path) -> int:
     return count
 
 
+def _add_lines(
+    groups: Iterable[list[Any]],
+    triple_lines: _ExternalSorter,
+    quad_lines: _ExternalSorter | None,
+    graph_lines: _ExternalSorter | None,
+) -> None:
+    """Add the N-Triples line (and N-Quads lines, when requested) of every quad of `groups` to the sorters."""
+    with_quads = quad_lines is not None or graph_lines is not None
+    # IRIs repeat across triples (predicates, classes, the paper of each
+    # claim), so their N-Triples text is cached; literals rarely repeat.
+    iri_texts: dict[str, str] = {}
+    for group in groups:
+        triples: list[bytes] = []
+        for subject, predicate, target, graph_name in group:
+            subject_text = iri_texts.get(subject)
+            if subject_text is None:
+                subject_text = iri_texts[subject] = f"<{subject}>"
+            predicate_text = iri_texts.get(predicate)
+            if predicate_text is None:
+                predicate_text = iri_texts[predicate] = f"<{predicate}>"
+            target_text = _text_n3(target)
+            triples.append(f"{subject_text} {predicate_text} {target_text} .\n".encode())
+            if with_quads:
+                name = "" if graph_name is None else f"<{graph_name}>"
+                line = f"{subject_text} {predicate_text} {target_text} {name} .\n".encode()
+                if quad_lines is not None:
+                    quad_lines.add(line)
+                if graph_lines is not None:
+                    # Sorted by graph name first, so each named graph is one TriG block.
+                    graph_lines.add(name.encode() + b"\t" + line)
+        triple_lines.extend(triples)
+        if len(iri_texts) > _MAX_CACHED_IRIS:
+            iri_texts.clear()
+
+
+# IRIs whose N-Triples text `_add_lines` keeps; the cache is emptied when it
+# grows larger, so memory stays flat on any graph.
+_MAX_CACHED_IRIS = 100_000
+
+
 def write_rdf_files(
     graph: nx.MultiDiGraph,
     out_dir: str | Path,
@@ -378,6 +470,7 @@ def write_rdf_files(
     base_iri: str = DEFAULT_BASE_IRI,
     stem: str = "graph",
     chunk_lines: int = CHUNK_LINES,
+    jobs: int = 1,
 ) -> RdfFiles:
     """Write the RDF of `graph` in each of `rdf_formats` to ``out_dir/<stem><suffix>``, streaming.
 
@@ -398,6 +491,10 @@ def write_rdf_files(
         File name of the outputs without suffix.
     chunk_lines : int
         Lines sorted in memory before a chunk goes to disk.
+    jobs : int
+        Processes that convert the graph to lines. With more than one, forked
+        processes convert parts of the graph, and another one re-parses each
+        written file while the next one is written.
 
     Returns
     -------
@@ -417,58 +514,252 @@ def write_rdf_files(
     `kg.rdf.write_rdf` byte for byte. Turtle and TriG come from kg's own
     line-by-line writer instead of rdflib's, so their bytes differ from
     `write_rdf`'s but contain the same triples, sorted by subject. Their bytes
-    are the same for the same graph on every run.
+    are the same for the same graph on every run, whatever `jobs` is.
     """
-    unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
-    if unknown:
-        raise ConfigError(f"Unknown RDF formats {unknown!r}; expected names of {', '.join(RDF_FORMATS)}.")
-    out_dir, work_dir = Path(out_dir), Path(work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    formats = tuple(dict.fromkeys(rdf_formats))
-    with_quads = "nquads" in formats or "trig" in formats
+    export = RdfExport(
+        graph, out_dir, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=stem, chunk_lines=chunk_lines, jobs=jobs
+    )
+    with export:
+        export.generate()
+        export.merge()
+        export.write_dumps()
+        return export.finish()
 
-    # 1. Generate every quad once and spill sorted chunks of lines.
-    triple_lines = _ExternalSorter(work_dir, "nt", chunk_lines=chunk_lines)
-    quad_lines = _ExternalSorter(work_dir, "nq", chunk_lines=chunk_lines) if "nquads" in formats else None
-    graph_lines = _ExternalSorter(work_dir, "trig", chunk_lines=chunk_lines) if "trig" in formats else None
-    for subject, predicate, target, graph_name in iter_quads(graph, base_iri=base_iri):
-        triple_lines.add(ntriples_line(subject, predicate, target))
-        if with_quads:
-            line = nquads_line(subject, predicate, target, graph_name)
-            if quad_lines is not None:
-                quad_lines.add(line)
-            if graph_lines is not None:
-                # Sorted by graph name first, so each named graph is one TriG block.
-                name = b"" if graph_name is None else graph_name.n3().encode("utf-8")
-                graph_lines.add(name + b"\t" + line)
 
-    # 2. Merge the N-Triples, counting the VoID statistics on the way.
-    ntriples = out_dir / (stem + RDF_FORMATS["ntriples"]) if "ntriples" in formats else work_dir / "sorted.nt"
-    counter = _StatisticsCounter()
-    triples = _write_lines(triple_lines.merged(), ntriples, on_line=counter.add)
-    statistics = counter.finish()
-    logger.info("Wrote %d sorted triples to %s", triples, ntriples)
+class RdfExport:
+    """The steps of `write_rdf_files`, for a caller that runs other work between them.
 
-    dumps: dict[str, Path] = {}
-    quads = 0
-    for rdf_format in formats:
-        path = out_dir / (stem + RDF_FORMATS[rdf_format])
-        dumps[rdf_format] = path
-        if rdf_format == "ntriples":
-            _check_count(path, rdf_format, triples)
-        elif rdf_format == "turtle":
-            _write_turtle(ntriples, path)
-            _check_count(path, rdf_format, triples)
-        elif rdf_format == "nquads":
-            assert quad_lines is not None
-            quads = _write_lines(quad_lines.merged(), path)
-            _check_count(path, rdf_format, quads)
-        elif rdf_format == "trig":
-            assert graph_lines is not None
-            quads = _write_trig(graph_lines.merged(), path)
-            _check_count(path, rdf_format, quads)
-        elif rdf_format not in STREAMED_FORMATS:
-            # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.
-            write_rdf(graph, path, format=rdf_format, base_iri=base_iri)
-        logger.info("Wrote %s", path)
-    return RdfFiles(triples=triples, quads=quads, dumps=dumps, ntriples=ntriples, statistics=statistics)
+    Call `start` (optional), `generate`, `merge`, `write_dumps` and `finish`
+    in this order, inside a ``with`` block, which terminates the worker
+    processes if a step fails. `write_rdf_files` describes the parameters.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.graph import build_graph
+    >>> from kg.model import Paper, PaperExtraction
+    >>> graph = build_graph([PaperExtraction(paper=Paper(id="p1", title="A title"))])
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with RdfExport(graph, folder, ["turtle"], work_dir=folder / "work") as export:
+    ...     chunks = export.generate()  # the N-Triples lines, in sorted chunk files
+    ...     ntriples = export.merge()  # the sorted N-Triples file
+    ...     export.write_dumps()
+    ...     export.finish().triples
+    3
+    """
+
+    def __init__(
+        self,
+        graph: nx.MultiDiGraph,
+        out_dir: str | Path,
+        rdf_formats: Sequence[str],
+        *,
+        work_dir: str | Path,
+        base_iri: str = DEFAULT_BASE_IRI,
+        stem: str = "graph",
+        chunk_lines: int = CHUNK_LINES,
+        jobs: int = 1,
+    ) -> None:
+        unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
+        if unknown:
+            raise ConfigError(f"Unknown RDF formats {unknown!r}; expected names of {', '.join(RDF_FORMATS)}.")
+        self.graph = graph
+        self.out_dir, self.work_dir = Path(out_dir), Path(work_dir)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.formats = tuple(dict.fromkeys(rdf_formats))
+        self.base_iri = base_iri
+        self.stem = stem
+        self.chunk_lines = chunk_lines
+        self.jobs = jobs if can_fork() else 1
+        self.triple_lines = _ExternalSorter(self.work_dir, "nt", chunk_lines=chunk_lines)
+        self.quad_lines = _ExternalSorter(self.work_dir, "nq", chunk_lines=chunk_lines) if "nquads" in self.formats else None
+        self.graph_lines = _ExternalSorter(self.work_dir, "trig", chunk_lines=chunk_lines) if "trig" in self.formats else None
+        self.ntriples = self.out_dir / (stem + RDF_FORMATS["ntriples"]) if "ntriples" in self.formats else self.work_dir / "sorted.nt"
+        self.triples = 0
+        self.quads = 0
+        self.statistics = DatasetStatistics()
+        self.dumps: dict[str, Path] = {}
+        self._stack = ExitStack()
+        self._checker: _CountChecker | None = None
+        self._quads: TermQuads | None = None
+        self._parts: list[ForkedCall] = []
+
+    def __enter__(self) -> Self:
+        self._stack.__enter__()
+        self._calls = self._stack.enter_context(forked_calls())
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._stack.__exit__(*exception)
+
+    def start(self) -> None:
+        """Fork the worker processes, when `jobs` is above 1, so that the caller can work while they convert the graph.
+
+        Call it while the caller runs no other thread (see `kg.forks`).
+        """
+        if self._quads is not None:
+            return
+        self._quads = TermQuads(self.graph, base_iri=self.base_iri)
+        if self.jobs <= 1:
+            return
+        self._checker = _CountChecker()
+        self._stack.callback(self._checker.cancel)
+        nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
+        for part in range(self.jobs):
+            node_range = (nodes * part // self.jobs, nodes * (part + 1) // self.jobs)
+            edge_range = (edges * part // self.jobs, edges * (part + 1) // self.jobs)
+            names = self._sorter_names(f"-{part}")
+            call = ForkedCall(_generate_part, self._quads, node_range, edge_range, names, self.work_dir, self.chunk_lines)
+            self._calls.append(call)
+            self._parts.append(call)
+
+    def generate(self) -> list[Path]:
+        """Convert the graph to lines in sorted chunk files (calling `start` first if needed); return the N-Triples chunks.
+
+        The chunks contain every triple at least once; a triple may repeat
+        across chunks, which `merge` drops. ``merge(keep_chunks=True)``
+        leaves them in place, so that a store can load them meanwhile.
+        """
+        self.start()
+        quads = self._quads
+        assert quads is not None
+        if self._parts:
+            # The summaries count over the whole graph, which no part sees; they are few.
+            _add_lines([quads.summaries()], self.triple_lines, self.quad_lines, self.graph_lines)
+            for call in self._parts:
+                for sorter, chunks in zip(self._sorters(), call.result()):
+                    sorter.adopt(chunks)
+        else:
+            nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
+            groups = itertools.chain(quads.node_groups(0, nodes), quads.edge_groups(0, edges), [quads.summaries()])
+            _add_lines(groups, self.triple_lines, self.quad_lines, self.graph_lines)
+        self._quads = None
+        return self.triple_lines.spill()
+
+    def _sorters(self) -> list[_ExternalSorter]:
+        return [sorter for sorter in (self.triple_lines, self.quad_lines, self.graph_lines) if sorter is not None]
+
+    def _sorter_names(self, suffix: str) -> tuple[str | None, ...]:
+        return tuple(None if sorter is None else sorter.name + suffix for sorter in (self.triple_lines, self.quad_lines, self.graph_lines))
+
+    def merge(self, *, keep_chunks: bool = False) -> Path:
+        """Merge the N-Triples chunks into the sorted N-Triples file, counting the VoID statistics; return its path.
+
+        With `keep_chunks`, the chunk files stay, for a store that still loads them.
+        """
+        counter = _StatisticsCounter()
+        self.triples = _write_lines(self.triple_lines.merged(keep_chunks=keep_chunks), self.ntriples, on_line=counter.add)
+        self.statistics = counter.finish()
+        logger.info("Wrote %d sorted triples to %s", self.triples, self.ntriples)
+        if "ntriples" in self.formats:
+            self._check(self.ntriples, "ntriples", self.triples)
+        return self.ntriples
+
+    def write_dumps(self) -> None:
+        """Write the requested files other than the N-Triples, each from its sorted lines or the sorted N-Triples."""
+        for rdf_format in self.formats:
+            path = self.out_dir / (self.stem + RDF_FORMATS[rdf_format])
+            self.dumps[rdf_format] = path
+            if rdf_format == "turtle":
+                _write_turtle(self.ntriples, path)
+                self._check(path, rdf_format, self.triples)
+            elif rdf_format == "nquads":
+                assert self.quad_lines is not None
+                self.quads = _write_lines(self.quad_lines.merged(), path)
+                self._check(path, rdf_format, self.quads)
+            elif rdf_format == "trig":
+                assert self.graph_lines is not None
+                self.quads = _write_trig(self.graph_lines.merged(), path)
+                self._check(path, rdf_format, self.quads)
+            elif rdf_format not in STREAMED_FORMATS:
+                # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.
+                write_rdf(self.graph, path, format=rdf_format, base_iri=self.base_iri)
+            if rdf_format != "ntriples":
+                logger.info("Wrote %s", path)
+
+    def _check(self, path: Path, rdf_format: str, expected: int) -> None:
+        if self._checker is None:
+            _check_count(path, rdf_format, expected)
+        else:
+            self._checker.submit(path, rdf_format, expected)
+
+    def finish(self) -> RdfFiles:
+        """Wait for the re-parse checks and return the written files.
+
+        Raises
+        ------
+        KgError
+            If pyoxigraph reads a different number of triples (or quads) from a file than were written.
+        """
+        if self._checker is not None:
+            self._checker.wait()
+        return RdfFiles(
+            triples=self.triples, quads=self.quads, dumps=self.dumps, ntriples=self.ntriples, statistics=self.statistics
+        )
+
+
+def _generate_part(
+    quads: TermQuads,
+    node_range: tuple[int, int],
+    edge_range: tuple[int, int],
+    names: tuple[str | None, ...],
+    work_dir: Path,
+    chunk_lines: int,
+) -> list[list[Path]]:
+    """Convert a range of nodes and a range of edges to sorted chunk files; return the chunks of each sorter."""
+    sorters = [None if name is None else _ExternalSorter(work_dir, name, chunk_lines=chunk_lines) for name in names]
+    triple_lines, quad_lines, graph_lines = sorters
+    assert triple_lines is not None
+    groups = itertools.chain(quads.node_groups(*node_range), quads.edge_groups(*edge_range))
+    _add_lines(groups, triple_lines, quad_lines, graph_lines)
+    return [sorter.spill() for sorter in sorters if sorter is not None]
+
+
+# Counts the statements of one RDF file in a new interpreter, which shares no
+# memory with the build. It ignores Ctrl-C, which the build handles.
+_COUNT_SCRIPT = (
+    "import signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "import pyoxigraph\n"
+    "rdf_format = getattr(pyoxigraph.RdfFormat, sys.argv[2])\n"
+    "print(sum(1 for _ in pyoxigraph.parse(path=sys.argv[1], format=rdf_format)))\n"
+)
+_OXIGRAPH_FORMAT_NAMES = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "trig": "TRIG", "nquads": "N_QUADS"}
+
+
+class _CountChecker:
+    """Re-parse written files with pyoxigraph in separate processes, while the build goes on.
+
+    The processes are started with `subprocess` rather than forked: a
+    forked child would keep the pages of the graph that the parent changes
+    afterwards, up to a second copy of the graph.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[subprocess.Popen[bytes], Path, str, int]] = []
+
+    def submit(self, path: Path, rdf_format: str, expected: int) -> None:
+        command = [sys.executable, "-c", _COUNT_SCRIPT, str(path), _OXIGRAPH_FORMAT_NAMES[rdf_format]]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._runs.append((process, path, rdf_format, expected))
+
+    def wait(self) -> None:
+        """Wait for every count and raise KgError on the first that failed or differs."""
+        for process, path, rdf_format, expected in self._runs:
+            output, errors = process.communicate()
+            if process.returncode != 0:
+                last_line = (errors.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+                raise KgError(
+                    f"{path}: pyoxigraph failed to re-parse the {rdf_format} that kg wrote (exit status "
+                    f"{process.returncode}: {last_line}); please report this as a bug"
+                )
+            _raise_if_different(path, rdf_format, expected, int(output))
+        self._runs = []
+
+    def cancel(self) -> None:
+        """Terminate the counts that still run."""
+        for process, *_ in self._runs:
+            if process.poll() is None:
+                process.terminate()
+            process.communicate()
+        self._runs = []

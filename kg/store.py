@@ -39,19 +39,20 @@ The export has no blank nodes, so every triple belongs to a subject IRI.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph
 
-from kg.errors import InputError
+from kg.errors import InputError, KgError
 from kg.rdf import DEFAULT_BASE_IRI, evaluation_summary_iri
 
 __all__ = [
@@ -419,6 +420,46 @@ class GraphStore:
         )
         return LoadStats(read=len(set(triples)), added=added, removed=removed, total=total)
 
+    def bulk_load_ntriples(self, paths: Sequence[str | Path]) -> LoadStats:
+        """Bulk-load N-Triples files that kg wrote into the empty store, as `load` loads one file into an empty store.
+
+        The files are read one after the other as one document, so each must
+        end with a line break. A triple that repeats, in one file or across
+        files, is stored once. pyoxigraph releases the GIL while it loads, so
+        other threads of the caller keep running. The parser skips the
+        validation of IRIs and literals, so the files must come from kg's
+        own writer (`kg.rdf_stream`), not from elsewhere.
+
+        Raises
+        ------
+        KgError
+            If the store is not empty.
+        InputError
+            If a file is not valid N-Triples; the store is empty again then.
+        """
+        store = self.store
+        if len(store) != 0:
+            raise KgError(f"{self.path}: the store is not empty; load into it with GraphStore.load, which merges")
+        with _ConcatenatedFiles(paths) as reader:
+            try:
+                # kg writes these files and re-parses its exports strictly,
+                # so the load skips the IRI and literal checks: 10 to 30 %
+                # faster for 1.2 million triples (pyoxigraph 0.5.13, one-off
+                # runs on a busy 2-core machine).
+                store.bulk_load(
+                    input=reader, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph(), lenient=True
+                )
+            except SyntaxError as err:
+                # Bulk loads are not transactional: remove the triples read
+                # before the error, so the store is empty again.
+                store.clear()
+                raise InputError(", ".join(map(str, paths)), f"invalid N-Triples: {err}") from err
+        # Compacted as in `load`, for fast index lookups.
+        store.optimize()
+        total = len(store)
+        logger.info("Loaded %d triples from %d N-Triples files into the empty store %s", total, len(paths), self.path)
+        return LoadStats(read=total, added=total, removed=0, total=total)
+
     def _changes(self, triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], list[pyoxigraph.Triple]]:
         """Return the triples to add and to remove so that the store contains `triples` merged by the merge rule."""
         described: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, list[pyoxigraph.Triple]] = defaultdict(list)
@@ -658,6 +699,36 @@ def _all(described: dict[object, list[pyoxigraph.Triple]]) -> Iterator[pyoxigrap
 def _unique(triples: list[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
     # A file can state a triple twice; it is added once.
     return list(dict.fromkeys(triples))
+
+
+class _ConcatenatedFiles(io.RawIOBase):
+    """Read several files as one stream of bytes."""
+
+    def __init__(self, paths: Sequence[str | Path]) -> None:
+        super().__init__()
+        self._paths = list(paths)
+        self._handle: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._handle is None:
+                if not self._paths:
+                    return 0
+                self._handle = open(self._paths.pop(0), "rb")  # noqa: SIM115 - closed at its end or in close()
+            count = self._handle.readinto(buffer)
+            if count:
+                return count
+            self._handle.close()
+            self._handle = None
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        super().close()
 
 
 def store_size_on_disk(path: str | Path) -> int:

@@ -23,6 +23,7 @@ import pytest
 
 from kg.build import STAGING_PREFIX, _lock_staging, remove_stale_staging
 from kg.sources import read_daily_papers
+from kg.store import GraphStore
 
 # Papers in the input: enough for extraction and output writing to take
 # seconds each, so a signal sent on a progress note lands inside that phase.
@@ -208,3 +209,17 @@ def test_recent_unlocked_staging_kept(tmp_path: Path) -> None:
     old = time.time() - 3600
     os.utime(fresh, (old, old))
     assert remove_stale_staging(tmp_path) == [fresh]
+
+
+def test_sigint_during_store_load(out: Path, big_input: Path, tmp_path: Path) -> None:
+    before = snapshot(out)
+    store = tmp_path / "store"
+    build = Build("-v", "build", str(big_input), "--out", str(out), "--force", "--no-progress", "--jobs", "2", "--store", str(store))
+    build.wait_for_line("Loading the triples into the store")
+    build.process.send_signal(signal.SIGINT)
+    status, error = build.finish()
+    assert status == 130, error
+    assert error.strip().splitlines()[-1] == "Aborted."
+    assert snapshot(out) == before
+    with GraphStore.open(store) as graph_store:
+        assert len(graph_store) == 0

@@ -7,7 +7,7 @@ import pyoxigraph
 import pytest
 
 from kg.build import build
-from kg.errors import InputError
+from kg.errors import InputError, KgError
 from kg.rdf import DEFAULT_BASE_IRI, evaluation_summary_iri
 from kg.sources import read_papers
 from kg.store import GraphStore, is_store
@@ -481,4 +481,24 @@ def test_bulk_load_error_line(store: GraphStore, tmp_path: Path, monkeypatch: py
     lines = ntriples_lines(4) + ["<https://e.org/s> <https://e.org/p> oops .\n"]
     with pytest.raises(InputError, match="at line 5 "):
         store.load(write(tmp_path / "broken.nt", "".join(lines)))
+def test_bulk_load_files_repeats_once(store: GraphStore, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.nt", "<http://e/a> <http://e/p> \"x\" .\n<http://e/b> <http://e/p> <http://e/a> .\n")
+    second = write(tmp_path / "b.nt", "<http://e/a> <http://e/p> \"x\" .\n<http://e/c> <http://e/p> \"y\"@en .\n")
+    stats = store.bulk_load_ntriples([first, second])
+    assert stats.total == 3
+    assert len(store) == 3
+
+
+def test_bulk_load_files_rejects_filled(store: GraphStore, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.nt", "<http://e/a> <http://e/p> \"x\" .\n")
+    store.bulk_load_ntriples([path])
+    with pytest.raises(KgError, match="not empty"):
+        store.bulk_load_ntriples([path])
+
+
+def test_bulk_load_files_invalid_empties(store: GraphStore, tmp_path: Path) -> None:
+    good = write(tmp_path / "a.nt", "<http://e/a> <http://e/p> \"x\" .\n")
+    bad = write(tmp_path / "b.nt", "<http://e/b> <http://e/p> no quotes .\n")
+    with pytest.raises(InputError, match="invalid N-Triples"):
+        store.bulk_load_ntriples([good, bad])
     assert len(store) == 0

@@ -218,3 +218,43 @@ def test_stream_hostile_turtle_rdflib(text: str, tmp_path: Path) -> None:
     graph = sample_graph(text=text, language="en-US")
     files = write_rdf_files(graph, tmp_path, ["turtle"], work_dir=tmp_path / "work")
     assert set(Graph().parse(files.dumps["turtle"], format="turtle")) == set(graph_to_rdf(graph))
+
+
+def test_stream_jobs_same_bytes(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    formats = ["turtle", "ntriples", "trig", "nquads"]
+    written = {}
+    for jobs in (1, 3):
+        out = tmp_path / f"jobs-{jobs}"
+        # Chunks of 500 lines give every worker process several chunks to spill.
+        files = write_rdf_files(example_graph, out, formats, work_dir=out / "work", chunk_lines=500, jobs=jobs)
+        written[jobs] = {name: path.read_bytes() for name, path in files.dumps.items()}
+        assert not list((out / "work").glob("*.chunk"))
+    assert written[1] == written[3]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_stream_hostile_ntriples_equal_rdflib(text: str, tmp_path: Path) -> None:
+    graph = sample_graph(text=text)
+    write_rdf_files(graph, tmp_path, ["ntriples"], work_dir=tmp_path / "work", jobs=2)
+    assert (tmp_path / "graph.nt").read_bytes() == serialize_rdf(graph, format="ntriples")
+
+
+def test_build_jobs_same_store(example_page: Path, tmp_path: Path) -> None:
+    stored = {}
+    for jobs in (1, 2):
+        build([example_page], tmp_path / f"out-{jobs}", store=tmp_path / f"store-{jobs}", jobs=jobs, batch_size=4)
+        with GraphStore.open(tmp_path / f"store-{jobs}") as store:
+            stored[jobs] = set(store.store)
+    assert stored[1] == stored[2]
+    assert stored[1]
+
+
+def test_graphml_late_attributes_equal_networkx(tmp_path: Path) -> None:
+    # Attributes that only later nodes and edges have get keys after the first edge's id.
+    graph = nx.MultiDiGraph()
+    graph.add_node("a", type="paper")
+    graph.add_node("b", type="method", aliases=["B"], score=0.5, rank=None)
+    graph.add_edge("a", "b", key="mentions", type="mentions")
+    graph.add_edge("b", "a", key="uses", type="uses", count=2, text="x < y", flag=True)
+    write_graphml(graph, tmp_path / "stream.graphml")
+    assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
