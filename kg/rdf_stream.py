@@ -152,7 +152,7 @@ class _ExternalSorter:
             self._spill()
 
     def extend(self, lines: list[bytes]) -> None:
-        """Add several lines; a chunk may exceed `chunk_lines` by fewer than ``len(lines)`` lines."""
+        """Add several lines. A chunk may exceed `chunk_lines` by fewer than ``len(lines)`` lines."""
         self._lines.extend(lines)
         if len(self._lines) >= self.chunk_lines:
             self._spill()
@@ -176,7 +176,7 @@ class _ExternalSorter:
         self._chunks.extend(chunks)
 
     def merged(self, *, keep_chunks: bool = False) -> Iterator[bytes]:
-        """Yield every distinct line added, in byte order; the chunk files are removed afterwards, unless `keep_chunks`."""
+        """Yield every distinct line added, in byte order, then remove the chunk files unless `keep_chunks` is set."""
         # NOTE: every chunk file is open during the merge, one per CHUNK_LINES
         # lines (about 450 for 90 million triples), which must stay below the
         # limit of open files (`ulimit -n`).
@@ -456,7 +456,7 @@ def _add_lines(
             iri_texts.clear()
 
 
-# IRIs whose N-Triples text `_add_lines` keeps; the cache is emptied when it
+# IRIs whose N-Triples text `_add_lines` caches. The cache is emptied when it
 # grows larger, so memory stays flat on any graph.
 _MAX_CACHED_IRIS = 100_000
 
@@ -614,7 +614,7 @@ class RdfExport:
             self._parts.append(call)
 
     def generate(self) -> list[Path]:
-        """Convert the graph to lines in sorted chunk files (calling `start` first if needed); return the N-Triples chunks.
+        """Convert the graph to lines in sorted chunk files and return the N-Triples chunks, calling `start` first if needed.
 
         The chunks contain every triple at least once; a triple may repeat
         across chunks, which `merge` drops. ``merge(keep_chunks=True)``
@@ -624,7 +624,8 @@ class RdfExport:
         quads = self._quads
         assert quads is not None
         if self._parts:
-            # The summaries count over the whole graph, which no part sees; they are few.
+            # The summaries are counted over the whole graph, because no part contains
+            # all the edges of a pair. There are few of them.
             _add_lines([quads.summaries()], self.triple_lines, self.quad_lines, self.graph_lines)
             for call in self._parts:
                 for sorter, chunks in zip(self._sorters(), call.result()):
