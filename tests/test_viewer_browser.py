@@ -488,7 +488,7 @@ def test_browser_search_focuses_node(rich: tuple[LoadedPage, dict]) -> None:
     loaded.page.press("#kg-search", "Enter")
     box = loaded.page.locator("#kg-network").bounding_box()
     centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    # The focus is animated; on a loaded machine the animation may take longer than it asks for.
+    # The focus is animated, and on a loaded machine the animation can run longer than its set duration.
     deadline = time.monotonic() + 10
     while True:
         x, y = loaded.node_point(_index(payload, "concept:framework"))
