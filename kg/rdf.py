@@ -75,6 +75,7 @@ __all__ = [
     "IriKind",
     "TermQuads",
     "canonical_decimal",
+    "check_rdf_formats",
     "clean_literal",
     "count_evaluations",
     "count_triples_with_oxigraph",
@@ -151,6 +152,19 @@ RDF_MEDIA_TYPES: dict[str, str] = {
     "trig": "application/trig",
     "nquads": "application/n-quads",
 }
+
+
+def check_rdf_formats(names: Iterable[str]) -> None:
+    """Raise ConfigError if a name in `names` is not a key of `RDF_FORMATS`.
+
+    The message lists every unknown name and the valid ones.
+    """
+    unknown = [name for name in names if name not in RDF_FORMATS]
+    if not unknown:
+        return
+    plural = "s" if len(unknown) > 1 else ""
+    listed = ", ".join(repr(name) for name in unknown)
+    raise ConfigError(f"Unknown RDF format{plural} {listed}; expected one of {', '.join(RDF_FORMATS)}.")
 
 
 class KG(DefinedNamespace):
@@ -1274,7 +1288,8 @@ def _serialize_quads(quads: list[Quad], rdf_format: str) -> bytes:
         return _trig(quads)
     if rdf_format == "nquads":
         return _sorted_lines(_dataset(quads).serialize(format="nquads", encoding="utf-8"))
-    raise ConfigError(f"Unknown RDF format {rdf_format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([rdf_format])
+    raise KgError(f"kg has no serializer for the RDF format {rdf_format!r}; please report this as a bug")
 
 
 def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAULT_BASE_IRI) -> bytes:
@@ -1292,8 +1307,7 @@ def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAUL
     KgError
         If a node or edge has a type that kg does not export.
     """
-    if format not in RDF_FORMATS:
-        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([format])
     return _serialize_quads(_collect_quads(graph, base_iri), format)
 
 
@@ -1358,8 +1372,7 @@ def write_rdf(
     ...     write_rdf(graph, Path(folder) / "graph.nt", format="ntriples")
     3
     """
-    if format not in RDF_FORMATS:
-        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([format])
     quads = _collect_quads(graph, base_iri)
     data = _serialize_quads(quads, format)
     # A triple in two named graphs is two quads but one triple.

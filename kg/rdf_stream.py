@@ -44,7 +44,7 @@ import pyoxigraph
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg.errors import ConfigError, KgError
+from kg.errors import KgError
 from kg.forks import ForkedCall, can_fork, forked_calls
 from kg.io import atomic_write
 from kg.rdf import (
@@ -54,6 +54,7 @@ from kg.rdf import (
     RDF_FORMATS,
     TermQuads,
     _Literal,
+    check_rdf_formats,
     write_rdf,
 )
 from kg.void import DatasetStatistics
@@ -560,9 +561,7 @@ class RdfExport:
         chunk_lines: int = CHUNK_LINES,
         jobs: int = 1,
     ) -> None:
-        unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
-        if unknown:
-            raise ConfigError(f"Unknown RDF formats {unknown!r}; expected names of {', '.join(RDF_FORMATS)}.")
+        check_rdf_formats(rdf_formats)
         self.graph = graph
         self.out_dir, self.work_dir = Path(out_dir), Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
