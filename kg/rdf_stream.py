@@ -381,7 +381,7 @@ _MAX_COMPACTED_TERMS = 10_000
 
 
 def _split_triple(line: bytes) -> tuple[bytes, bytes, bytes]:
-    """Split "<s> <p> o" (no " ." at the end) at its first two spaces; kg's IRIs contain no space."""
+    """Split "<s> <p> o" (no " ." at the end) at its first two spaces, because kg's IRIs contain no space."""
     subject_end = line.index(b" ")
     predicate_end = line.index(b" ", subject_end + 1)
     return line[:subject_end], line[subject_end + 1 : predicate_end], line[predicate_end + 1 :]
@@ -430,8 +430,8 @@ def _add_lines(
 ) -> None:
     """Add the N-Triples line (and N-Quads lines, when requested) of every quad of `groups` to the sorters."""
     with_quads = quad_lines is not None or graph_lines is not None
-    # IRIs repeat across triples (predicates, classes, the paper of each
-    # claim), so their N-Triples text is cached; literals rarely repeat.
+    # IRIs repeat across triples (predicates, classes, and the paper IRI of
+    # every claim), so their N-Triples text is cached. Literals rarely repeat.
     iri_texts: dict[str, str] = {}
     for group in groups:
         triples: list[bytes] = []
