@@ -58,7 +58,7 @@ def write_corpus(source: Path, target: Path, papers: int) -> int:
                 break
             record = json.loads(line)
             if not (record.get("title") or "").strip():
-                continue  # kg rejects records without a title; the benchmark is about speed
+                continue  # kg rejects records without a title, so they would stop the build
             identifier = record.get("paper_id") or record.get("id")
             handle.write(json.dumps({"id": identifier, "title": record["title"], "abstract": record.get("abstract", "")}) + "\n")
             written += 1

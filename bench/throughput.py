@@ -33,10 +33,10 @@ and ``--source`` names another JSON Lines file with ``title`` and ``abstract``:
   renamed consistently within a paper: with the original name kept or a
   suffix "-<letters>" added, chosen from 1 + sqrt(index / 100) variants at
   paper number `index`. A fixed pool of real names would stop producing new
-  entities after some thousand papers, whereas the number of distinct
-  entities in a real corpus keeps growing sublinearly (Heaps' law); this
-  rule makes the names grow like the square root of the corpus size, an
-  estimate of that shape, not a fit to arXiv;
+  entities after some thousand papers, but the number of distinct entities
+  in a real corpus keeps growing sublinearly (Heaps' law). This rule makes
+  the names grow like the square root of the corpus size, an estimate of
+  that shape, not a fit to arXiv;
 - ids are new-style arXiv ids, 20,000 per month from January 2020;
   categories, versions, authors (made of syllables) and DOIs are random.
 

@@ -22,7 +22,8 @@ from kg.errors import ConfigError, KgError
 from kg.viewer import VIEW_MAX_NODES
 
 # The RDF format names of kg.rdf.RDF_FORMATS, listed here so that `kg --help`
-# does not import rdflib; a test checks that the two lists agree.
+# does not import rdflib. A test checks that the two lists agree, as for the
+# two lists below.
 RDF_FORMAT_NAMES: tuple[str, ...] = ("turtle", "ntriples", "jsonld", "trig", "nquads")
 # The keys of `kg.exports.NETWORK_FORMATS`, repeated so that the command line starts without NetworkX I/O.
 NETWORK_FORMAT_NAMES: tuple[str, ...] = ("graphml", "gexf", "json")
@@ -209,11 +210,11 @@ def build(
 ) -> None:
     """Build the knowledge graph of INPUTS.
 
-    INPUTS are Daily Papers page text (.txt, .md), JSON Lines (.jsonl, .ndjson),
-    CSV (.csv), TSV (.tsv), BibTeX (.bib), arXiv API Atom (.atom, .xml), Daily
-    Papers API, Semantic Scholar or arXiv metadata snapshot JSON (.json)
-    files, optionally gzip-compressed (.gz), or folders of .txt files (one
-    paper per file).
+    INPUTS are files or folders. A file contains Daily Papers page text (.txt,
+    .md), JSON Lines (.jsonl, .ndjson), CSV (.csv), TSV (.tsv), BibTeX (.bib),
+    arXiv API Atom (.atom, .xml), or Daily Papers API, Semantic Scholar or
+    arXiv metadata snapshot JSON (.json), and may be gzip-compressed (.gz).
+    A folder contains .txt files, one paper per file.
     An invalid record stops the build before any output is written (exit
     status 1), unless --skip-invalid is given.
     """
@@ -862,10 +863,10 @@ def analyze(
 ) -> None:
     """Write an analytics report of GRAPH (a build folder or a .graphml/.gexf/.json file).
 
-    The report answers the common questions: counts per type, top datasets
-    and benchmarks, top methods by PageRank and betweenness, communities,
-    benchmark co-usage, code availability, degrees, most connected papers and
-    counts over time. Every ranking is also written in full as CSV.
+    The report contains counts per type, top datasets and benchmarks, top
+    methods by PageRank and betweenness, communities, benchmark co-usage, code
+    availability, degrees, most connected papers and counts over time. Every
+    ranking is also written in full as CSV.
     """
     from kg.analytics import analyze as run_analysis
     from kg.api import load
@@ -918,10 +919,11 @@ _terminated = threading.Event()
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    # SIGTERM (kill, a job scheduler's time limit) then unwinds like Ctrl-C,
-    # so a build removes its staging folder and keeps the previous outputs.
-    # The event covers a signal that lands while the process forks workers:
-    # Python then ignores the exception, and the build finishes its outputs.
+    # SIGTERM (kill, a job scheduler's time limit) unwinds like Ctrl-C, so a
+    # build removes its staging folder and keeps the previous outputs.
+    # The event records a signal that lands while the process forks workers.
+    # Python ignores the exception there, so the build finishes its outputs,
+    # and `main` then exits with 130 because of the event.
     _terminated.set()
     raise KeyboardInterrupt
 

@@ -134,7 +134,7 @@ class ForkedCall:
 
 @contextlib.contextmanager
 def forked_calls() -> Iterator[list[ForkedCall]]:
-    """Yield a list for `ForkedCall` objects; leaving the block cancels those that are still running.
+    """Yield a list for `ForkedCall` objects, and cancel those still running when the block exits.
 
     On success, the caller has collected every result already, so only an
     error or an interrupt leaves children to terminate.

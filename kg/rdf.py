@@ -75,6 +75,7 @@ __all__ = [
     "IriKind",
     "TermQuads",
     "canonical_decimal",
+    "check_rdf_formats",
     "clean_literal",
     "count_evaluations",
     "count_triples_with_oxigraph",
@@ -99,8 +100,9 @@ logger = logging.getLogger(__name__)
 KG_NAMESPACE = "https://w3id.org/kg-papers/ontology#"
 DEFAULT_BASE_IRI = "https://w3id.org/kg-papers/id/"
 
-# Hex digits of SHA-1 kept in hashed IRIs: 64 bits, so a collision among the
-# few thousand links and statements of a corpus is practically impossible.
+# Hex digits of SHA-1 kept in hashed IRIs: 64 bits. By the birthday bound
+# (n**2 / 2**65), 10 million hashed IRIs of one kind collide with an estimated
+# chance of 3 in a million, and 100 million with about 3 in 10,000.
 HASH_LENGTH = 16
 
 # Maximum length of a readable path segment of a minted IRI. Longer ids and
@@ -151,6 +153,19 @@ RDF_MEDIA_TYPES: dict[str, str] = {
     "trig": "application/trig",
     "nquads": "application/n-quads",
 }
+
+
+def check_rdf_formats(names: Iterable[str]) -> None:
+    """Raise ConfigError if a name in `names` is not a key of `RDF_FORMATS`.
+
+    The message lists every unknown name and the valid ones.
+    """
+    unknown = [name for name in names if name not in RDF_FORMATS]
+    if not unknown:
+        return
+    plural = "s" if len(unknown) > 1 else ""
+    listed = ", ".join(repr(name) for name in unknown)
+    raise ConfigError(f"Unknown RDF format{plural} {listed}; expected one of {', '.join(RDF_FORMATS)}.")
 
 
 class KG(DefinedNamespace):
@@ -427,12 +442,17 @@ def mint_iri(kind: IriKind, value: str, *, base_iri: str = DEFAULT_BASE_IRI) -> 
     kind : {"paper", "entity", "link", "statement", "concept", "result", "alias", "graph", "author", "attribution", "evaluation"}
         What the IRI names.
     value : str
-        The paper id (for "paper" and for "graph", the named graph of that
-        paper's claims), the entity or concept key, the link URL, for a
-        result ``"<paper id>:<n>"``, for an author its key
-        (`kg.graph.author_key`), for an attribution ``"<paper id>:<author
-        position>"``, or for a statement, alias or evaluation summary any
-        string that identifies it (kg uses its parts as a JSON array).
+        What identifies the thing, by `kind`:
+
+        * "paper": the paper id. "graph": the id of the paper whose claims
+          the named graph contains.
+        * "entity", "concept": the entity or concept key.
+        * "link": the URL.
+        * "result": ``"<paper id>:<n>"``.
+        * "author": the author key (`kg.graph.author_key`).
+        * "attribution": ``"<paper id>:<author position>"``.
+        * "statement", "alias", "evaluation": any string that identifies it.
+          kg passes its parts as a JSON array.
     base_iri : str
         Namespace of the minted IRIs; checked by `validate_base_iri`.
 
@@ -494,7 +514,7 @@ def _mint_readable(kind: str, value: str, base_iri: str) -> str:
         segment = _result_segment(value)
     iri = f"{base_iri}{kind}/{segment}"
     # The segments above use only unreserved characters and percent escapes,
-    # so this check fails only on a bug in the segment functions.
+    # so this check can fail only through a bug in the segment functions.
     if not is_valid_iri(iri):
         raise KgError(f"Minted an invalid IRI {iri!r} for {kind} {value!r}; please report this as a bug.")
     return iri
@@ -568,7 +588,8 @@ def _decimal_literal(value: Any, *, node: str, name: str) -> _Literal:
     text = _text(value)
     canonical = canonical_decimal(text)
     if canonical is None:
-        # Exported as a plain string so nothing is lost, and the shapes report it.
+        # Exported as a plain string so that no value is lost. The SHACL shapes
+        # (ontology/shapes.ttl) require xsd:decimal, so `kg validate` reports it.
         logger.warning("Node %r has %s %r, which is not a decimal number; exported as a plain string", node, name, text)
         return _Literal(text)
     return _Literal(canonical, None, XSD.decimal)
@@ -1099,7 +1120,7 @@ class TermQuads:
 
 def _collect_quads(graph: nx.MultiDiGraph, base_iri: str) -> list[Quad]:
     """Convert `graph` to quads: the named graph of each is its paper's, or None for the default graph."""
-    # A graph read from another tool's GraphML may hold two edges that map
+    # A graph read from another tool's GraphML may contain two edges that map
     # to one statement, so repeats are dropped and the written count stays exact.
     quads = list(dict.fromkeys(iter_quads(graph, base_iri=base_iri)))
     logger.debug(
@@ -1183,7 +1204,7 @@ def graph_to_rdf(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) ->
 def graph_to_dataset(graph: nx.MultiDiGraph, *, base_iri: str = DEFAULT_BASE_IRI) -> Dataset:
     """Convert a kg graph to an RDF dataset with one named graph per paper.
 
-    The named graph ``{base}graph/{paper}`` holds the claims of that paper:
+    The named graph ``{base}graph/{paper}`` contains the claims of that paper:
     the direct triple and `KG.Statement` of every edge whose ``paper``
     attribute is the paper, and the paper's results. The default graph contains
     the descriptions of papers, entities, concepts, links and aliases. The
@@ -1245,7 +1266,7 @@ def _jsonld(rdf: Graph) -> bytes:
 
 def _trig(quads: list[Quad]) -> bytes:
     # rdflib's TriG writer orders named graphs by hash, which changes between
-    # processes; this writes each graph as sorted Turtle, graphs sorted by name.
+    # processes. So this writes each graph as sorted Turtle, graphs sorted by name.
     groups: dict[URIRef | None, list[Quad]] = {}
     for quad in quads:
         groups.setdefault(quad[3], []).append(quad)
@@ -1274,7 +1295,8 @@ def _serialize_quads(quads: list[Quad], rdf_format: str) -> bytes:
         return _trig(quads)
     if rdf_format == "nquads":
         return _sorted_lines(_dataset(quads).serialize(format="nquads", encoding="utf-8"))
-    raise ConfigError(f"Unknown RDF format {rdf_format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([rdf_format])
+    raise KgError(f"kg has no serializer for the RDF format {rdf_format!r}; please report this as a bug")
 
 
 def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAULT_BASE_IRI) -> bytes:
@@ -1292,8 +1314,7 @@ def serialize_rdf(graph: nx.MultiDiGraph, *, format: str, base_iri: str = DEFAUL
     KgError
         If a node or edge has a type that kg does not export.
     """
-    if format not in RDF_FORMATS:
-        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([format])
     return _serialize_quads(_collect_quads(graph, base_iri), format)
 
 
@@ -1358,8 +1379,7 @@ def write_rdf(
     ...     write_rdf(graph, Path(folder) / "graph.nt", format="ntriples")
     3
     """
-    if format not in RDF_FORMATS:
-        raise ConfigError(f"Unknown RDF format {format!r}; expected one of {', '.join(RDF_FORMATS)}.")
+    check_rdf_formats([format])
     quads = _collect_quads(graph, base_iri)
     data = _serialize_quads(quads, format)
     # A triple in two named graphs is two quads but one triple.

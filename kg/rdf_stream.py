@@ -44,7 +44,7 @@ import pyoxigraph
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg.errors import ConfigError, KgError
+from kg.errors import KgError
 from kg.forks import ForkedCall, can_fork, forked_calls
 from kg.io import atomic_write
 from kg.rdf import (
@@ -54,6 +54,7 @@ from kg.rdf import (
     RDF_FORMATS,
     TermQuads,
     _Literal,
+    check_rdf_formats,
     write_rdf,
 )
 from kg.void import DatasetStatistics
@@ -380,7 +381,7 @@ _MAX_COMPACTED_TERMS = 10_000
 
 
 def _split_triple(line: bytes) -> tuple[bytes, bytes, bytes]:
-    """Split "<s> <p> o" (no " ." at the end) at its first two spaces; kg's IRIs contain no space."""
+    """Split "<s> <p> o" (no " ." at the end) at its first two spaces, because kg's IRIs contain no space."""
     subject_end = line.index(b" ")
     predicate_end = line.index(b" ", subject_end + 1)
     return line[:subject_end], line[subject_end + 1 : predicate_end], line[predicate_end + 1 :]
@@ -429,8 +430,8 @@ def _add_lines(
 ) -> None:
     """Add the N-Triples line (and N-Quads lines, when requested) of every quad of `groups` to the sorters."""
     with_quads = quad_lines is not None or graph_lines is not None
-    # IRIs repeat across triples (predicates, classes, the paper of each
-    # claim), so their N-Triples text is cached; literals rarely repeat.
+    # IRIs repeat across triples (predicates, classes, and the paper IRI of
+    # every claim), so their N-Triples text is cached. Literals rarely repeat.
     iri_texts: dict[str, str] = {}
     for group in groups:
         triples: list[bytes] = []
@@ -560,9 +561,7 @@ class RdfExport:
         chunk_lines: int = CHUNK_LINES,
         jobs: int = 1,
     ) -> None:
-        unknown = [name for name in rdf_formats if name not in RDF_FORMATS]
-        if unknown:
-            raise ConfigError(f"Unknown RDF formats {unknown!r}; expected names of {', '.join(RDF_FORMATS)}.")
+        check_rdf_formats(rdf_formats)
         self.graph = graph
         self.out_dir, self.work_dir = Path(out_dir), Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)

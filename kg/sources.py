@@ -1,6 +1,6 @@
 """Readers that turn input files into a stream of `Paper` records.
 
-Three formats are read, chosen by file name (or forced with `input_format`):
+Four formats are read here, chosen by file name (or forced with `input_format`):
 
 - page text (``.txt``, ``.md``): a "Daily Papers" listing as copied from the
   web page, with a short page header, then per paper a title line and, after
@@ -12,11 +12,11 @@ Three formats are read, chosen by file name (or forced with `input_format`):
   the snapshot's fields.
 
 JSON Lines and CSV records have the fields ``title`` (required), ``id``,
-``abstract``, ``url``, ``date``, ``language`` (a language tag such as "en" or
-"en_US", normalised to BCP 47 form "en-US") and ``authors`` (a list, or one
-string with names separated by ";" or ","). A file may be gzip-compressed (``.gz`` after
-the format suffix). All readers stream: memory use does not grow with the
-number of records.
+``abstract``, ``url``, ``date``, ``language`` and ``authors``. ``language`` is
+a language tag such as "en" or "en_US", normalised to the BCP 47 form "en-US".
+``authors`` is a list, or one string with names separated by ";" or ",". A
+file may be gzip-compressed (``.gz`` after the format suffix). All readers
+stream, so memory use does not grow with the number of records.
 
 More formats are read by the modules of `kg.readers`, dispatched from
 `read_papers`: Hugging Face Daily Papers API JSON ("hf-daily"), arXiv API
@@ -134,7 +134,8 @@ _SLUG_SEPARATOR = re.compile(r"[^a-z0-9]+")
 # Words of the slug part of a derived paper id; the hash keeps it unique.
 _ID_SLUG_WORDS = 6
 
-# Maximum length of a title line in characters: longer paragraphs are abstracts. The longest title on the bundled example page has 123.
+# Maximum length of a title line in characters. A longer paragraph is taken
+# as an abstract. The longest title on the bundled example page has 123.
 _MAX_TITLE_CHARS = 300
 
 # Lines of the Hugging Face page chrome that a copy-paste picks up.

@@ -67,8 +67,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# `kg query` falls back to this store when no source is given; it sits
-# beside the default output files of `kg build`.
+# The store that `kg query` reads when no source is given. It is in the
+# folder of the default output files of `kg build`.
 DEFAULT_STORE = Path("outputs") / "store"
 
 # The file of a build folder that `GraphStore.load` reads.
@@ -371,10 +371,10 @@ class GraphStore:
         Notes
         -----
         The merge rule is in the module docstring. The insertions are one
-        transaction; deletions of replaced values follow one by one, and the
-        recounted evaluation summaries are written after both, so an
-        interrupted load can leave an old value beside its new one. Loading
-        the same build again removes it.
+        transaction. The deletions of replaced values follow one by one, and
+        the recounted evaluation summaries are written after both. So an
+        interrupted load can leave an old value beside its new one, and
+        loading the same build again removes the old value.
         """
         path, rdf_format = resolve_rdf_file(source)
         store = self.store

@@ -94,8 +94,8 @@ def describe_dataset(
         The exported data, to count, or its counts (as
         `kg.rdf_stream.write_rdf_files` returns them).
     dumps : mapping of format name to path
-        The files that hold `rdf`, by format name of `kg.rdf.RDF_FORMATS`;
-        each must exist, and they must share one folder with the description.
+        The files that contain `rdf`, by format name of `kg.rdf.RDF_FORMATS`.
+        Each must exist, and they must share one folder with the description.
     created : datetime.datetime
         The time of the export, written as ``dcterms:created``.
     sources : sequence of str

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -200,6 +201,10 @@ def test_query_missing_query_message(built: Path) -> None:
     assert "missing query" in result.output
 
 
+# Seconds to wait for the staging folder, and then for the build to exit, on a busy machine.
+SIGTERM_TIMEOUT = 120
+
+
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, processes: str) -> None:
     corpus = tmp_path / "big.jsonl"
@@ -210,16 +215,30 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, proces
     out = tmp_path / "out"
     out.mkdir()
     (out / "graph.ttl").write_text("previous", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out), "--force", "--processes", processes],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while not [path for path in out.iterdir() if path.name.startswith(".kg-build-")]:
-        assert time.monotonic() < deadline, "the build never created its staging folder"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _, error = process.communicate(timeout=120)
+    # Output goes to files, not pipes: a forked worker that outlives the build
+    # would keep a pipe open, and a read from it would wait for that worker.
+    # The build gets its own process group, so a timeout can kill its workers too.
+    stderr_path = tmp_path / "stderr.txt"
+    with (tmp_path / "stdout.txt").open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out), "--force", "--processes", processes],
+            stdout=stdout, stderr=stderr, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SIGTERM_TIMEOUT
+        while not [path for path in out.iterdir() if path.name.startswith(".kg-build-")]:
+            assert process.poll() is None, stderr_path.read_text(encoding="utf-8", errors="replace")
+            assert time.monotonic() < deadline, "the build never created its staging folder"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=SIGTERM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the build did not exit within {SIGTERM_TIMEOUT} s of SIGTERM")
+    finally:
+        _kill_process_group(process)
+    error = stderr_path.read_bytes()
+
     assert process.returncode == 130, error
     names = sorted(path.name for path in out.iterdir())
     assert not [name for name in names if name.startswith(".")]
@@ -230,6 +249,15 @@ def test_build_sigterm_cleans_staging(tmp_path: Path, example_page: Path, proces
         # the exception: the build then finishes all five outputs.
         assert names == ["build-state.json", "extractions.jsonl", "graph.graphml", "graph.html", "graph.ttl", "void.ttl"]
         assert b"Aborted after the build had finished" in error
+
+
+def _kill_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill every process left in the group that `process` leads, and reap `process`."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the build and all its workers have exited
+    process.wait(timeout=SIGTERM_TIMEOUT)
 
 
 def test_build_overlong_abstract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,7 +108,12 @@ class Build:
             time.sleep(0.05)
 
     def finish(self) -> tuple[int, str]:
-        self.process.wait(timeout=TIMEOUT)
+        try:
+            self.process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=TIMEOUT)
+            pytest.fail(f"the build did not exit within {TIMEOUT} s and was killed:\n{''.join(self.stderr)}")
         self.reader.join(timeout=10)
         assert self.process.stdout is not None
         self.process.stdout.close()
@@ -211,13 +216,49 @@ def test_recent_unlocked_staging_kept(tmp_path: Path) -> None:
     assert remove_stale_staging(tmp_path) == [fresh]
 
 
-def test_sigint_during_store_load(out: Path, big_input: Path, tmp_path: Path) -> None:
-    before = snapshot(out)
-    store = tmp_path / "store"
-    build = Build("-v", "build", str(big_input), "--out", str(out), "--force", "--no-progress", "--jobs", "2", "--store", str(store))
-    build.wait_for_line("Loading the triples into the store")
-    build.process.send_signal(signal.SIGINT)
-    status, error = build.finish()
+def folder_size(folder: Path) -> int:
+    """Return the total size in bytes of the files directly in `folder`, skipping files removed while it runs."""
+    total = 0
+    for path in folder.iterdir():
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:
+            continue  # RocksDB replaces its MANIFEST, OPTIONS and LOG files as it works
+    return total
+
+
+# Builds to start before the test fails because SIGINT never landed before the
+# outputs were moved. Under heavy load, the build can finish between two polls.
+STORE_LOAD_ATTEMPTS = 3
+
+
+def test_sigint_during_store_load(earlier_build: Path, big_input: Path, tmp_path: Path) -> None:
+    for attempt in range(1, STORE_LOAD_ATTEMPTS + 1):
+        out = tmp_path / f"out-{attempt}"
+        shutil.copytree(earlier_build, out)
+        before = snapshot(out)
+        store = tmp_path / f"store-{attempt}"
+        build = Build("-v", "build", str(big_input), "--out", str(out), "--force", "--no-progress", "--jobs", "2", "--store", str(store))
+        build.wait_for_line("Loading the triples into the store")
+
+        # The log line comes just before the load thread starts, so a signal
+        # sent on the line alone may land before that thread exists. The store's
+        # files grow once the bulk load is running.
+        # NOTE: a signal that lands after the load has ended but before the
+        # outputs move leaves the triples in the store, and this test fails.
+        empty_size = folder_size(store)
+        deadline = time.monotonic() + TIMEOUT
+        while folder_size(store) <= empty_size and build.process.poll() is None:
+            assert time.monotonic() < deadline, f"timed out waiting for the store to grow:\n{''.join(build.stderr)}"
+            time.sleep(0.01)
+        build.process.send_signal(signal.SIGINT)
+        status, error = build.finish()
+        if "Moving" not in error:
+            break
+        # The build moved its outputs before the signal landed, so this run tested nothing.
+    else:
+        pytest.fail(f"in {STORE_LOAD_ATTEMPTS} builds, SIGINT never landed before the outputs were moved:\n{error}")
+
     assert status == 130, error
     assert error.strip().splitlines()[-1] == "Aborted."
     assert snapshot(out) == before

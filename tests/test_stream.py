@@ -15,6 +15,7 @@ from rdflib import Graph
 from test_rdf_formats import HOSTILE
 
 from kg.build import build
+from kg.errors import ConfigError
 from kg.extract import extract
 from kg.graph import (
     GraphBuilder,
@@ -118,6 +119,14 @@ def test_stream_turtle_independent_of_order(tmp_path: Path) -> None:
     first = write_rdf_files(two_paper_graph(), tmp_path / "a", ["turtle"], work_dir=tmp_path / "a" / "work")
     second = write_rdf_files(two_paper_graph(reverse=True), tmp_path / "b", ["turtle"], work_dir=tmp_path / "b" / "work")
     assert first.dumps["turtle"].read_bytes() == second.dumps["turtle"].read_bytes()
+
+
+def test_stream_unknown_formats_rejected(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        write_rdf_files(example_graph, tmp_path, ["turtle", "rdfxml", "n3"], work_dir=tmp_path / "work")
+    assert "'rdfxml', 'n3'" in str(raised.value)
+    assert "expected one of turtle, ntriples, jsonld, trig, nquads" in str(raised.value)
+    assert not list(tmp_path.glob("graph.*"))
 
 
 def test_stream_void_counts(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
