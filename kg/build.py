@@ -468,7 +468,8 @@ def build(
         Address of a running Dask scheduler ("tcp://HOST:PORT") for
         ``engine="dask"``; None starts a LocalCluster on 127.0.0.1.
     dask_workers : int
-        Worker processes of that LocalCluster.
+        Worker processes of that LocalCluster. After extraction, as many
+        processes write the RDF files (one per core with a scheduler).
     partition_size : int
         Papers per Dask task.
     encoding : str, optional
@@ -594,7 +595,8 @@ def build(
         _write_outputs(
             graph, staging, rdf_formats, written_files,
             work_dir=work_dir, base_iri=base_iri, summary=summary, sources=sources, license_iri=license_iri,
-            title=title, view_max_nodes=view_max_nodes, store=store, previous=previous, jobs=jobs,
+            title=title, view_max_nodes=view_max_nodes, store=store, previous=previous,
+            jobs=_writer_jobs(engine, jobs=jobs, scheduler=scheduler, dask_workers=dask_workers),
         )
         shutil.rmtree(work_dir)
 
@@ -602,6 +604,21 @@ def build(
     if skip_invalid:
         summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
     return graph, summary
+
+
+def _writer_jobs(engine: str, *, jobs: int, scheduler: str | None, dask_workers: int) -> int:
+    """Return the number of processes that write the outputs once extraction has ended.
+
+    The local engine keeps its ``jobs``. The workers of a Dask LocalCluster
+    run on this machine and are idle by then, so the Dask engine uses as many
+    processes as the cluster had workers; with a remote scheduler, one per
+    core of this machine, where the outputs are written.
+    """
+    if engine != "dask":
+        return jobs
+    if scheduler is None:
+        return max(1, dask_workers)
+    return os.cpu_count() or 1
 
 
 def _check_engine(engine: str, *, scheduler: str | None, jobs: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -66,6 +67,14 @@ def test_own_cluster_matches_local(tmp_path: Path) -> None:
     expected = _build([corpus], tmp_path / "local")
     triples = _build([corpus], tmp_path / "dask", "--engine", "dask", "--dask-workers", "2", "--partition-size", "1")
     assert triples == expected
+
+
+def test_own_cluster_writes_in_parallel(example_page: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Only a build with several writer processes loads an empty store while it writes the other outputs.
+    caplog.set_level(logging.INFO, logger="kg.build")
+    _, summary = build([example_page], tmp_path / "dask", engine="dask", dask_workers=2, store=tmp_path / "store")
+    assert any("while the other outputs are written" in record.getMessage() for record in caplog.records)
+    assert summary.store_stats is not None and summary.triples > 0
 
 
 def test_page_small_partitions_match_local(
