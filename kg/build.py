@@ -610,9 +610,9 @@ def _writer_jobs(engine: str, *, jobs: int, scheduler: str | None, dask_workers:
     """Return the number of processes that write the outputs once extraction has ended.
 
     The local engine keeps its ``jobs``. The workers of a Dask LocalCluster
-    run on this machine and are idle by then, so the Dask engine uses as many
-    processes as the cluster had workers; with a remote scheduler, one per
-    core of this machine, where the outputs are written.
+    run on this machine and are idle by then. So the Dask engine uses as many
+    processes as the cluster had workers. With a remote scheduler it uses one
+    per core of this machine, where the outputs are written.
     """
     if engine != "dask":
         return jobs
