@@ -49,10 +49,14 @@ Memory
 ------
 "largest process" is ``ru_maxrss`` from `os.wait4`: on Linux, the peak
 resident set of the `kg build` process or of any descendant it waited for,
-whichever is larger. "all processes" is the peak of the sum of the resident
-sets of the process tree, sampled every `MEMORY_SAMPLE_SECONDS` with psutil;
-it counts pages that forked workers share with their parent once per
-process, so it overstates, and it can miss a peak shorter than the interval.
+whichever is larger. A forked child's resident set includes the pages it
+shares with its parent, so this figure can exceed what the child added.
+"all processes" is the peak of the sum of the proportional set sizes (PSS,
+``/proc/PID/smaps_rollup``) of the process tree, sampled every
+`MEMORY_SAMPLE_SECONDS`. PSS divides each shared page among the processes
+that map it, so the sum is the memory the build occupies, each page counted
+once. A sample can miss a peak shorter than the interval. The memory targets
+are checked against this sum.
 
 Usage::
 
@@ -374,8 +378,23 @@ class BuildRun:
         return self.size / self.seconds if self.seconds else 0.0
 
 
+def _proportional_bytes(pid: int) -> int:
+    """Return the proportional set size (PSS) of a process, from ``/proc/PID/smaps_rollup``.
+
+    PSS divides each shared page among the processes that map it, so the
+    sum over a process tree counts the pages that forked children share
+    with their parent once. A sum of resident sets (RSS) counts them once
+    per process.
+    """
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 class _TreeMemory(threading.Thread):
-    """Samples the summed resident memory of a process and its descendants."""
+    """Samples the summed proportional memory (PSS) of a process and its descendants."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -402,8 +421,9 @@ class _TreeMemory(threading.Thread):
             total = 0
             for process in processes:
                 try:
-                    total += process.memory_info().rss
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    total += _proportional_bytes(process.pid)
+                except OSError:
+                    # The process ended between the listing and the read.
                     continue
             self.peak = max(self.peak, total)
 
@@ -556,7 +576,7 @@ def report(
             _number(run.largest_mib), _number(run.tree_mib), graph,
         ])
     lines += _table(
-        ["abstracts", "mode", "seconds", "CPU s", "abstracts/s", "largest process MiB", "all processes MiB", "nodes / edges / entities"],
+        ["abstracts", "mode", "seconds", "CPU s", "abstracts/s", "largest process MiB (RSS)", "all processes MiB (PSS)", "nodes / edges / entities"],
         rows, "rlrrrrrl",
     )
 
@@ -608,7 +628,7 @@ def _targets(
         run = by_key.get((size, double_mode))
         mib = None
         if run is not None:
-            # The sampled sum over all processes, when psutil is installed, else the largest process.
+            # The sampled PSS sum over all processes, when psutil is installed, else the largest process.
             mib = run.largest_mib if run.tree_mib is None else run.tree_mib
         rows.append([
             f"{size:,} with 2 workers < {max_seconds / 60:.0f} min and < {max_mib / 1024:.0f} GiB",
@@ -672,6 +692,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--modes", nargs="+", choices=("jobs1", "jobs2", "dask"), default=["jobs1", "jobs2", "dask"],
         help="Build modes to run: one process, two worker processes, a 2-worker Dask LocalCluster.",
     )
+    parser.add_argument(
+        "--dask-max-size", type=int, default=None,
+        help="Skip the Dask builds of corpora larger than this many abstracts (a 1M Dask build takes another hour).",
+    )
     parser.add_argument("--no-store", action="store_true", help="Build without loading an Oxigraph store.")
     parser.add_argument("--write-docs", action="store_true", help=f"Replace the section {SECTION!r} of docs/performance.md.")
     arguments = parser.parse_args(argv)
@@ -695,6 +719,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             for size in sizes:
                 for mode, mode_key in zip(modes, ("jobs1", "jobs2", "dask")):
                     if mode_key not in arguments.modes:
+                        continue
+                    if mode_key == "dask" and arguments.dask_max_size is not None and size > arguments.dask_max_size:
                         continue
                     print(f"kg build: {size:,} abstracts, {mode.name} ...", flush=True)
                     run = run_build(corpora[size], size, mode, Path(scratch), with_store=not arguments.no_store)
