@@ -47,6 +47,7 @@ except ImportError:  # Windows: a staging folder with a lock file is then never 
 from kg.errors import ConfigError, InputError, KgError
 from kg.extract import DEFAULT_BATCH_SIZE, TITLE_SEPARATOR, extract, extract_with_lines, extraction_line
 from kg.filters import FilterStats, PaperFilter, filter_papers
+from kg.compact import CompactGraph
 from kg.graph import GraphBuilder, write_graphml
 from kg.incremental import (
     STATE_FILE,
@@ -581,9 +582,11 @@ def build(
                 "or JSON Lines/CSV records with a 'title' field"
             )
 
+        # The compact graph, never the NetworkX one: it takes a third of the memory.
         graph, former_keys = keep_entity_ids(
-            builder.graph(), builder.merged_keys(), previous.state if previous is not None else None
+            builder.compact_graph(), builder.merged_keys(), previous.state if previous is not None else None
         )
+        del builder
         sources = [Path(path).name for path in inputs]
         if previous is not None:
             sources = list(dict.fromkeys([*previous.state.sources, *sources]))
@@ -847,6 +850,9 @@ def _write_view(
     view = select_view(graph, max_nodes=view_max_nodes)
     if view is not graph:
         heading += f" (top {view.number_of_nodes()} of {graph.number_of_nodes()} nodes)"
+    if isinstance(view, CompactGraph):
+        # A graph of at most `view_max_nodes` nodes, so the NetworkX copy is small.
+        view = view.to_networkx()
     write_html(view, path, title=heading)
 
 

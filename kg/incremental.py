@@ -58,6 +58,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph
 
+from kg.compact import CompactGraph
 from kg.errors import InputError
 from kg.graph import RESULT_TYPE, entity_node_id
 from kg.io import atomic_write
@@ -407,7 +408,10 @@ def rename_entities(graph: nx.MultiDiGraph, renames: Mapping[str, str]) -> nx.Mu
     if not renames:
         return graph
     mapping = {entity_node_id(old): entity_node_id(new) for old, new in renames.items()}
-    renamed = nx.relabel_nodes(graph, mapping, copy=True)
+    if isinstance(graph, CompactGraph):
+        renamed = graph.relabel_nodes(mapping)
+    else:
+        renamed = nx.relabel_nodes(graph, mapping, copy=True)
     for node in mapping.values():
         renamed.nodes[node]["key"] = node.removeprefix("entity:")
     for _, data in renamed.nodes(data=True):
