@@ -55,6 +55,7 @@ from typing import Any
 import networkx as nx
 
 import kg.store
+from kg.build import _return_free_memory
 from kg.compact import CompactGraph
 from kg.graph import GraphBuilder
 from kg.model import PaperExtraction
@@ -236,14 +237,18 @@ def main() -> None:
     cpu = time.process_time() - cpu
     gc.collect()
     after_graph = resident_mib() - start
+    # As `kg build` does once the graph is final.
+    _return_free_memory()
+    after_trim = resident_mib() - start
     edges = graph.number_of_edges()
 
     print(f"{papers:,} papers, {graph.number_of_nodes():,} nodes, {edges:,} edges ({arguments.copies} copies)")
     print(f"compact_graph() took {cpu:.1f} s of CPU time")
     print(f"\n{'step':<28} {'RSS added MiB':>14} {'bytes/paper':>12} {'bytes/edge':>11}")
-    for step, mib in (("GraphBuilder.add", after_add), ("compact_graph()", after_graph)):
+    steps = (("GraphBuilder.add", after_add), ("compact_graph()", after_graph), ("malloc_trim", after_trim))
+    for step, mib in steps:
         print(f"{step:<28} {mib:>14.1f} {mib * 2**20 / papers:>12,.0f} {mib * 2**20 / edges:>11,.0f}")
-    per_paper = after_graph * 2**20 / papers
+    per_paper = after_trim * 2**20 / papers
     for size in EXTRAPOLATE_TO:
         # NOTE: linear in papers, which overstates larger corpora a little,
         # because entities repeat across papers and nodes grow more slowly.
@@ -267,7 +272,7 @@ def main() -> None:
         networkx_graph = graph.to_networkx()
         cpu = time.process_time() - cpu
         gc.collect()
-        added = resident_mib() - start - after_graph
+        added = resident_mib() - start - after_trim
         print(f"\nCompactGraph.to_networkx() took {cpu:.1f} s of CPU time and added {added:.1f} MiB RSS, "
               f"{added * 2**20 / edges:,.0f} bytes/edge")
         counter = SizeCounter()

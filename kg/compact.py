@@ -6,7 +6,9 @@ dict, the key dict and adjacency entries), about 1,100 bytes per edge of a
 the number of papers, so `kg build` keeps them here instead: one integer
 column per attribute (source and target node, relation, paper, field,
 start, end, text, sentence, count), with the repeated strings stored once
-in tables. Node attributes stay dicts, as in NetworkX.
+in tables. An evidence sentence that is a part of its paper's title or
+abstract is stored as its start and end in that text. Node attributes stay
+dicts, as in NetworkX.
 
 `CompactGraph` is read-only and offers the part of the NetworkX API that
 kg's writers read (`CompactGraph.nodes`, `CompactGraph.edges`,
@@ -92,9 +94,11 @@ class MutableEdges:
         self._fields = _Interned()
         self._papers = _Interned()
         self._texts = _Interned()
-        # Sentences are shared within one paper only (`new_paper`): papers rarely quote one sentence.
+        # Sentences that are no part of their paper's text, shared within one
+        # paper only (`new_paper`): papers rarely quote one sentence.
         self._sentences: list[str] = []
-        self._paper_sentences: dict[str, int] = {}
+        # The sentence codes of the paper being added (see `_sentence_code`).
+        self._paper_sentences: dict[tuple[str, str], tuple[int, int]] = {}
         self._source = array("i")
         self._target = array("i")
         self._relation = array("B")
@@ -104,13 +108,16 @@ class MutableEdges:
         self._end = array("i")
         self._text = array("i")
         self._sentence = array("i")
+        self._sentence_end = array("i")
         self._count = array("i")
         self._dead = bytearray()
         self._keys: set[int] = set()
-        # Incident edges per node, built on the first `out_edges` or `in_edges`
-        # call (the merges after every paper was added); later edges go to the overflow lists.
-        self._out: dict[int, list[int]] | None = None
-        self._in: dict[int, list[int]] | None = None
+        # Incident edges per node, built on the first merge (once every paper
+        # was added) as edge numbers sorted by source and by target, with the
+        # start of each node's run. Later edges go to the overflow lists.
+        self._incidence: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._out_extra: dict[int, list[int]] = {}
+        self._in_extra: dict[int, list[int]] = {}
 
     def __contains__(self, node: object) -> bool:
         return node in self.node_data
@@ -150,10 +157,12 @@ class MutableEdges:
         text: str = "",
         sentence: str = "",
         count: int = 1,
+        context: str = "",
     ) -> bool:
         """Add an edge unless one with the same source, target and relation exists; return whether it was added.
 
-        Missing nodes are added without attributes. For `_AUTHORED_BY` edges, `count` is the
+        `context` is the text of the paper's `field`, which usually contains
+        `sentence`. Missing nodes are added without attributes. For `_AUTHORED_BY` edges, `count` is the
         author's position and the evidence arguments are ignored.
         """
         # NetworkX's add_edge adds missing nodes without attributes.
@@ -166,19 +175,29 @@ class MutableEdges:
         if key in self._keys:
             return False
         self._keys.add(key)
-        sentence_index = self._paper_sentences.get(sentence)
-        if sentence_index is None:
-            sentence_index = self._paper_sentences[sentence] = len(self._sentences)
-            self._sentences.append(sentence)
+        sentence_code, sentence_end = self._sentence_code(sentence, context)
         self._append(
             source_index, target_index, relation_index, self._papers(paper), self._fields(field),
-            start, end, self._texts(text), sentence_index, count,
+            start, end, self._texts(text), sentence_code, sentence_end, count,
         )  # fmt: skip
         return True
 
+    def _sentence_code(self, sentence: str, context: str) -> tuple[int, int]:
+        """Return the sentence column values: ``(-1 - start, end)`` of `sentence` in `context`, else ``(table index, 0)``."""
+        code = self._paper_sentences.get((sentence, context))
+        if code is None:
+            start = context.find(sentence)
+            if start >= 0:
+                code = (-1 - start, start + len(sentence))
+            else:
+                code = (len(self._sentences), 0)
+                self._sentences.append(sentence)
+            self._paper_sentences[(sentence, context)] = code
+        return code
+
     def _append(self, *values: int) -> None:
         number = len(self._source)
-        source, target, relation, paper, field, start, end, text, sentence, count = values
+        source, target, relation, paper, field, start, end, text, sentence, sentence_end, count = values
         self._source.append(source)
         self._target.append(target)
         self._relation.append(relation)
@@ -188,29 +207,35 @@ class MutableEdges:
         self._end.append(end)
         self._text.append(text)
         self._sentence.append(sentence)
+        self._sentence_end.append(sentence_end)
         self._count.append(count)
         self._dead.append(0)
-        if self._out is not None and self._in is not None:
-            self._out.setdefault(source, []).append(number)
-            self._in.setdefault(target, []).append(number)
+        if self._incidence is not None:
+            self._out_extra.setdefault(source, []).append(number)
+            self._in_extra.setdefault(target, []).append(number)
 
-    def _build_incidence(self) -> None:
-        out: dict[int, list[int]] = {}
-        incoming: dict[int, list[int]] = {}
-        for number, (source, target) in enumerate(zip(self._source, self._target)):
-            if not self._dead[number]:
-                out.setdefault(source, []).append(number)
-                incoming.setdefault(target, []).append(number)
-        self._out, self._in = out, incoming
+    def _build_incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # `np.array` copies, so the columns stay free to grow.
+        source, target = np.array(self._source, dtype=np.int32), np.array(self._target, dtype=np.int32)
+        by_source, by_target = np.argsort(source, kind="stable"), np.argsort(target, kind="stable")
+        nodes = np.arange(len(self._ids) + 1)
+        self._incidence = (
+            by_source.astype(np.int32), np.searchsorted(source[by_source], nodes),
+            by_target.astype(np.int32), np.searchsorted(target[by_target], nodes),
+        )  # fmt: skip
+        return self._incidence
 
     def _incident(self, node: str, *, outgoing: bool) -> list[int]:
         """Return the live edge numbers of `node` in NetworkX's order: by neighbour, in order of the neighbour's first edge, then by key."""
-        if self._out is None or self._in is None:
-            self._build_incidence()
-        assert self._out is not None and self._in is not None
+        by_source, source_start, by_target, target_start = self._incidence or self._build_incidence()
         index = self._index[node]
-        table, ends = (self._out, self._target) if outgoing else (self._in, self._source)
-        edges = [number for number in table.get(index, ()) if not self._dead[number]]
+        if outgoing:
+            order, starts, extra, ends = by_source, source_start, self._out_extra, self._target
+        else:
+            order, starts, extra, ends = by_target, target_start, self._in_extra, self._source
+        # A node added after the incidence was built has only overflow edges.
+        indexed = order[starts[index] : starts[index + 1]].tolist() if index + 1 < len(starts) else []
+        edges = [number for number in indexed + extra.get(index, []) if not self._dead[number]]
         first: dict[int, int] = {}
         for number in edges:
             first.setdefault(ends[number], number)
@@ -241,7 +266,8 @@ class MutableEdges:
         self._keys.add(key)
         self._append(
             source, target, relation, self._paper[number], self._field[number], self._start[number],
-            self._end[number], self._text[number], self._sentence[number], self._count[number],
+            self._end[number], self._text[number], self._sentence[number], self._sentence_end[number],
+            self._count[number],
         )  # fmt: skip
 
     def remove_node(self, node: str) -> None:
@@ -294,6 +320,7 @@ class MutableEdges:
             end=column(self._end, np.int32),
             text=column(self._text, np.int32),
             sentence=column(self._sentence, np.int32),
+            sentence_end=column(self._sentence_end, np.int32),
             count=column(self._count, np.int32),
             in_order=out_position[in_order].astype(np.int32),
             insertion_order=out_position.astype(np.int32),
@@ -395,6 +422,7 @@ class CompactGraph:
         end: np.ndarray,
         text: np.ndarray,
         sentence: np.ndarray,
+        sentence_end: np.ndarray,
         count: np.ndarray,
         in_order: np.ndarray,
         insertion_order: np.ndarray,
@@ -409,19 +437,32 @@ class CompactGraph:
         self._rank = {node: rank for rank, node in enumerate(self._ids)}
         self._source, self._target, self._relation = source, target, relation
         self._paper, self._field, self._start, self._end = paper, field, start, end
-        self._text, self._sentence, self._count = text, sentence, count
+        self._text, self._sentence, self._sentence_end, self._count = text, sentence, sentence_end, count
         # Edge positions by target (NetworkX's in-edge order), and in the order
         # the edges were added, which `to_networkx` needs to rebuild NetworkX's adjacency order.
         self._in_order = in_order
         self._insertion_order = insertion_order
         self._relations, self._fields, self._papers = relations, fields, papers
         self._texts, self._sentences = texts, sentences
+        self._paper_data = self._paper_nodes()
         count_nodes = len(self._ids)
         self._out_start = np.searchsorted(source, np.arange(count_nodes + 1))
         self._in_start = np.searchsorted(target[in_order], np.arange(count_nodes + 1))
         self.graph: dict[str, Any] = {}
         self.nodes = _NodeView(node_data)
         self.edges = _EdgeView(self)
+
+    def _paper_nodes(self, mapping: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Return the attribute dict of each paper of the paper table, whose texts contain most evidence sentences.
+
+        NOTE: a sentence stored as offsets is read from the node ``paper:<id>``
+        of the edge's paper, so that node's title and abstract must not change
+        after `MutableEdges.add_edge`; `kg.graph.GraphBuilder` never changes them.
+        """
+        nodes = (f"paper:{paper}" for paper in self._papers)
+        if mapping:
+            nodes = (mapping.get(node, node) for node in nodes)
+        return [self._node_data.get(node, {}) for node in nodes]
 
     # Graph-wide answers.
 
@@ -492,7 +533,7 @@ class CompactGraph:
         fields = [self._fields[number] for number in self._field[positions].tolist()]
         starts, ends = self._start[positions].tolist(), self._end[positions].tolist()
         texts = [self._texts[number] for number in self._text[positions].tolist()]
-        sentences = [self._sentences[number] for number in self._sentence[positions].tolist()]
+        sentences = self._sentence_values(positions, fields)
         attributes = []
         for index, kind in enumerate(kinds):
             if kind == _AUTHORED_BY:
@@ -511,6 +552,16 @@ class CompactGraph:
                 }
             )
         return attributes
+
+    def _sentence_values(self, positions: np.ndarray, fields: list[str]) -> list[str]:
+        paper_data, table = self._paper_data, self._sentences
+        values = []
+        codes = self._sentence[positions].tolist()
+        ends = self._sentence_end[positions].tolist()
+        papers = self._paper[positions].tolist()
+        for code, end, paper, field in zip(codes, ends, papers, fields):
+            values.append(table[code] if code >= 0 else paper_data[paper].get(field, "")[-1 - code : end])
+        return values
 
     def out_edges(
         self, nbunch: Iterable[str] | str | None = None, data: bool | str = False, *, keys: bool = False, default: Any = None
@@ -621,6 +672,7 @@ class CompactGraph:
         renamed._ids = list(node_data)
         renamed._rank = {node: rank for rank, node in enumerate(renamed._ids)}
         renamed.graph = dict(self.graph)
+        renamed._paper_data = renamed._paper_nodes(mapping)
         renamed.nodes = _NodeView(node_data)
         renamed.edges = _EdgeView(renamed)
         return renamed
@@ -629,6 +681,6 @@ class CompactGraph:
         """Return the bytes of the NumPy arrays: edge columns, edge orders and node offsets."""
         columns = (
             self._source, self._target, self._relation, self._paper, self._field, self._start, self._end,
-            self._text, self._sentence, self._count, self._in_order, self._insertion_order, self._out_start, self._in_start,
+            self._text, self._sentence, self._sentence_end, self._count, self._in_order, self._insertion_order, self._out_start, self._in_start,
         )  # fmt: skip
         return sum(column.nbytes for column in columns)

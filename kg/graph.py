@@ -650,9 +650,11 @@ class GraphBuilder:
         self, source: str, target: str, relation: str, paper_id: str, mention: Mention, *, count: int = 1
     ) -> None:
         # Edges are keyed by relation type: the first occurrence keeps its provenance.
+        field = str(mention.field)
+        paper = self._graph.node_data.get(self._share(paper_node_id(paper_id)), {})
         self._graph.add_edge(
-            source, target, relation, paper_id, field=str(mention.field), start=mention.start, end=mention.end,
-            text=mention.text, sentence=mention.sentence, count=count,
+            source, target, relation, paper_id, field=field, start=mention.start, end=mention.end,
+            text=mention.text, sentence=mention.sentence, count=count, context=paper.get(field, ""),
         )  # fmt: skip
 
     def merged_keys(self) -> dict[str, str]:

@@ -21,6 +21,12 @@ def _random_pair(seed: int) -> tuple[CompactGraph, nx.MultiDiGraph]:
     """Apply one random sequence of adds and merges to `MutableEdges` and, as `GraphBuilder` did before, to NetworkX."""
     rng = random.Random(seed)
     edges, reference = MutableEdges(), nx.MultiDiGraph()
+    # Papers whose texts contain some of the evidence sentences, which are then stored as offsets.
+    texts = {}
+    for paper in range(5):
+        texts[f"p{paper}"] = {"title": f"Title {paper}.", "abstract": f"First {paper}. Second {paper}. Sentence {paper}."}
+        edges.add_node(f"paper:p{paper}", type="paper", **texts[f"p{paper}"])
+        reference.add_node(f"paper:p{paper}", type="paper", **texts[f"p{paper}"])
     names = [f"n{number}" for number in range(rng.randint(2, 25))]
     for step in range(rng.randint(0, 120)):
         choice = rng.random()
@@ -35,13 +41,14 @@ def _random_pair(seed: int) -> tuple[CompactGraph, nx.MultiDiGraph]:
                 data = {"type": relation, "paper": paper, "position": start}
                 added = edges.add_edge(source, target, relation, paper, count=start)
             else:
+                field = rng.choice(("title", "abstract"))
+                sentence = rng.choice((f"Sentence {step}.", f"Second {paper[1:]}.", f"Title {paper[1:]}.", ""))
                 data = {
-                    "type": relation, "paper": paper, "field": rng.choice(("title", "abstract")), "start": start,
-                    "end": start + 3, "text": rng.choice(("GRPO", "PPO", "MMLU")), "sentence": f"Sentence {step}.",
-                    "count": rng.randint(0, 3),
+                    "type": relation, "paper": paper, "field": field, "start": start, "end": start + 3,
+                    "text": rng.choice(("GRPO", "PPO", "MMLU")), "sentence": sentence, "count": rng.randint(0, 3),
                 }  # fmt: skip
                 evidence = {name: data[name] for name in ("field", "start", "end", "text", "sentence", "count")}
-                added = edges.add_edge(source, target, relation, paper, **evidence)
+                added = edges.add_edge(source, target, relation, paper, **evidence, context=texts[paper][field])
             assert added == (not reference.has_edge(source, target, key=relation))
             if added:
                 reference.add_edge(source, target, key=relation, **data)
