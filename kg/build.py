@@ -585,7 +585,7 @@ def build(
                 "or JSON Lines/CSV records with a 'title' field"
             )
 
-        # The compact graph, never the NetworkX one: it takes a third of the memory.
+        # The compact graph, never the NetworkX one, which would add about 760 bytes per edge.
         graph, former_keys = keep_entity_ids(
             builder.compact_graph(), builder.merged_keys(), previous.state if previous is not None else None
         )

@@ -90,15 +90,19 @@ class MutableEdges:
         self.node_data: dict[str, dict[str, Any]] = {}
         self._index: dict[str, int] = {}
         self._ids: list[str] = []
+
+        # Strings that edges repeat, stored once.
         self._relations = _Interned()
         self._fields = _Interned()
         self._papers = _Interned()
         self._texts = _Interned()
-        # Sentences that are no part of their paper's text, shared within one
+        # Sentences that are not part of their paper's text, shared within one
         # paper only (`new_paper`): papers rarely quote one sentence.
         self._sentences: list[str] = []
         # The sentence codes of the paper being added (see `_sentence_code`).
         self._paper_sentences: dict[tuple[str, str], tuple[int, int]] = {}
+
+        # One column per edge attribute, indexed by edge number.
         self._source = array("i")
         self._target = array("i")
         self._relation = array("B")
@@ -111,7 +115,9 @@ class MutableEdges:
         self._sentence_end = array("i")
         self._count = array("i")
         self._dead = bytearray()
+        # The packed (source, target, relation) of every live edge.
         self._keys: set[int] = set()
+
         # Incident edges per node, built on the first merge (once every paper
         # was added) as edge numbers sorted by source and by target, with the
         # start of each node's run. Later edges go to the overflow lists.
@@ -388,7 +394,7 @@ class _EdgeView:
 class CompactGraph:
     """A read-only directed multigraph with kg's schema, whose edges are stored in NumPy columns.
 
-    It answers the NetworkX calls that kg's writers make, with the results a
+    It supports the NetworkX calls that kg's writers make, with the results a
     `networkx.MultiDiGraph` of the same nodes and edges would give, in the
     same order. Edge keys are the relation types, as in `kg.graph`. Use
     `to_networkx` for anything else.

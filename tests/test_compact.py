@@ -1,4 +1,4 @@
-"""Tests of `kg.compact`: the compact graph answers as the NetworkX graph of the same edges does, in the same order."""
+"""Tests of `kg.compact`: the compact graph returns what the NetworkX graph of the same edges returns, in the same order."""
 
 from __future__ import annotations
 
