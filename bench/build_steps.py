@@ -8,8 +8,11 @@ again. Copies repeat the same entities and share their text in memory, so
 the graph has fewer distinct entities, and takes less memory, than a real
 corpus of that size would.
 
-Each step prints its wall time, the resident memory after it and the peak
-resident memory of the process so far (``ru_maxrss``). ``--writers old`` runs
+Each step prints its wall time, its CPU time in this process, the resident
+memory after it and the peak resident memory of the process so far
+(``ru_maxrss``). The graph is the `kg.compact.CompactGraph` that ``kg
+build`` writes from, except for ``--writers old``, whose writers need the
+NetworkX graph of `GraphBuilder.graph`. ``--writers old`` runs
 the in-memory writers that `kg build` used before streaming (rdflib graph for
 Turtle and void.ttl, NetworkX's GraphML writer on a copy of the graph) for a
 comparison on the same graph. ``--writers build`` runs the steps as `kg build`
@@ -47,6 +50,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from kg.compact import CompactGraph
 from kg.extract import extract
 from kg.graph import GraphBuilder, _graphml_ready, write_graphml
 from kg.model import Paper, PaperExtraction
@@ -66,16 +70,17 @@ def _resident_mib() -> float:
 
 
 class StepClock:
-    """Print each step's wall time, the resident memory after it, and the peak so far."""
+    """Print each step's wall time, CPU time, the resident memory after it, and the peak so far."""
 
     def __init__(self) -> None:
         self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
 
     def step(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{name:<34} {now - self.last:>8.1f} {_resident_mib():>8.0f} {peak:>8.0f}", flush=True)
-        self.last = now
+        print(f"{name:<34} {now - self.last:>8.1f} {cpu - self.last_cpu:>8.1f} {_resident_mib():>8.0f} {peak:>8.0f}", flush=True)
+        self.last, self.last_cpu = now, cpu
 
 
 def read_records(path: Path, limit: int) -> list[Paper]:
@@ -129,7 +134,7 @@ def _cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def run_build_steps(graph: nx.MultiDiGraph, out: Path, *, jobs: int, with_store: bool) -> None:
+def run_build_steps(graph: nx.MultiDiGraph | CompactGraph, out: Path, *, jobs: int, with_store: bool) -> None:
     """Run the steps of `kg build` after extraction and print their wall time, CPU time and peak memory."""
     build_module = importlib.import_module("kg.build")
     staging = out / "staging"
@@ -180,7 +185,7 @@ def main() -> None:
         del papers
     gc.collect()
     print(f"{len(extractions)} papers extracted, {arguments.copies} copies, {arguments.writers} writers", file=sys.stderr)
-    print(f"{'step':<34} {'seconds':>8} {'RSS MiB':>8} {'peak MiB':>8}")
+    print(f"{'step':<34} {'seconds':>8} {'CPU s':>8} {'RSS MiB':>8} {'peak MiB':>8}")
     clock = StepClock()
     clock.step("extracted")
 
@@ -194,8 +199,11 @@ def main() -> None:
     del extractions
     gc.collect()
     clock.step(f"GraphBuilder.add x{arguments.copies}")
-    graph = builder.graph()
-    clock.step(f"graph(): {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    graph: nx.MultiDiGraph | CompactGraph = builder.graph() if arguments.writers == "old" else builder.compact_graph()
+    del builder
+    gc.collect()
+    importlib.import_module("kg.build")._return_free_memory()
+    clock.step(f"graph: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
@@ -218,6 +226,8 @@ def main() -> None:
             write_void(out / "void.ttl", files.statistics, files.dumps)
             clock.step("void.ttl (streamed counts)")
         view = select_view(graph, max_nodes=VIEW_MAX_NODES)
+        if isinstance(view, CompactGraph):
+            view = view.to_networkx()
         write_html(view, out / "graph.html", title="bench")
         clock.step(f"graph.html ({view.number_of_nodes()} nodes)")
 

@@ -1,4 +1,4 @@
-"""Measure where the memory of `kg.graph.GraphBuilder` and its graph goes, per paper and per edge.
+"""Measure where the memory of `kg.graph.GraphBuilder` and its compact graph goes, per paper and per edge.
 
 The script reads saved extraction records (the ``extractions.jsonl`` of a
 ``kg build``) one at a time and adds them to a `GraphBuilder`, as ``kg
@@ -10,11 +10,15 @@ entities, so the graph has fewer distinct entities than a real corpus of that
 size would.
 
 After each step the script prints the resident memory (RSS) it added since
-the start, per paper and per edge of the final graph. After `graph()` it
-prints the bytes of the objects that the graph references, by kind (NetworkX
-dictionaries, attribute dictionaries, attribute values by name), each object
+the start, per paper and per edge of the final graph. The graph is the
+`kg.compact.CompactGraph` of `GraphBuilder.compact_graph`, which ``kg
+build`` writes its outputs from. The script then prints the bytes of the
+objects that the graph references, by kind (node attribute dictionaries,
+attribute values by name, edge columns, edge string tables), each object
 counted once, and the bytes that only the builder's entity tables still
-hold. ``--trace`` adds the 25 source lines that allocated the most memory
+hold. ``--networkx`` also converts the graph with
+`kg.compact.CompactGraph.to_networkx`, as `GraphBuilder.graph` does, and
+prints the memory that the NetworkX graph adds and its objects by kind. ``--trace`` adds the 25 source lines that allocated the most memory
 (tracemalloc, which doubles the run time and adds its own memory to RSS).
 
 ``--store FILE`` instead loads an N-Triples file into a new store with
@@ -27,6 +31,7 @@ Usage::
     kg build INPUT --jobs 2 --out /tmp/kg-10k
     python bench/memory.py --records /tmp/kg-10k/extractions.jsonl
     python bench/memory.py --records /tmp/kg-10k/extractions.jsonl --copies 3
+    python bench/memory.py --records /tmp/kg-10k/extractions.jsonl --networkx
     python bench/memory.py --store /tmp/kg-10k/graph.nt
 """
 
@@ -50,6 +55,8 @@ from typing import Any
 import networkx as nx
 
 import kg.store
+from kg.build import _return_free_memory
+from kg.compact import CompactGraph
 from kg.graph import GraphBuilder
 from kg.model import PaperExtraction
 from kg.store import GraphStore
@@ -134,6 +141,35 @@ def graph_sizes(graph: nx.MultiDiGraph, counter: SizeCounter) -> None:
                     counter.add(f"edge {name}", value)
 
 
+def compact_sizes(graph: CompactGraph, counter: SizeCounter) -> None:
+    """Charge the objects of a compact graph to kinds: node ids and attributes, node index, edge columns and string tables."""
+    for node, data in graph.nodes(data=True):
+        counter.add("node ids", node)
+        counter.add("node attribute dicts", data, deep=False)
+        for name, value in data.items():
+            counter.add("node attribute names", name)
+            counter.add(f"node {name}", value)
+    counter.add("node attribute table", graph._node_data, deep=False)
+    counter.add("node index (id list, rank dict)", graph._ids)
+    counter.add("node index (id list, rank dict)", graph._rank)
+    counter.bytes["edge columns and orders (NumPy)"] += graph.column_bytes()
+    counter.objects["edge columns and orders (NumPy)"] += 14
+    for name in ("_texts", "_sentences", "_papers", "_fields", "_relations"):
+        counter.add(f"edge string table {name.lstrip('_')}", getattr(graph, name))
+
+
+def print_breakdown(counter: SizeCounter, edges: int) -> int:
+    """Print the bytes per kind of `counter`, largest first, and return the total."""
+    total = sum(counter.bytes.values())
+    print(f"\n{'objects of the graph, by kind':<44} {'objects':>10} {'MiB':>8} {'bytes/edge':>11}")
+    for kind, size in sorted(counter.bytes.items(), key=lambda item: -item[1]):
+        if size * 1000 < total:
+            continue  # under 0.1 % of the graph
+        print(f"{kind:<44} {counter.objects[kind]:>10,} {size / 2**20:>8.1f} {size / edges:>11,.0f}")
+    print(f"{'total (sys.getsizeof)':<44} {'':>10} {total / 2**20:>8.1f} {total / edges:>11,.0f}")
+    return total
+
+
 def print_string_sharing(graph: nx.MultiDiGraph) -> None:
     """Print, per string attribute of the edges, how many string objects the edges reference and how many distinct values."""
     print(f"\n{'edge attribute':<16} {'references':>11} {'objects':>9} {'values':>9}")
@@ -173,6 +209,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, help=argparse.SUPPRESS)  # set for the child processes of --store
     parser.add_argument("--papers", type=int, default=None, help="Records to read from the file. [default: all]")
     parser.add_argument("--copies", type=int, default=1, help="Times the records are added, with new ids after the first.")
+    parser.add_argument("--networkx", action="store_true", help="Also measure the NetworkX graph that GraphBuilder.graph() returns.")
     parser.add_argument("--trace", action="store_true", help="Also print the source lines that allocated the most memory (tracemalloc).")
     arguments = parser.parse_args()
     if arguments.store is not None:
@@ -195,16 +232,23 @@ def main() -> None:
         papers += 1
     gc.collect()
     after_add = resident_mib() - start
-    graph = builder.graph()
+    cpu = time.process_time()
+    graph = builder.compact_graph()
+    cpu = time.process_time() - cpu
     gc.collect()
     after_graph = resident_mib() - start
+    # As `kg build` does once the graph is final.
+    _return_free_memory()
+    after_trim = resident_mib() - start
     edges = graph.number_of_edges()
 
     print(f"{papers:,} papers, {graph.number_of_nodes():,} nodes, {edges:,} edges ({arguments.copies} copies)")
+    print(f"compact_graph() took {cpu:.1f} s of CPU time")
     print(f"\n{'step':<28} {'RSS added MiB':>14} {'bytes/paper':>12} {'bytes/edge':>11}")
-    for step, mib in (("GraphBuilder.add", after_add), ("GraphBuilder.graph()", after_graph)):
+    steps = (("GraphBuilder.add", after_add), ("compact_graph()", after_graph), ("malloc_trim", after_trim))
+    for step, mib in steps:
         print(f"{step:<28} {mib:>14.1f} {mib * 2**20 / papers:>12,.0f} {mib * 2**20 / edges:>11,.0f}")
-    per_paper = after_graph * 2**20 / papers
+    per_paper = after_trim * 2**20 / papers
     for size in EXTRAPOLATE_TO:
         # NOTE: linear in papers, which overstates larger corpora a little,
         # because entities repeat across papers and nodes grow more slowly.
@@ -218,18 +262,23 @@ def main() -> None:
             print(f"  {statistic}")
 
     counter = SizeCounter()
-    graph_sizes(graph, counter)
-    graph_total = sum(counter.bytes.values())
-    tables = {name: value for name, value in vars(builder).items() if name != "_graph"}
+    compact_sizes(graph, counter)
+    tables = {name: value for name, value in vars(builder).items() if name not in {"_graph", "_compact"}}
     counter.add("builder tables, not shared with the graph", tables)
-    print(f"\n{'objects of the graph, by kind':<44} {'objects':>10} {'MiB':>8} {'bytes/edge':>11}")
-    for kind, size in sorted(counter.bytes.items(), key=lambda item: -item[1]):
-        if size * 1000 < graph_total:
-            continue  # under 0.1 % of the graph
-        print(f"{kind:<44} {counter.objects[kind]:>10,} {size / 2**20:>8.1f} {size / edges:>11,.0f}")
-    print(f"{'graph total (sys.getsizeof)':<44} {'':>10} {graph_total / 2**20:>8.1f} {graph_total / edges:>11,.0f}")
+    print_breakdown(counter, edges)
 
-    print_string_sharing(graph)
+    if arguments.networkx:
+        cpu = time.process_time()
+        networkx_graph = graph.to_networkx()
+        cpu = time.process_time() - cpu
+        gc.collect()
+        added = resident_mib() - start - after_trim
+        print(f"\nCompactGraph.to_networkx() took {cpu:.1f} s of CPU time and added {added:.1f} MiB RSS, "
+              f"{added * 2**20 / edges:,.0f} bytes/edge")
+        counter = SizeCounter()
+        graph_sizes(networkx_graph, counter)
+        print_breakdown(counter, edges)
+        print_string_sharing(networkx_graph)
 
 
 if __name__ == "__main__":

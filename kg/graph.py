@@ -81,6 +81,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg.compact import CompactGraph, MutableEdges
 from kg.io import atomic_write
 from kg.model import (
     EntityType,
@@ -269,7 +270,9 @@ class GraphBuilder:
     """
 
     def __init__(self) -> None:
-        self._graph = nx.MultiDiGraph()
+        self._graph = MutableEdges()
+        self._compact: CompactGraph | None = None
+        self._networkx: nx.MultiDiGraph | None = None
         self._names: dict[str, Counter[str]] = defaultdict(Counter)
         self._aliases: dict[str, set[str]] = defaultdict(set)
         self._types: dict[str, Counter[str]] = defaultdict(Counter)
@@ -291,16 +294,13 @@ class GraphBuilder:
         self._merged_into: dict[str, str] = {}
         # Author key -> how often each spelling of the name occurs.
         self._author_names: dict[str, Counter[str]] = defaultdict(Counter)
-        # One object per distinct value of the strings that many nodes and
-        # edges repeat (node ids, relation names, field names, mention
-        # texts), so each value is stored once. The graph's adjacency
-        # dictionaries keep the node id objects that `add_edge` receives, so
-        # node ids come from here too.
+        # One object per distinct value of the strings that many nodes
+        # repeat (node ids, dates, sources, author names), so each value is
+        # stored once. Edge strings are interned by `MutableEdges`.
         self._strings: dict[str, str] = {}
-        # The same for character offsets, which CPython caches only up to 256.
+        # The same for the character offsets of result nodes, which CPython caches only up to 256.
         self._offsets: dict[int, int] = {}
-        # The evidence sentences of the paper being added, by value: several
-        # edges of one paper quote one sentence, papers rarely share one.
+        # The evidence sentences of the paper being added to result nodes, by value.
         self._sentences: dict[str, str] = {}
         self._finished = False
 
@@ -325,6 +325,7 @@ class GraphBuilder:
         if paper_node in graph:
             raise ValueError(f"Duplicate paper id {paper.id!r} ({paper.source}, record {paper.record})")
         self._sentences = {}
+        graph.new_paper()
         graph.add_node(
             paper_node,
             type=PAPER_TYPE,
@@ -387,8 +388,8 @@ class GraphBuilder:
             node = share(link_node_id(link.url))
             if node not in graph:
                 graph.add_node(node, type=LINK_TYPE, label=link.url, url=link.url, kind=share(str(link.kind)), papers=[])
-            if paper.id not in graph.nodes[node]["papers"]:
-                graph.nodes[node]["papers"].append(paper.id)
+            if paper.id not in graph.node_data[node]["papers"]:
+                graph.node_data[node]["papers"].append(paper.id)
             relation = HAS_CODE if link.kind == LinkKind.CODE else LINKS_TO
             self._add_edge_once(paper_node, node, relation, paper.id, link.mention)
             # A paper that proposes exactly one artifact releases its code with it.
@@ -412,19 +413,20 @@ class GraphBuilder:
             if node not in graph:
                 graph.add_node(node, type=AUTHOR_TYPE, key=key, author_id=author_id, papers=[])
             self._author_names[key][name] += 1
-            if graph.has_edge(paper_node, node, key=AUTHORED_BY):
+            if graph.has_edge(paper_node, node, AUTHORED_BY):
                 # Two names of one list with one key ("J. Smith", "J Smith"): the first position stays.
                 logger.debug("Paper %r lists author %r twice; position %d is not recorded", paper.id, key, position)
                 continue
-            graph.nodes[node]["papers"].append(paper.id)
-            graph.add_edge(paper_node, node, key=AUTHORED_BY, type=AUTHORED_BY, paper=paper.id, position=position)
+            graph.node_data[node]["papers"].append(paper.id)
+            # The count column of an authorship edge stores the position.
+            graph.add_edge(paper_node, node, AUTHORED_BY, paper.id, count=position)
 
     def _set_author_attributes(self) -> None:
         for key, names in self._author_names.items():
             # The most used spelling names the node; ties go to the first in
             # sorted order, so the input order does not change the graph.
             name = min(names, key=lambda form: (-names[form], form))
-            data = self._graph.nodes[author_node_id(key)]
+            data = self._compact_nodes()[author_node_id(key)]
             data.update(label=name, name=name)
             data["papers"].sort()
 
@@ -576,18 +578,39 @@ class GraphBuilder:
                 self._long_names[key] = state.long_names
 
     def graph(self) -> nx.MultiDiGraph:
-        """Merge variants, add undefined short-form uses, merge short forms, set attributes, link families, return the graph."""
-        if not self._finished:
+        """Finish the graph as `compact_graph` does and return it as a `networkx.MultiDiGraph`.
+
+        Every call returns the same graph object. The NetworkX graph takes
+        about 760 bytes per edge on top of the compact graph, which stays in
+        memory too (``python bench/memory.py --networkx``).
+        """
+        if self._networkx is None:
+            self._networkx = self.compact_graph().to_networkx()
+        return self._networkx
+
+    def compact_graph(self) -> CompactGraph:
+        """Merge variants, add undefined short-form uses, merge short forms, set attributes, link families, return the graph.
+
+        The `kg.compact.CompactGraph` has the nodes, edges and attributes of
+        `graph` in the same order, with edges stored in columns. Every call
+        returns the same object.
+        """
+        if self._compact is None:
             self._finished = True
             self._merge_variants()
             self._add_short_form_uses()
             self._merge_short_forms()
             self._set_entity_attributes()
             self._link_families()
+            self._compact = self._graph.freeze()
             self._set_result_attributes()
             self._set_author_attributes()
             self._release_tables()
-        return self._graph
+        return self._compact
+
+    def _compact_nodes(self) -> Mapping[str, dict[str, Any]]:
+        assert self._compact is not None, "author attributes are set on the finished graph"
+        return self._compact.nodes  # type: ignore[return-value]
 
     def _release_tables(self) -> None:
         """Empty the tables that only building needs, so a finished builder keeps little memory besides its graph.
@@ -628,10 +651,12 @@ class GraphBuilder:
         self, source: str, target: str, relation: str, paper_id: str, mention: Mention, *, count: int = 1
     ) -> None:
         # Edges are keyed by relation type: the first occurrence keeps its provenance.
-        if not self._graph.has_edge(source, target, key=relation):
-            self._graph.add_edge(
-                source, target, key=relation, type=relation, **self._evidence(paper_id, mention, count)
-            )
+        field = str(mention.field)
+        paper = self._graph.node_data.get(self._share(paper_node_id(paper_id)), {})
+        self._graph.add_edge(
+            source, target, relation, paper_id, field=field, start=mention.start, end=mention.end,
+            text=mention.text, sentence=mention.sentence, count=count, context=paper.get(field, ""),
+        )  # fmt: skip
 
     def merged_keys(self) -> dict[str, str]:
         """Return each entity key that `graph()` merged into another node, mapped to the key of that node.
@@ -676,7 +701,8 @@ class GraphBuilder:
 
     def _set_result_attributes(self) -> None:
         """Point result attributes at the entity keys after merges, and label results with entity names."""
-        graph = self._graph
+        assert self._compact is not None, "result attributes are set on the finished graph"
+        graph = self._compact
         for node, data in graph.nodes(data=True):
             if data.get("type") != RESULT_TYPE:
                 continue
@@ -705,7 +731,7 @@ class GraphBuilder:
         type, which `_merge_short_forms` then joins to the long form.
         """
         papers = sorted(
-            (data["paper_id"], data) for _, data in self._graph.nodes(data=True) if data.get("type") == PAPER_TYPE
+            (data["paper_id"], data) for data in self._graph.node_data.values() if data.get("type") == PAPER_TYPE
         )
         forms_of = {
             short: sorted(form for form in spellings if sum(c.isupper() for c in form) >= MIN_UNDEFINED_SHORT_FORM_CAPITALS)
@@ -737,7 +763,7 @@ class GraphBuilder:
                 if mentions:
                     mentions.sort(key=lambda mention: (mention.field != Field.TITLE, mention.start))
                     name = mentions[0].text
-                    self._sentences = {}
+                    self._graph.new_paper()
                     self._add_entity(paper_id, ExtractedEntity(name=name, key=short, type=entity_type, mentions=tuple(mentions)))
 
     def _merge_short_forms(self) -> None:
@@ -766,16 +792,9 @@ class GraphBuilder:
             )
 
     def _merge_entity(self, key: str, *, into: str) -> None:
-        graph, source, target = self._graph, entity_node_id(key), self._share(entity_node_id(into))
-        if target not in graph:
-            graph.add_node(target)
-        for _, neighbor, edge_key, data in list(graph.out_edges(source, keys=True, data=True)):
-            if not graph.has_edge(target, neighbor, key=edge_key):
-                graph.add_edge(target, neighbor, key=edge_key, **data)
-        for neighbor, _, edge_key, data in list(graph.in_edges(source, keys=True, data=True)):
-            if not graph.has_edge(neighbor, target, key=edge_key):
-                graph.add_edge(neighbor, target, key=edge_key, **data)
-        graph.remove_node(source)
+        # Copies of the node's edges go to `into` unless it has an edge with
+        # that neighbour and relation already, which keeps its own evidence.
+        self._graph.merge_node(entity_node_id(key), into=self._share(entity_node_id(into)))
         self._merged_into[key] = into
         for table in (self._names, self._types):
             table[into].update(table.pop(key))
@@ -799,7 +818,7 @@ class GraphBuilder:
             # Papers that disagree on the type: the type most papers give wins.
             entity_type = self._share(str(majority_type(self._types[key])))
             aliases = sorted(self._aliases[key] - {name})
-            self._graph.nodes[entity_node_id(key)].update(
+            self._graph.node_data[entity_node_id(key)].update(
                 type=entity_type,
                 label=name,
                 name=name,
@@ -809,7 +828,7 @@ class GraphBuilder:
                 proposed_by=sorted(self._proposed_by[key]),
                 merge_reasons=[self._merge_reason(key, name, alias) for alias in aliases],
             )
-        for _, data in self._graph.nodes(data=True):
+        for data in self._graph.node_data.values():
             if data.get("type") == LINK_TYPE:
                 data["papers"].sort()
 
@@ -828,15 +847,15 @@ class GraphBuilder:
 
     def _link_families(self) -> None:
         """Add a `VARIANT_OF` edge from each model checkpoint to its family node (`kg.resolve.model_family`)."""
-        graph = self._graph
+        graph, nodes = self._graph, self._graph.node_data
         node_of_form: dict[str, str] = {}
         for key in self._names:
             node = self._share(entity_node_id(key))
-            for form in (graph.nodes[node]["name"], *graph.nodes[node]["aliases"]):
+            for form in (nodes[node]["name"], *nodes[node]["aliases"]):
                 node_of_form.setdefault(entity_key(form), node)
         for key in sorted(self._names):
             node = self._share(entity_node_id(key))
-            data = graph.nodes[node]
+            data = nodes[node]
             if data["type"] != str(EntityType.MODEL):
                 continue
             family = model_family(data["name"])
@@ -859,11 +878,11 @@ class GraphBuilder:
                     merge_reasons=[],
                 )
                 node_of_form[family_key] = family_node
-            elif graph.nodes[family_node].get("type") != data["type"]:
-                logger.debug("No family link from %s: %s has type %r", node, family_node, graph.nodes[family_node].get("type"))
+            elif nodes[family_node].get("type") != data["type"]:
+                logger.debug("No family link from %s: %s has type %r", node, family_node, nodes[family_node].get("type"))
                 continue
             paper_id, mention = self._first_mention[key]
-            self._sentences = {}
+            graph.new_paper()
             self._add_edge_once(node, family_node, VARIANT_OF, paper_id, mention)
 
 

@@ -53,11 +53,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import pyoxigraph
 
+from kg.compact import CompactGraph
 from kg.errors import InputError
 from kg.graph import RESULT_TYPE, entity_node_id
 from kg.io import atomic_write
@@ -85,6 +86,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# The graph classes that `rename_entities` and `keep_entity_ids` return as they receive them.
+GraphT = TypeVar("GraphT", nx.MultiDiGraph, CompactGraph)
 
 STATE_FILE = "build-state.json"
 # Version of the state file's layout; a reader rejects other versions.
@@ -398,7 +402,7 @@ def _record(data: dict[str, Any], path: Path) -> PaperExtraction:
         ) from err
 
 
-def rename_entities(graph: nx.MultiDiGraph, renames: Mapping[str, str]) -> nx.MultiDiGraph:
+def rename_entities(graph: GraphT, renames: Mapping[str, str]) -> GraphT:
     """Return a copy of `graph` whose entity keys are changed by `renames` (old key to new key).
 
     Node ids, the ``key`` attribute of entities and the entity keys in the
@@ -407,7 +411,10 @@ def rename_entities(graph: nx.MultiDiGraph, renames: Mapping[str, str]) -> nx.Mu
     if not renames:
         return graph
     mapping = {entity_node_id(old): entity_node_id(new) for old, new in renames.items()}
-    renamed = nx.relabel_nodes(graph, mapping, copy=True)
+    if isinstance(graph, CompactGraph):
+        renamed = graph.relabel_nodes(mapping)
+    else:
+        renamed = nx.relabel_nodes(graph, mapping, copy=True)
     for node in mapping.values():
         renamed.nodes[node]["key"] = node.removeprefix("entity:")
     for _, data in renamed.nodes(data=True):
@@ -420,14 +427,14 @@ def rename_entities(graph: nx.MultiDiGraph, renames: Mapping[str, str]) -> nx.Mu
 
 
 def keep_entity_ids(
-    graph: nx.MultiDiGraph, merged_keys: Mapping[str, str], previous: BuildState | None
-) -> tuple[nx.MultiDiGraph, dict[str, str]]:
+    graph: GraphT, merged_keys: Mapping[str, str], previous: BuildState | None
+) -> tuple[GraphT, dict[str, str]]:
     """Give entity nodes the ids of the previous build by the rule in the module docstring.
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph
-        The new graph, from `kg.graph.GraphBuilder.graph`.
+    graph : networkx.MultiDiGraph or kg.compact.CompactGraph
+        The new graph, from `kg.graph.GraphBuilder.graph` or `kg.graph.GraphBuilder.compact_graph`.
     merged_keys : mapping of str to str
         `kg.graph.GraphBuilder.merged_keys` of the builder of `graph`.
     previous : BuildState or None
@@ -436,8 +443,8 @@ def keep_entity_ids(
 
     Returns
     -------
-    graph : networkx.MultiDiGraph
-        `graph` itself when no node is renamed, else a renamed copy. Nodes
+    graph : networkx.MultiDiGraph or kg.compact.CompactGraph
+        `graph` itself when no node is renamed, else a renamed copy of the same class. Nodes
         that absorbed ids of earlier builds get a ``former_keys`` list.
     former_keys : dict of str to str
         Every former id mapped to the key of the node it is part of now.

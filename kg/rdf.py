@@ -52,6 +52,7 @@ import pyoxigraph
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace
 
+from kg.compact import CompactGraph
 from kg.errors import ConfigError, InputError, KgError
 from kg.graph import AUTHOR_TYPE, AUTHORED_BY, EVALUATED_ON, HAS_CODE, LINK_TYPE, LINKS_TO, MENTIONS, PAPER_TYPE, PROPOSES
 from kg.io import atomic_write
@@ -1093,7 +1094,12 @@ class TermQuads:
     def edge_groups(self, start: int, stop: int) -> Iterator[list[TermQuad]]:
         """Yield the quads of the edges from position `start` to `stop` (end-exclusive), one list per edge."""
         base_iri, iris = self.base_iri, self.iris
-        for source, target, key, data in itertools.islice(self.graph.edges(keys=True, data=True), start, stop):
+        if isinstance(self.graph, CompactGraph):
+            # The same edges, without building the attribute dicts of the edges before `start`.
+            edges = self.graph.edge_range(start, stop)
+        else:
+            edges = itertools.islice(self.graph.edges(keys=True, data=True), start, stop)
+        for source, target, key, data in edges:
             edge_type = data.get("type", key)
             sink = _QuadSink()
             if edge_type == AUTHORED_BY:
