@@ -502,7 +502,7 @@ def _ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.2f}"
 
 
-def _machine(load_before: tuple[float, ...], load_after: tuple[float, ...]) -> str:
+def _machine(load_before: tuple[float, ...], load_after: tuple[float, ...], *, finished: bool = True) -> str:
     import spacy
 
     memory = ""
@@ -518,7 +518,7 @@ def _machine(load_before: tuple[float, ...], load_after: tuple[float, ...]) -> s
     return (
         f"{os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
         f"spaCy {spacy.__version__}; load average (1, 5, 15 min) {loads(load_before)} before the run, "
-        f"{loads(load_after)} after it"
+        f"{loads(load_after)} {'after it' if finished else 'after the last finished build (the run was still going)'}"
     )
 
 
@@ -714,6 +714,19 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     runs: list[BuildRun] = []
     modes = build_modes()
+    command = ("python bench/throughput.py " + shlex.join(argv if argv is not None else sys.argv[1:])).strip()
+
+    def publish(*, final: bool) -> None:
+        """Print the report of the runs so far at the end; with --write-docs, also write it after each run."""
+        lines = report(
+            rates, runs, [mode.name for mode in modes], sample=sample, sizes=sizes,
+            machine=_machine(load_before, os.getloadavg(), finished=final), command=command,
+        )
+        if final:
+            print("\n".join(lines))
+        if arguments.write_docs:
+            write_docs(lines)
+
     if not arguments.skip_builds:
         with tempfile.TemporaryDirectory(prefix="kg-throughput-") as scratch:
             for size in sizes:
@@ -725,24 +738,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                     print(f"kg build: {size:,} abstracts, {mode.name} ...", flush=True)
                     run = run_build(corpora[size], size, mode, Path(scratch), with_store=not arguments.no_store)
                     runs.append(run)
-                    # One line per run, so a long run that is stopped still leaves its finished figures.
+                    # One line per run, and the docs rewritten after each run, so a long
+                    # run that is stopped still leaves its finished figures.
                     result = run.problem or f"{run.seconds:.1f} s, {run.cpu:.1f} CPU s, largest process {run.largest_mib:.0f} MiB"
                     print(f"    {result}", flush=True)
-    load_after = os.getloadavg()
-
-    command = "python bench/throughput.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    lines = report(
-        rates,
-        runs,
-        [mode.name for mode in modes],
-        sample=sample,
-        sizes=sizes,
-        machine=_machine(load_before, load_after),
-        command=command.strip(),
-    )
-    print("\n".join(lines))
-    if arguments.write_docs:
-        write_docs(lines)
+                    publish(final=False)
+    publish(final=True)
 
 
 if __name__ == "__main__":
