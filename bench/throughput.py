@@ -694,7 +694,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--dask-max-size", type=int, default=None,
-        help="Skip the Dask builds of corpora larger than this many abstracts (a 1M Dask build takes another hour).",
+        help="Skip the Dask builds of corpora larger than this many abstracts, to keep a run with 1M abstracts short.",
     )
     parser.add_argument("--no-store", action="store_true", help="Build without loading an Oxigraph store.")
     parser.add_argument("--write-docs", action="store_true", help=f"Replace the section {SECTION!r} of docs/performance.md.")
@@ -717,7 +717,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = ("python bench/throughput.py " + shlex.join(argv if argv is not None else sys.argv[1:])).strip()
 
     def publish(*, final: bool) -> None:
-        """Print the report of the runs so far at the end; with --write-docs, also write it after each run."""
+        """Write the report of the runs so far to the docs when --write-docs is given, and print it at the end."""
         lines = report(
             rates, runs, [mode.name for mode in modes], sample=sample, sizes=sizes,
             machine=_machine(load_before, os.getloadavg(), finished=final), command=command,
