@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import pytest
 
 from kg.readers.arxiv_snapshot import read_arxiv_snapshot
@@ -80,3 +84,29 @@ def test_write_docs_appends_section(throughput: ModuleType, tmp_path: Path) -> N
     docs.write_text("# Performance\n\n## SPARQL\n\nkept\n", encoding="utf-8")
     throughput.write_docs(["## Throughput", "", "new"], docs)
     assert docs.read_text(encoding="utf-8") == "# Performance\n\n## SPARQL\n\nkept\n\n## Throughput\n\nnew\n"
+
+
+def test_forked_child_pss_below_rss(throughput: ModuleType) -> None:
+    # A forked child shares its parent's pages, so its PSS is well below its RSS,
+    # which counts the 64 MiB that parent and child share in full.
+    ballast = bytearray(64 * 2**20)
+    for offset in range(0, len(ballast), 4096):
+        ballast[offset] = 1
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reader)
+        os.write(writer, b"x")
+        time.sleep(5)
+        os._exit(0)
+    try:
+        os.close(writer)
+        assert os.read(reader, 1) == b"x"
+        rss = psutil.Process(child).memory_info().rss
+        pss = throughput._proportional_bytes(child)
+        assert pss > 0
+        assert pss < rss - 16 * 2**20
+    finally:
+        os.close(reader)
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
