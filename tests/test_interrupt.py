@@ -69,13 +69,19 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in folder.iterdir() if not path.name.startswith(".")}
 
 
+def _default_sigint() -> None:
+    # A shell without job control starts a background command with SIGINT
+    # ignored, and exec keeps it ignored. The build must get SIGINT as Ctrl-C sends it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Build:
     """A `kg build` subprocess whose standard error is read line by line."""
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kg.cli", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
