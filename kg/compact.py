@@ -99,7 +99,7 @@ class MutableEdges:
         # Sentences that are not part of their paper's text, shared within one
         # paper only (`new_paper`): papers rarely quote one sentence.
         self._sentences: list[str] = []
-        # The sentence codes of the paper being added (see `_sentence_code`).
+        # Sentence codes of the paper being added, keyed by (sentence, context), as `_sentence_code` returns them.
         self._paper_sentences: dict[tuple[str, str], tuple[int, int]] = {}
 
         # One column per edge attribute, indexed by edge number.
@@ -168,8 +168,9 @@ class MutableEdges:
         """Add an edge unless one with the same source, target and relation exists; return whether it was added.
 
         `context` is the text of the paper's `field`, which usually contains
-        `sentence`. Missing nodes are added without attributes. For `_AUTHORED_BY` edges, `count` is the
-        author's position and the evidence arguments are ignored.
+        `sentence`. Missing nodes are added without attributes. For
+        `_AUTHORED_BY` edges, `count` is the author's position and the
+        evidence arguments are ignored.
         """
         # NetworkX's add_edge adds missing nodes without attributes.
         for node in (source, target):
@@ -459,11 +460,13 @@ class CompactGraph:
         self.edges = _EdgeView(self)
 
     def _paper_nodes(self, mapping: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        """Return the attribute dict of each paper of the paper table, whose texts contain most evidence sentences.
+        """Return the attribute dict of the node of each paper in the paper table, in table order.
+
+        Most evidence sentences are stored as offsets into these nodes' titles and abstracts.
 
         NOTE: a sentence stored as offsets is read from the node ``paper:<id>``
         of the edge's paper, so that node's title and abstract must not change
-        after `MutableEdges.add_edge`; `kg.graph.GraphBuilder` never changes them.
+        after `MutableEdges.add_edge`. `kg.graph.GraphBuilder` never changes them.
         """
         nodes = (f"paper:{paper}" for paper in self._papers)
         if mapping:
