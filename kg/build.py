@@ -413,7 +413,8 @@ def build(
     incremental: bool = False,
     categories: Sequence[str] = (),
     since: str | None = None,
-) -> tuple[CompactGraph, BuildSummary]:
+    keep_graph: bool = True,
+) -> tuple[CompactGraph | None, BuildSummary]:
     """Build the knowledge graph of `inputs` and write its outputs to `out_dir`.
 
     Parameters
@@ -490,12 +491,19 @@ def build(
         archives ("cs"); see `kg.filters`.
     since : str, optional
         Keep only papers dated on or after this day, YYYY-MM-DD.
+    keep_graph : bool
+        Return the graph. With False, the build frees the graph as soon as
+        its triples are in the sorted chunk files, before the merge, the
+        Turtle and the store load, and returns None in its place: the
+        command line does this, because a million abstracts make a graph of
+        about 5 GiB. A build that writes JSON-LD keeps the graph until the
+        end, since that writer reads it.
 
     Returns
     -------
-    graph : kg.compact.CompactGraph
+    graph : kg.compact.CompactGraph or None
         The graph with its edges in columns; its ``to_networkx()`` returns
-        the `networkx.MultiDiGraph`.
+        the `networkx.MultiDiGraph`. None when `keep_graph` is False.
     summary : BuildSummary
 
     Raises
@@ -599,18 +607,20 @@ def build(
         _count_graph(graph, summary)
         logger.info("Merged the graph: %d nodes, %d edges", summary.nodes, summary.edges)
 
+        held = _HeldGraph(graph)
+        del graph
         _write_outputs(
-            graph, staging, rdf_formats, written_files,
+            held, staging, rdf_formats, written_files,
             work_dir=work_dir, base_iri=base_iri, summary=summary, sources=sources, license_iri=license_iri,
             title=title, view_max_nodes=view_max_nodes, store=store, previous=previous,
-            jobs=_writer_jobs(engine, jobs=jobs, scheduler=scheduler, dask_workers=dask_workers),
+            jobs=_writer_jobs(engine, jobs=jobs, scheduler=scheduler, dask_workers=dask_workers), keep_graph=keep_graph,
         )
         shutil.rmtree(work_dir)
 
     summary.outputs = {name: out_dir / name for name in written_files}
     if skip_invalid:
         summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
-    return graph, summary
+    return held.graph, summary
 
 
 def _writer_jobs(engine: str, *, jobs: int, scheduler: str | None, dask_workers: int) -> int:
@@ -758,8 +768,15 @@ def _graph_kept_from_gc() -> Iterator[Callable[[], None]]:
         gc.unfreeze()
 
 
+@dataclass
+class _HeldGraph:
+    """The only reference to a build's graph, so that `_write_outputs` can free the graph before the build returns."""
+
+    graph: CompactGraph | None
+
+
 def _write_outputs(
-    graph: nx.MultiDiGraph,
+    held: _HeldGraph,
     staging: Path,
     rdf_formats: Sequence[str],
     written_files: Sequence[str],
@@ -774,6 +791,7 @@ def _write_outputs(
     store: str | Path | None,
     previous: PreviousBuild | None,
     jobs: int,
+    keep_graph: bool,
 ) -> None:
     """Write graph.graphml, the RDF files, void.ttl and graph.html to `staging`, and load the store.
 
@@ -785,7 +803,12 @@ def _write_outputs(
     The store is loaded before the outputs move into place, so a failed load
     leaves the previous outputs as they were. If the build fails while such a
     thread loads the store, the store is emptied again, as it was before.
+
+    Unless `keep_graph` is set, the graph is freed (``held.graph = None``)
+    once it is converted to sorted chunks.
     """
+    graph = held.graph
+    assert graph is not None
     logger.info("Writing %s", ", ".join(RDF_STEM + RDF_FORMATS[name] for name in rdf_formats))
     with RdfExport(graph, staging, rdf_formats, work_dir=work_dir, base_iri=base_iri, stem=RDF_STEM, jobs=jobs) as export:
         export.start()
@@ -794,13 +817,20 @@ def _write_outputs(
         logger.info("Writing %s", HTML_FILE)
         _write_view(graph, staging / HTML_FILE, sources=sources, title=title, view_max_nodes=view_max_nodes)
         chunks = export.generate()
+        if not keep_graph:
+            export.release_graph()
+            if export.graph is None:
+                held.graph = graph = None
+                _return_free_memory()
+                logger.info("Freed the graph; its triples are in %d sorted chunk files", len(chunks))
 
         background = None
         if store is not None and previous is None and jobs > 1:
             background = _BackgroundLoad.start_if_empty(store, chunks)
         try:
             # The store thread reads the chunks until it ends; the work folder is removed after the load.
-            export.merge(keep_chunks=background is not None)
+            # Another store load reads the sorted N-Triples file instead.
+            export.merge(keep_chunks=background is not None, sorted_ntriples=store is not None and background is None)
             export.write_dumps()
             rdf_files = export.finish()
             summary.triples = rdf_files.triples
@@ -822,6 +852,7 @@ def _write_outputs(
                 else:
                     # Compared before the previous export is replaced.
                     delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
+                    assert rdf_files.ntriples is not None
                     _load_store(store, rdf_files.ntriples, summary, delta=delta, state_dir=staging, export_name=rdf_file)
         except BaseException:
             if background is not None:

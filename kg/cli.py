@@ -266,6 +266,7 @@ def build(
 
     if progress is None:
         progress = sys.stderr.isatty()
+    # The command line reports the outputs only, so the build frees its graph early.
     _, summary = run_build(
         list(inputs),
         out_dir,
@@ -292,6 +293,7 @@ def build(
         incremental=incremental,
         categories=categories,
         since=since,
+        keep_graph=False,
     )
     for line in summary.lines():
         click.echo(line)

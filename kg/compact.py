@@ -288,14 +288,25 @@ class MutableEdges:
 
     def freeze(self) -> CompactGraph:
         """Return the finished graph and empty this object, whose tables the graph now owns."""
+        # Each table of the builder is released once it is no longer read, so
+        # that the peak memory of this step stays close to that of the result.
+        # The key set alone takes about 50 bytes per edge.
+        self._keys = set()
+        for table in (self._relations, self._fields, self._papers, self._texts):
+            table.index.clear()
+        self._paper_sentences = {}
         live = np.flatnonzero(np.frombuffer(bytes(self._dead), dtype=np.uint8) == 0)
+        self._dead = bytearray()
         # The rank of each live node in node order; removed nodes keep -1.
         rank = np.full(len(self._ids), -1, dtype=np.int64)
         rank[np.fromiter((self._index[node] for node in self.node_data), dtype=np.int64, count=len(self.node_data))] = (
             np.arange(len(self.node_data))
         )
+        self._index, self._ids = {}, []
         source = rank[np.frombuffer(self._source, dtype=np.int32)[live]]
         target = rank[np.frombuffer(self._target, dtype=np.int32)[live]]
+        del rank
+        self._source, self._target = array("i"), array("i")
 
         # NetworkX lists a node's neighbours in the order of the first edge to
         # each, and the edges between two nodes in the order they were added.
@@ -313,24 +324,30 @@ class MutableEdges:
         out_position = np.empty(len(live), dtype=np.int64)
         out_position[out_order] = position
 
-        def column(values: array, dtype: Any) -> np.ndarray:
-            return np.frombuffer(values, dtype=dtype)[live][out_order].copy()
+        del by_pair, pair_start, first_of_pair, position
+        in_order = out_position[in_order].astype(np.int32)
+        out_position = out_position.astype(np.int32)
+
+        def column(name: str, dtype: Any) -> np.ndarray:
+            values = np.frombuffer(getattr(self, name), dtype=dtype)[live][out_order]
+            setattr(self, name, array(getattr(self, name).typecode))
+            return values
 
         graph = CompactGraph(
             node_data=self.node_data,
             source=source[out_order].astype(np.int32),
             target=target[out_order].astype(np.int32),
-            relation=column(self._relation, np.uint8),
-            paper=column(self._paper, np.int32),
-            field=column(self._field, np.uint8),
-            start=column(self._start, np.int32),
-            end=column(self._end, np.int32),
-            text=column(self._text, np.int32),
-            sentence=column(self._sentence, np.int32),
-            sentence_end=column(self._sentence_end, np.int32),
-            count=column(self._count, np.int32),
-            in_order=out_position[in_order].astype(np.int32),
-            insertion_order=out_position.astype(np.int32),
+            relation=column("_relation", np.uint8),
+            paper=column("_paper", np.int32),
+            field=column("_field", np.uint8),
+            start=column("_start", np.int32),
+            end=column("_end", np.int32),
+            text=column("_text", np.int32),
+            sentence=column("_sentence", np.int32),
+            sentence_end=column("_sentence_end", np.int32),
+            count=column("_count", np.int32),
+            in_order=in_order,
+            insertion_order=out_position,
             relations=self._relations.values,
             fields=self._fields.values,
             papers=self._papers.values,

@@ -30,7 +30,7 @@ from typing import Any
 from kg.errors import KgError
 from kg.io import interrupts_deferred
 
-__all__ = ["ForkedCall", "can_fork", "forked_calls"]
+__all__ = ["ForkedCall", "can_fork", "forked_calls", "forks_fit_in_memory"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,54 @@ _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 def can_fork() -> bool:
     """Return True if this platform can fork processes (Linux and macOS; not Windows)."""
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _resident_bytes() -> int | None:
+    """Return the resident memory of this process from /proc, or None where /proc is missing (macOS)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            resident_pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return resident_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _available_bytes() -> int | None:
+    """Return the kernel's estimate of the memory available to new work (MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", "rb") as meminfo:
+            for line in meminfo:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def forks_fit_in_memory(count: int) -> bool:
+    """Return True if `count` forked children may copy this process's memory and still fit in half the available memory.
+
+    A forked child shares the parent's pages only until one of them writes to
+    a page. CPython writes to every object it reads, because reading changes
+    the object's reference count, so a child that reads the whole graph ends
+    up with its own copy of most of it: each of the two converters of a
+    million-abstract build copied about 4 GiB of the parent's 5.3 GiB. The
+    check counts a full copy of the parent's resident memory per child and
+    leaves the other half of the available memory to the work that follows
+    and to other programs. Where the two figures cannot be read (no /proc),
+    it returns True.
+    """
+    resident, available = _resident_bytes(), _available_bytes()
+    if resident is None or available is None:
+        return True
+    fits = count * resident <= available // 2
+    if not fits:
+        logger.info(
+            "Not forking %d processes: their copies of this process's %.1f GiB could take %.1f GiB, "
+            "more than half of the %.1f GiB available",
+            count, resident / 2**30, count * resident / 2**30, available / 2**30,
+        )
+    return fits
 
 
 def _run_child(writer: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -5,12 +5,14 @@ whole build. The quads of `kg.rdf.TermQuads` become N-Triples (and, when a
 format with named graphs is requested, N-Quads) lines, which are sorted in
 chunks of `CHUNK_LINES` lines, spilled to temporary files and merged with
 `heapq.merge`. The merge drops repeated lines, so the result is a set of
-triples. The sorted N-Triples file is then
+triples. In one pass over the merged lines, the export writes
 
-* ``graph.nt`` itself, byte-identical to `kg.rdf.write_rdf`'s N-Triples,
-* the input of `_TurtleWriter` for ``graph.ttl`` (one line at a time,
-  grouped by subject because the lines are sorted), and
-* the file that `kg.store.GraphStore.load` bulk-loads into an empty store.
+* ``graph.nt``, byte-identical to `kg.rdf.write_rdf`'s N-Triples,
+* ``graph.ttl`` through `_TurtleWriter` (grouped by subject, because the
+  lines are sorted),
+* when the caller asks for it, a sorted N-Triples file in the work folder
+  for `kg.store.GraphStore.load`, and
+* the VoID counts.
 
 N-Quads are sorted the same way; TriG gets its own merge, ordered by graph
 name, so that each named graph is written as one block. JSON-LD has no
@@ -32,7 +34,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +47,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.errors import KgError
-from kg.forks import ForkedCall, can_fork, forked_calls
+from kg.forks import ForkedCall, can_fork, forked_calls, forks_fit_in_memory
 from kg.io import atomic_write
 from kg.rdf import (
     _PREFIXES,
@@ -210,14 +212,8 @@ class _StatisticsCounter:
         self._classes: Counter[bytes] = Counter()
         self._properties: Counter[bytes] = Counter()
 
-    def add(self, line: bytes) -> None:
-        # kg's IRIs contain no space (`kg.rdf.is_valid_iri` rejects it), so
-        # the first two spaces end the subject and the predicate.
-        subject_end = line.index(b" ")
-        predicate_end = line.index(b" ", subject_end + 1)
-        subject = line[:subject_end]
-        predicate = line[subject_end + 1 : predicate_end]
-        target = line[predicate_end + 1 : -len(_LINE_END)]
+    def add(self, subject: bytes, predicate: bytes, target: bytes) -> None:
+        """Count one triple, given as the three terms of its N-Triples line (`_split_triple`)."""
         statistics = self.statistics
         statistics.triples += 1
         # Sorted lines keep each subject's triples together.
@@ -233,7 +229,11 @@ class _StatisticsCounter:
 
     def finish(self) -> DatasetStatistics:
         statistics = self.statistics
-        statistics.distinct_objects = int(numpy.unique(numpy.frombuffer(self._object_hashes, dtype=numpy.int64)).size)
+        # Sorted in place: `numpy.unique` would copy the 8 bytes per triple.
+        hashes = numpy.frombuffer(self._object_hashes, dtype=numpy.int64)
+        hashes.sort()
+        statistics.distinct_objects = int(numpy.count_nonzero(hashes[1:] != hashes[:-1])) + int(hashes.size > 0)
+        del hashes
         self._object_hashes = array.array("q")
         statistics.classes = Counter({URIRef(iri.decode()[1:-1]): count for iri, count in self._classes.items()})
         statistics.properties = Counter({URIRef(iri.decode()[1:-1]): count for iri, count in self._properties.items()})
@@ -253,10 +253,11 @@ class RdfFiles:
         `triples` for graphs of `kg.graph.GraphBuilder`.
     dumps : dict of str to Path
         The written file of each requested format.
-    ntriples : Path
+    ntriples : Path or None
         The sorted N-Triples file: ``graph.nt`` when requested, else a file
         in the work folder that the caller may load into a store before it
-        removes the folder.
+        removes the folder, or None when ``RdfExport.merge`` was told not to
+        write that file.
     statistics : DatasetStatistics
         The counts for ``void.ttl``.
     """
@@ -264,17 +265,15 @@ class RdfFiles:
     triples: int
     quads: int
     dumps: dict[str, Path]
-    ntriples: Path
+    ntriples: Path | None
     statistics: DatasetStatistics
 
 
-def _write_lines(lines: Iterable[bytes], path: Path, *, on_line: Callable[[bytes], None] | None = None) -> int:
+def _write_lines(lines: Iterable[bytes], path: Path) -> int:
     count = 0
     with atomic_write(path, "wb") as handle:
         for line in lines:
             handle.write(line)
-            if on_line is not None:
-                on_line(line)
             count += 1
     return count
 
@@ -385,16 +384,6 @@ def _split_triple(line: bytes) -> tuple[bytes, bytes, bytes]:
     subject_end = line.index(b" ")
     predicate_end = line.index(b" ", subject_end + 1)
     return line[:subject_end], line[subject_end + 1 : predicate_end], line[predicate_end + 1 :]
-
-
-def _write_turtle(ntriples: Path, path: Path) -> None:
-    """Write Turtle from a sorted N-Triples file, one line at a time."""
-    with atomic_write(path, "wb") as handle, ntriples.open("rb") as lines:
-        handle.write(_TurtleWriter.prefix_lines() + b"\n")
-        writer = _TurtleWriter(handle)
-        for line in lines:
-            writer.add(*_split_triple(line[: -len(_LINE_END)]))
-        writer.close()
 
 
 def _write_trig(lines: Iterable[bytes], path: Path) -> int:
@@ -574,6 +563,7 @@ class RdfExport:
         self.quad_lines = _ExternalSorter(self.work_dir, "nq", chunk_lines=chunk_lines) if "nquads" in self.formats else None
         self.graph_lines = _ExternalSorter(self.work_dir, "trig", chunk_lines=chunk_lines) if "trig" in self.formats else None
         self.ntriples = self.out_dir / (stem + RDF_FORMATS["ntriples"]) if "ntriples" in self.formats else self.work_dir / "sorted.nt"
+        self.ntriples_written: Path | None = None
         self.triples = 0
         self.quads = 0
         self.statistics = DatasetStatistics()
@@ -594,7 +584,10 @@ class RdfExport:
     def start(self) -> None:
         """Fork the worker processes, when `jobs` is above 1, so that the caller can work while they convert the graph.
 
-        Call it while the caller runs no other thread (see `kg.forks`).
+        The processes are forked only if their copies of this process fit in
+        memory (`kg.forks.forks_fit_in_memory`); else `generate` converts the
+        graph in this process. Call it while the caller runs no other thread
+        (see `kg.forks`).
         """
         if self._quads is not None:
             return
@@ -603,6 +596,9 @@ class RdfExport:
             return
         self._checker = _CountChecker()
         self._stack.callback(self._checker.cancel)
+        if not forks_fit_in_memory(self.jobs):
+            logger.info("Converting the graph to RDF lines in this process")
+            return
         nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
         for part in range(self.jobs):
             node_range = (nodes * part // self.jobs, nodes * (part + 1) // self.jobs)
@@ -636,34 +632,75 @@ class RdfExport:
         self._quads = None
         return self.triple_lines.spill()
 
+    def release_graph(self) -> None:
+        """Drop this export's reference to the graph, which `generate` has converted, unless JSON-LD still needs it."""
+        if "jsonld" not in self.formats:
+            self.graph = None  # type: ignore[assignment]
+
     def _sorters(self) -> list[_ExternalSorter]:
         return [sorter for sorter in (self.triple_lines, self.quad_lines, self.graph_lines) if sorter is not None]
 
     def _sorter_names(self, suffix: str) -> tuple[str | None, ...]:
         return tuple(None if sorter is None else sorter.name + suffix for sorter in (self.triple_lines, self.quad_lines, self.graph_lines))
 
-    def merge(self, *, keep_chunks: bool = False) -> Path:
-        """Merge the N-Triples chunks into the sorted N-Triples file, counting the VoID statistics; return its path.
+    def merge(self, *, keep_chunks: bool = False, sorted_ntriples: bool = True) -> Path | None:
+        """Merge the N-Triples chunks and write the N-Triples and the Turtle, counting the VoID statistics, in one pass.
 
-        With `keep_chunks`, the chunk files stay, for a store that still loads them.
+        Return the sorted N-Triples file: ``graph.nt`` when requested, else,
+        with `sorted_ntriples`, a file in the work folder (for a store load),
+        else None. With `keep_chunks`, the chunk files stay, for a store that
+        still loads them.
         """
         counter = _StatisticsCounter()
-        self.triples = _write_lines(self.triple_lines.merged(keep_chunks=keep_chunks), self.ntriples, on_line=counter.add)
+        ntriples = self.ntriples if "ntriples" in self.formats or sorted_ntriples else None
+        turtle = self.out_dir / (self.stem + RDF_FORMATS["turtle"]) if "turtle" in self.formats else None
+        with ExitStack() as stack:
+            ntriples_handle = turtle_writer = None
+            if ntriples is not None:
+                ntriples_handle = self._open(stack, ntriples, "ntriples" if "ntriples" in self.formats else None)
+            if turtle is not None:
+                turtle_handle = self._open(stack, turtle, "turtle")
+                turtle_handle.write(_TurtleWriter.prefix_lines() + b"\n")
+                turtle_writer = _TurtleWriter(turtle_handle)
+            count = 0
+            for line in self.triple_lines.merged(keep_chunks=keep_chunks):
+                terms = _split_triple(line[: -len(_LINE_END)])
+                counter.add(*terms)
+                if ntriples_handle is not None:
+                    ntriples_handle.write(line)
+                if turtle_writer is not None:
+                    turtle_writer.add(*terms)
+                count += 1
+            if turtle_writer is not None:
+                turtle_writer.close()
+        self.triples = count
         self.statistics = counter.finish()
-        logger.info("Wrote %d sorted triples to %s", self.triples, self.ntriples)
-        if "ntriples" in self.formats:
-            self._check(self.ntriples, "ntriples", self.triples)
-        return self.ntriples
+        if ntriples is not None:
+            logger.info("Wrote %d sorted triples to %s", count, ntriples)
+        if turtle is not None:
+            logger.info("Wrote %s", turtle)
+        for rdf_format, path in (("ntriples", ntriples), ("turtle", turtle)):
+            if rdf_format in self.formats:
+                assert path is not None
+                self._check(path, rdf_format, count)
+        self.ntriples_written = ntriples
+        return ntriples
+
+    def _open(self, stack: ExitStack, path: Path, checked_format: str | None) -> BinaryIO:
+        """Open `path` for an atomic write in `stack`; with a checker and `checked_format`, its bytes also go to a count."""
+        handle = stack.enter_context(atomic_write(path, "wb"))
+        if self._checker is None or checked_format is None:
+            return handle
+        return _Tee(handle, self._checker.stream(path, checked_format))
 
     def write_dumps(self) -> None:
-        """Write the requested files other than the N-Triples, each from its sorted lines or the sorted N-Triples."""
+        """Write the requested files that `merge` does not write: N-Quads and TriG from their sorted lines, and JSON-LD."""
         for rdf_format in self.formats:
             path = self.out_dir / (self.stem + RDF_FORMATS[rdf_format])
             self.dumps[rdf_format] = path
-            if rdf_format == "turtle":
-                _write_turtle(self.ntriples, path)
-                self._check(path, rdf_format, self.triples)
-            elif rdf_format == "nquads":
+            if rdf_format in ("turtle", "ntriples"):
+                continue  # written by `merge`
+            if rdf_format == "nquads":
                 assert self.quad_lines is not None
                 self.quads = _write_lines(self.quad_lines.merged(), path)
                 self._check(path, rdf_format, self.quads)
@@ -674,8 +711,7 @@ class RdfExport:
             elif rdf_format not in STREAMED_FORMATS:
                 # NOTE: JSON-LD is not streamed, so write_rdf keeps the whole graph in rdflib.
                 write_rdf(self.graph, path, format=rdf_format, base_iri=self.base_iri)
-            if rdf_format != "ntriples":
-                logger.info("Wrote %s", path)
+            logger.info("Wrote %s", path)
 
     def _check(self, path: Path, rdf_format: str, expected: int) -> None:
         if self._checker is None:
@@ -694,7 +730,8 @@ class RdfExport:
         if self._checker is not None:
             self._checker.wait()
         return RdfFiles(
-            triples=self.triples, quads=self.quads, dumps=self.dumps, ntriples=self.ntriples, statistics=self.statistics
+            triples=self.triples, quads=self.quads, dumps=self.dumps, ntriples=self.ntriples_written,
+            statistics=self.statistics,
         )
 
 
@@ -715,15 +752,36 @@ def _generate_part(
     return [sorter.spill() for sorter in sorters if sorter is not None]
 
 
-# Counts the statements of one RDF file in a new interpreter, which shares no
-# memory with the build. It ignores Ctrl-C, which the build handles.
+# Counts the statements of one RDF file, or of standard input when the path
+# is "-", in a new interpreter, which shares no memory with the build. It
+# ignores Ctrl-C, which the build handles.
 _COUNT_SCRIPT = (
     "import signal, sys\n"
     "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
     "import pyoxigraph\n"
     "rdf_format = getattr(pyoxigraph.RdfFormat, sys.argv[2])\n"
-    "print(sum(1 for _ in pyoxigraph.parse(path=sys.argv[1], format=rdf_format)))\n"
+    "source = {'input': sys.stdin.buffer} if sys.argv[1] == '-' else {'path': sys.argv[1]}\n"
+    "print(sum(1 for _ in pyoxigraph.parse(**source, format=rdf_format)))\n"
 )
+# Bytes buffered on the way to a count that reads standard input.
+_STREAM_BUFFER = 1 << 20
+
+
+class _Tee:
+    """A binary file that also sends every byte written to it to a second one, until that one's reader has gone."""
+
+    def __init__(self, handle: BinaryIO, copy: BinaryIO) -> None:
+        self.handle = handle
+        self.copy: BinaryIO | None = copy
+
+    def write(self, data: bytes) -> int:
+        if self.copy is not None:
+            try:
+                self.copy.write(data)
+            except BrokenPipeError:
+                # The count has failed; `_CountChecker.wait` reports its error.
+                self.copy = None
+        return self.handle.write(data)
 _OXIGRAPH_FORMAT_NAMES = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "trig": "TRIG", "nquads": "N_QUADS"}
 
 
@@ -737,10 +795,32 @@ class _CountChecker:
 
     def __init__(self) -> None:
         self._runs: list[tuple[subprocess.Popen[bytes], Path, str, int]] = []
+        # Counts that read standard input, by the path whose bytes they get, until `submit` gives their expected count.
+        self._streams: dict[Path, subprocess.Popen[bytes]] = {}
+
+    def stream(self, path: Path, rdf_format: str) -> BinaryIO:
+        """Start a count that reads the bytes of `path` as they are written, and return the file to send them to.
+
+        The bytes are parsed while the file is written, instead of read back
+        after it, so the check ends soon after the write. Call `submit` with
+        the same path once the file is complete.
+        """
+        command = [sys.executable, "-c", _COUNT_SCRIPT, "-", _OXIGRAPH_FORMAT_NAMES[rdf_format]]
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=_STREAM_BUFFER
+        )
+        assert process.stdin is not None
+        self._streams[path] = process
+        return process.stdin  # type: ignore[return-value]
 
     def submit(self, path: Path, rdf_format: str, expected: int) -> None:
-        command = [sys.executable, "-c", _COUNT_SCRIPT, str(path), _OXIGRAPH_FORMAT_NAMES[rdf_format]]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        """Check that `path` holds `expected` statements: by the count started by `stream`, if any, else by a new one."""
+        process = self._streams.pop(path, None)
+        if process is None:
+            command = [sys.executable, "-c", _COUNT_SCRIPT, str(path), _OXIGRAPH_FORMAT_NAMES[rdf_format]]
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        else:
+            _close_input(process)
         self._runs.append((process, path, rdf_format, expected))
 
     def wait(self) -> None:
@@ -758,8 +838,20 @@ class _CountChecker:
 
     def cancel(self) -> None:
         """Terminate the counts that still run."""
-        for process, *_ in self._runs:
+        for process in [*(run[0] for run in self._runs), *self._streams.values()]:
             if process.poll() is None:
                 process.terminate()
+            _close_input(process)
             process.communicate()
         self._runs = []
+        self._streams = {}
+
+
+def _close_input(process: subprocess.Popen[bytes]) -> None:
+    """Close the standard input of `process`, if it has one, so that it sees the end of its input."""
+    if process.stdin is not None:
+        try:
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # the process has ended; its exit status tells why
+        process.stdin = None

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from kg.errors import InputError, KgError
-from kg.forks import ForkedCall, can_fork, forked_calls
+from kg.forks import ForkedCall, can_fork, forked_calls, forks_fit_in_memory
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs os.fork")
 
@@ -61,3 +61,10 @@ def test_child_ignores_sigint() -> None:
     time.sleep(0.2)
     os.kill(call.process.pid, signal.SIGINT)
     assert call.result() is None
+
+
+def test_forks_fit_in_memory_counts_copies() -> None:
+    # One child fits beside a test process on any machine that runs the suite;
+    # a million copies of it fit on none.
+    assert forks_fit_in_memory(1)
+    assert not forks_fit_in_memory(1_000_000)

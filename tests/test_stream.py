@@ -15,7 +15,8 @@ from rdflib import Graph
 from test_rdf_formats import HOSTILE
 
 from kg.build import build
-from kg.errors import ConfigError
+from kg import rdf_stream
+from kg.errors import ConfigError, KgError
 from kg.extract import extract
 from kg.graph import (
     GraphBuilder,
@@ -36,7 +37,7 @@ from kg.model import (
 )
 from kg.nlp import create_pipeline
 from kg.rdf import graph_to_rdf, serialize_rdf
-from kg.rdf_stream import write_rdf_files
+from kg.rdf_stream import RdfExport, _CountChecker, _Tee, write_rdf_files
 from kg.store import GraphStore
 from kg.void import count_graph
 
@@ -267,3 +268,98 @@ def test_graphml_late_attributes_equal_networkx(tmp_path: Path) -> None:
     graph.add_edge("b", "a", key="uses", type="uses", count=2, text="x < y", flag=True)
     write_graphml(graph, tmp_path / "stream.graphml")
     assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
+
+
+def test_stream_jobs_without_forks_same_bytes(
+    example_graph: nx.MultiDiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A graph whose forked copies would not fit in memory is converted in the calling process.
+    formats = ["turtle", "ntriples", "trig"]
+    expected = write_rdf_files(example_graph, tmp_path / "forked", formats, work_dir=tmp_path / "w1", jobs=2)
+    monkeypatch.setattr(rdf_stream, "forks_fit_in_memory", lambda count: False)
+    forked_calls = []
+    monkeypatch.setattr(rdf_stream, "ForkedCall", lambda *args: forked_calls.append(args))
+    files = write_rdf_files(example_graph, tmp_path / "serial", formats, work_dir=tmp_path / "w2", jobs=2)
+    assert forked_calls == []
+    for rdf_format in formats:
+        assert files.dumps[rdf_format].read_bytes() == expected.dumps[rdf_format].read_bytes()
+
+
+def test_merge_without_sorted_ntriples(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    expected = write_rdf_files(example_graph, tmp_path / "all", ["turtle"], work_dir=tmp_path / "w1")
+    assert expected.ntriples is not None and expected.ntriples.exists()
+    with RdfExport(example_graph, tmp_path / "out", ["turtle"], work_dir=tmp_path / "w2", jobs=2) as export:
+        export.generate()
+        export.release_graph()
+        assert export.graph is None
+        assert export.merge(sorted_ntriples=False) is None
+        export.write_dumps()
+        files = export.finish()
+    assert files.ntriples is None
+    assert sorted(path.name for path in (tmp_path / "w2").iterdir()) == []
+    assert (tmp_path / "out" / "graph.ttl").read_bytes() == (tmp_path / "all" / "graph.ttl").read_bytes()
+    assert files.statistics == expected.statistics
+
+
+def test_release_graph_keeps_it_for_jsonld(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    with RdfExport(example_graph, tmp_path, ["turtle", "jsonld"], work_dir=tmp_path / "work") as export:
+        export.generate()
+        export.release_graph()
+        assert export.graph is example_graph
+        export.merge()
+        export.write_dumps()
+        export.finish()
+    assert (tmp_path / "graph.jsonld").stat().st_size > 0
+
+
+def test_streamed_count_passes(tmp_path: Path) -> None:
+    checker = _CountChecker()
+    path = tmp_path / "graph.nt"
+    with path.open("wb") as handle:
+        tee = _Tee(handle, checker.stream(path, "ntriples"))
+        for number in range(1000):
+            tee.write(f"<http://example.org/s{number}> <http://example.org/p> \"{number}\" .\n".encode())
+    checker.submit(path, "ntriples", 1000)
+    checker.wait()
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected", "message"),
+    [
+        ([b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"], 2, "pyoxigraph reads 1"),
+        ([b"<http://example.org/s> <http://example.org/p> broken .\n"] * 50_000, 50_000, "failed to re-parse"),
+    ],
+)
+def test_streamed_count_reports_errors(lines: list[bytes], expected: int, message: str, tmp_path: Path) -> None:
+    # The second case writes more than a pipe holds after the parser has
+    # stopped, so the writes meet a closed pipe, which must not stop the build.
+    checker = _CountChecker()
+    path = tmp_path / "graph.nt"
+    with path.open("wb") as handle:
+        tee = _Tee(handle, checker.stream(path, "ntriples"))
+        for line in lines:
+            tee.write(line)
+    assert path.read_bytes() == b"".join(lines)
+    checker.submit(path, "ntriples", expected)
+    with pytest.raises(KgError, match=message) as caught:
+        checker.wait()
+    assert str(path) in str(caught.value)
+
+
+def test_cancel_ends_streamed_counts(tmp_path: Path) -> None:
+    checker = _CountChecker()
+    stream = checker.stream(tmp_path / "graph.ttl", "turtle")
+    stream.write(b"@prefix ex: <http://example.org/> .\n")
+    process = checker._streams[tmp_path / "graph.ttl"]
+    checker.cancel()
+    assert process.returncode is not None
+
+
+def test_build_without_graph(example_page: Path, tmp_path: Path) -> None:
+    kept, _ = build([example_page], tmp_path / "kept", store=tmp_path / "store-1", jobs=2, batch_size=4)
+    freed, summary = build([example_page], tmp_path / "freed", store=tmp_path / "store-2", jobs=2, batch_size=4, keep_graph=False)
+    assert kept is not None and kept.number_of_edges() == summary.edges
+    assert freed is None
+    for name in ("graph.ttl", "graph.graphml", "graph.html"):
+        assert (tmp_path / "freed" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes()
+    assert summary.store_stats is not None and summary.store_stats.total > 0
