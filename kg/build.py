@@ -494,10 +494,10 @@ def build(
     keep_graph : bool
         Return the graph. With False, the build frees the graph as soon as
         its triples are in the sorted chunk files, before the merge, the
-        Turtle and the store load, and returns None in its place: the
-        command line does this, because a million abstracts make a graph of
-        about 5 GiB. A build that writes JSON-LD keeps the graph until the
-        end, since that writer reads it.
+        Turtle and the store load, and returns None in its place. The
+        command line does this, because the graph of a million abstracts
+        takes about 5 GiB. A build that writes JSON-LD keeps the graph until
+        the end, because that writer reads it.
 
     Returns
     -------
@@ -607,10 +607,10 @@ def build(
         _count_graph(graph, summary)
         logger.info("Merged the graph: %d nodes, %d edges", summary.nodes, summary.edges)
 
-        held = _HeldGraph(graph)
+        held_graph = _HeldGraph(graph)
         del graph
         _write_outputs(
-            held, staging, rdf_formats, written_files,
+            held_graph, staging, rdf_formats, written_files,
             work_dir=work_dir, base_iri=base_iri, summary=summary, sources=sources, license_iri=license_iri,
             title=title, view_max_nodes=view_max_nodes, store=store, previous=previous,
             jobs=_writer_jobs(engine, jobs=jobs, scheduler=scheduler, dask_workers=dask_workers), keep_graph=keep_graph,
@@ -620,7 +620,7 @@ def build(
     summary.outputs = {name: out_dir / name for name in written_files}
     if skip_invalid:
         summary.outputs[SKIPPED_FILE] = out_dir / SKIPPED_FILE
-    return held.graph, summary
+    return held_graph.graph, summary
 
 
 def _writer_jobs(engine: str, *, jobs: int, scheduler: str | None, dask_workers: int) -> int:

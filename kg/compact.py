@@ -290,7 +290,8 @@ class MutableEdges:
         """Return the finished graph and empty this object, whose tables the graph now owns."""
         # Each table of the builder is released once it is no longer read, so
         # that the peak memory of this step stays close to that of the result.
-        # The key set alone takes about 50 bytes per edge.
+        # The key set alone takes about 60 bytes per edge (`sys.getsizeof` of
+        # the set and its ints).
         self._keys = set()
         for table in (self._relations, self._fields, self._papers, self._texts):
             table.index.clear()
@@ -474,7 +475,14 @@ class CompactGraph:
         self._in_start = np.searchsorted(target[in_order], np.arange(count_nodes + 1))
         self.graph: dict[str, Any] = {}
         self.nodes = _NodeView(node_data)
-        self.edges = _EdgeView(self)
+
+    @property
+    def edges(self) -> _EdgeView:
+        """The edges, iterable, sized and callable like NetworkX's ``graph.edges``."""
+        # A new view on each access: a view stored on the graph would make a
+        # reference cycle, and the graph of a large build would then wait for
+        # a full run of the cyclic garbage collector before its memory is freed.
+        return _EdgeView(self)
 
     def _paper_nodes(self, mapping: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """Return the attribute dict of the node of each paper in the paper table, in table order.
@@ -700,7 +708,6 @@ class CompactGraph:
         renamed.graph = dict(self.graph)
         renamed._paper_data = renamed._paper_nodes(mapping)
         renamed.nodes = _NodeView(node_data)
-        renamed.edges = _EdgeView(renamed)
         return renamed
 
     def column_bytes(self) -> int:

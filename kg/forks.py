@@ -69,13 +69,13 @@ def forks_fit_in_memory(count: int) -> bool:
 
     A forked child shares the parent's pages only until one of them writes to
     a page. CPython writes to every object it reads, because reading changes
-    the object's reference count, so a child that reads the whole graph ends
-    up with its own copy of most of it: each of the two converters of a
-    million-abstract build copied about 4 GiB of the parent's 5.3 GiB. The
-    check counts a full copy of the parent's resident memory per child and
-    leaves the other half of the available memory to the work that follows
-    and to other programs. Where the two figures cannot be read (no /proc),
-    it returns True.
+    the object's reference count. So a child that reads the whole graph ends
+    up with its own copy of most of it. In a build of a million abstracts,
+    each of the two forked RDF converters copied about 4 GiB of the parent's
+    5.3 GiB. The check counts a full copy of the parent's resident memory per
+    child and leaves the other half of the available memory to the work that
+    follows and to other programs. Where the two figures cannot be read
+    (no /proc), it returns True.
     """
     resident, available = _resident_bytes(), _available_bytes()
     if resident is None or available is None:

@@ -256,8 +256,8 @@ class RdfFiles:
     ntriples : Path or None
         The sorted N-Triples file: ``graph.nt`` when requested, else a file
         in the work folder that the caller may load into a store before it
-        removes the folder, or None when ``RdfExport.merge`` was told not to
-        write that file.
+        removes the folder. None when ``RdfExport.merge`` ran with
+        ``sorted_ntriples=False`` and no ``graph.nt`` was requested.
     statistics : DatasetStatistics
         The counts for ``void.ttl``.
     """

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 from pathlib import Path
 
 import networkx as nx
@@ -10,6 +12,7 @@ import pytest
 
 import kg.extract
 import kg.nlp
+from kg.build import build
 from kg.compact import CompactGraph, MutableEdges
 from kg.graph import GraphBuilder
 from kg.sources import read_daily_papers
@@ -207,3 +210,37 @@ def test_example_subgraph(example_builder: GraphBuilder) -> None:
 def test_builder_graph_is_cached(example_builder: GraphBuilder) -> None:
     assert example_builder.graph() is example_builder.graph()
     assert example_builder.compact_graph() is example_builder.compact_graph()
+
+
+@pytest.fixture
+def collector_disabled():
+    """Disable Python's cyclic garbage collector during the test, so that only reference counts free objects."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.usefixtures("collector_disabled")
+def test_graph_freed_without_collector() -> None:
+    # A large build frees its graph before the merge, and a reference cycle
+    # would keep gigabytes until a full collection.
+    graph, _ = _random_pair(5)
+    renamed = graph.relabel_nodes({next(iter(graph)): "renamed"})
+    assert len(list(graph.edges)) == graph.number_of_edges()
+    references = [weakref.ref(graph), weakref.ref(renamed)]
+    del graph, renamed
+    assert [reference() for reference in references] == [None, None]
+
+
+@pytest.mark.usefixtures("collector_disabled")
+def test_build_frees_graph(example_page: Path, tmp_path: Path) -> None:
+    before = {id(item) for item in gc.get_objects() if isinstance(item, CompactGraph)}
+    graph, summary = build([example_page], tmp_path / "out", keep_graph=False)
+    assert graph is None
+    assert summary.edges > 0
+    alive = [item for item in gc.get_objects() if isinstance(item, CompactGraph) and id(item) not in before]
+    assert alive == []

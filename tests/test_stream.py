@@ -270,7 +270,7 @@ def test_graphml_late_attributes_equal_networkx(tmp_path: Path) -> None:
     assert (tmp_path / "stream.graphml").read_bytes() == _networkx_graphml(graph, tmp_path / "nx.graphml")
 
 
-def test_stream_jobs_without_forks_same_bytes(
+def test_stream_unforked_jobs_same_bytes(
     example_graph: nx.MultiDiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A graph whose forked copies would not fit in memory is converted in the calling process.
@@ -301,7 +301,7 @@ def test_merge_without_sorted_ntriples(example_graph: nx.MultiDiGraph, tmp_path:
     assert files.statistics == expected.statistics
 
 
-def test_release_graph_keeps_it_for_jsonld(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+def test_release_graph_kept_for_jsonld(example_graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     with RdfExport(example_graph, tmp_path, ["turtle", "jsonld"], work_dir=tmp_path / "work") as export:
         export.generate()
         export.release_graph()
@@ -331,7 +331,7 @@ def test_streamed_count_passes(tmp_path: Path) -> None:
     ],
 )
 def test_streamed_count_reports_errors(lines: list[bytes], expected: int, message: str, tmp_path: Path) -> None:
-    # The second case writes more than a pipe holds after the parser has
+    # The second case writes more than the pipe's buffer after the parser has
     # stopped, so the writes meet a closed pipe, which must not stop the build.
     checker = _CountChecker()
     path = tmp_path / "graph.nt"
@@ -356,10 +356,11 @@ def test_cancel_ends_streamed_counts(tmp_path: Path) -> None:
 
 
 def test_build_without_graph(example_page: Path, tmp_path: Path) -> None:
-    kept, _ = build([example_page], tmp_path / "kept", store=tmp_path / "store-1", jobs=2, batch_size=4)
-    freed, summary = build([example_page], tmp_path / "freed", store=tmp_path / "store-2", jobs=2, batch_size=4, keep_graph=False)
-    assert kept is not None and kept.number_of_edges() == summary.edges
-    assert freed is None
+    kept_graph, _ = build([example_page], tmp_path / "kept", store=tmp_path / "store-1", jobs=2, batch_size=4)
+    freed_graph, summary = build([example_page], tmp_path / "freed", store=tmp_path / "store-2", jobs=2, batch_size=4, keep_graph=False)
+    assert kept_graph is not None
+    assert kept_graph.number_of_edges() == summary.edges
+    assert freed_graph is None
     for name in ("graph.ttl", "graph.graphml", "graph.html"):
         assert (tmp_path / "freed" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes()
     assert summary.store_stats is not None and summary.store_stats.total > 0
