@@ -479,9 +479,9 @@ class CompactGraph:
     @property
     def edges(self) -> _EdgeView:
         """The edges, iterable, sized and callable like NetworkX's ``graph.edges``."""
-        # A new view on each access: a view stored on the graph would make a
-        # reference cycle, and the graph of a large build would then wait for
-        # a full run of the cyclic garbage collector before its memory is freed.
+        # A new view on each access, because a view stored on the graph would
+        # make a reference cycle. The graph of a large build would then keep
+        # its memory until a full run of the cyclic garbage collector.
         return _EdgeView(self)
 
     def _paper_nodes(self, mapping: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
