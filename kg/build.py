@@ -348,13 +348,17 @@ def remove_stale_staging(out_dir: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _staging(out_dir: Path, *, remove: Sequence[str] = ()) -> Iterator[Path]:
+def _staging(
+    out_dir: Path, *, remove: Sequence[str] = (), on_failure: Sequence[Callable[[], None]] = ()
+) -> Iterator[Path]:
     """Yield a temporary folder in `out_dir`; on success move its files into `out_dir`.
 
     On success, the files named in `remove` (outputs of an earlier build that
     this one does not write) are deleted too. On failure the staging folder is
     removed, and so is `out_dir` when this build created it and it is empty
-    again.
+    again. A failure also calls the functions in `on_failure`, which the
+    caller may add to while the block runs, so that work done outside the
+    staging folder (a store load) is undone when the outputs are not moved.
     """
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -380,6 +384,10 @@ def _staging(out_dir: Path, *, remove: Sequence[str] = ()) -> Iterator[Path]:
                     (out_dir / name).unlink()
             succeeded = True
     finally:
+        if not succeeded:
+            with interrupts_deferred():
+                for undo in on_failure:
+                    undo()
         shutil.rmtree(staging, ignore_errors=True)
         os.close(lock)
         if created and not succeeded and not any(out_dir.iterdir()):
@@ -553,7 +561,9 @@ def build(
             return papers()
         return filter_papers(papers(), summary.paper_filter, summary.filtered)
 
-    with _staging(out_dir, remove=() if skip_invalid else (SKIPPED_FILE,)) as staging:
+    # Undoes a store load that finished when the build fails before its outputs move into place.
+    undo_store: list[Callable[[], None]] = []
+    with _staging(out_dir, remove=() if skip_invalid else (SKIPPED_FILE,), on_failure=undo_store) as staging:
         # Sorted chunks and the sorted N-Triples that the store loads; the
         # folder is removed before the staged files become the outputs.
         work_dir = staging / WORK_FOLDER
@@ -614,6 +624,7 @@ def build(
             work_dir=work_dir, base_iri=base_iri, summary=summary, sources=sources, license_iri=license_iri,
             title=title, view_max_nodes=view_max_nodes, store=store, previous=previous,
             jobs=_writer_jobs(engine, jobs=jobs, scheduler=scheduler, dask_workers=dask_workers), keep_graph=keep_graph,
+            undo_store=undo_store,
         )
         shutil.rmtree(work_dir)
 
@@ -792,6 +803,7 @@ def _write_outputs(
     previous: PreviousBuild | None,
     jobs: int,
     keep_graph: bool,
+    undo_store: list[Callable[[], None]],
 ) -> None:
     """Write graph.graphml, the RDF files, void.ttl and graph.html to `staging`, and load the store.
 
@@ -805,7 +817,9 @@ def _write_outputs(
     thread loads the store, the store is emptied again, as it was before.
 
     Unless `keep_graph` is set, the graph is freed (``held.graph = None``)
-    once it is converted to sorted chunks.
+    once it is converted to sorted chunks. After a bulk load into an empty
+    store, the function that empties the store again goes to `undo_store`,
+    for a failure between the load and the move of the outputs.
     """
     graph = held.graph
     assert graph is not None
@@ -849,6 +863,7 @@ def _write_outputs(
                 rdf_file = next(name for name in preference if name in written_files)
                 if background is not None:
                     background.finish(summary, state_dir=staging, export_name=rdf_file)
+                    undo_store.append(background.empty_again)
                 else:
                     # Compared before the previous export is replaced.
                     delta = previous.store_delta(store, staging / rdf_file) if previous is not None else None
@@ -867,6 +882,11 @@ class _BackgroundLoad:
         self.graph_store = graph_store
         self._stats: LoadStats | None = None
         self._error: BaseException | None = None
+        # Set when the load has ended. `discard` waits on it as well as on
+        # `Thread.join`, because after Ctrl-C had interrupted a join, a second
+        # join returned while the load still ran (CPython 3.11.7), and the
+        # store kept its triples.
+        self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(list(chunks),), name="kg-store-load", daemon=True)
         self._thread.start()
 
@@ -887,9 +907,12 @@ class _BackgroundLoad:
             self._stats = self.graph_store.bulk_load_ntriples(chunks)
         except BaseException as error:  # noqa: BLE001 - raised again in the main thread by finish()
             self._error = error
+        finally:
+            self._ended.set()
 
     def finish(self, summary: BuildSummary, *, state_dir: Path, export_name: str) -> None:
         """Wait for the load, record it like `_load_store`, and close the store; raise the load's error if it failed."""
+        self._ended.wait()
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -899,10 +922,22 @@ class _BackgroundLoad:
         record_store(state_dir, self.graph_store, export_name, self._stats)
         self.graph_store.close()
 
+    def empty_again(self) -> None:
+        """Empty the loaded and closed store, because the build failed before its outputs were moved; log a failure."""
+        path = self.graph_store.path
+        try:
+            with GraphStore.open(path) as graph_store:
+                graph_store.store.clear()
+        except Exception as error:  # noqa: BLE001 - the build's own error is the one to raise
+            logger.error("Failed to empty the store %s after the build failed: %s; remove that folder", path, error)
+            return
+        logger.info("Emptied the store %s again, because the build failed", path)
+
     def discard(self) -> None:
         """Wait for the load and empty the store again; a running bulk load cannot be stopped."""
         # Held signals wait until the store is empty and closed again.
         with interrupts_deferred():
+            self._ended.wait()
             self._thread.join()
             try:
                 self.graph_store.store.clear()

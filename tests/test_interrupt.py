@@ -269,4 +269,4 @@ def test_sigint_during_store_load(earlier_build: Path, big_input: Path, tmp_path
     assert error.strip().splitlines()[-1] == "Aborted."
     assert snapshot(out) == before
     with GraphStore.open(store) as graph_store:
-        assert len(graph_store) == 0
+        assert len(graph_store) == 0, error
