@@ -364,3 +364,15 @@ def test_build_without_graph(example_page: Path, tmp_path: Path) -> None:
     for name in ("graph.ttl", "graph.graphml", "graph.html"):
         assert (tmp_path / "freed" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes()
     assert summary.store_stats is not None and summary.store_stats.total > 0
+
+
+def test_failed_move_empties_store(example_page: Path, tmp_path: Path) -> None:
+    # The store is bulk-loaded before the outputs move into place, and a
+    # folder in the way of an output stops the move.
+    out = tmp_path / "out"
+    (out / "graph.html").mkdir(parents=True)
+    with pytest.raises(KgError, match="is a folder"):
+        build([example_page], out, store=tmp_path / "store", jobs=2, batch_size=4)
+    with GraphStore.open(tmp_path / "store") as store:
+        assert len(store) == 0
+    assert sorted(path.name for path in out.iterdir()) == ["graph.html"]
