@@ -814,7 +814,7 @@ class _CountChecker:
         return process.stdin  # type: ignore[return-value]
 
     def submit(self, path: Path, rdf_format: str, expected: int) -> None:
-        """Check that `path` holds `expected` statements: by the count started by `stream`, if any, else by a new one."""
+        """Check that `path` contains `expected` statements: by the count started by `stream`, if any, else by a new one."""
         process = self._streams.pop(path, None)
         if process is None:
             command = [sys.executable, "-c", _COUNT_SCRIPT, str(path), _OXIGRAPH_FORMAT_NAMES[rdf_format]]
@@ -848,10 +848,10 @@ class _CountChecker:
 
 
 def _close_input(process: subprocess.Popen[bytes]) -> None:
-    """Close the standard input of `process`, if it has one, so that it sees the end of its input."""
+    """Close the standard input of `process`, if it has one, so that it reads the end of its input."""
     if process.stdin is not None:
         try:
             process.stdin.close()
         except BrokenPipeError:
-            pass  # the process has ended; its exit status tells why
+            pass  # the process has ended, and its exit status gives the reason
         process.stdin = None
