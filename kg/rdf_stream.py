@@ -687,7 +687,7 @@ class RdfExport:
         return ntriples
 
     def _open(self, stack: ExitStack, path: Path, checked_format: str | None) -> BinaryIO:
-        """Open `path` for an atomic write in `stack`; with a checker and `checked_format`, its bytes also go to a count."""
+        """Open `path` for an atomic write in `stack`. With a checker and `checked_format`, the bytes also go to a count."""
         handle = stack.enter_context(atomic_write(path, "wb"))
         if self._checker is None or checked_format is None:
             return handle
