@@ -18,10 +18,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from operator import attrgetter
+from typing import NamedTuple
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
+from kg.errors import InputError
 from kg.model import (
     Abbreviation,
     EntityType,
@@ -48,7 +51,6 @@ from kg.nlp.extensions import (
     TITLE_END,
     register_extensions,
 )
-from kg.errors import InputError
 from kg.nlp.links import link_kind
 from kg.nlp.relations import CONCEPT_TYPES
 from kg.nlp.tokens import token_table
@@ -253,6 +255,33 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> PaperExtraction:
     )
 
 
+class _EntitySpan(NamedTuple):
+    """An entity span's offsets, text, label and kb_id, read once, because each `Span` attribute is a call into spaCy."""
+
+    start_char: int
+    end_char: int
+    text: str
+    label: str
+    kb_id: str
+
+
+def _entity_spans(doc: Doc, fields: _FieldMap) -> list[_EntitySpan]:
+    """Return the spans of ``doc.spans[ENTITIES_KEY]`` in text order."""
+    if ENTITIES_KEY not in doc.spans:
+        return []
+    tokens = token_table(doc, refresh_sentences=False)
+    spans = []
+    for span in doc.spans[ENTITIES_KEY]:
+        # The Doc text from the token lists: Span.text joins the span's tokens on every call.
+        start_char, end_char = tokens.starts[span.start], tokens.ends[span.end - 1]
+        spans.append(_EntitySpan(start_char, end_char, fields.text[start_char:end_char], span.label_, span.kb_id_))
+    spans.sort(key=_START_CHAR_OF)
+    return spans
+
+
+_START_CHAR_OF = attrgetter("start_char")
+
+
 def _group_entities(
     doc: Doc, fields: _FieldMap, long_form_of: dict[str, str]
 ) -> tuple[tuple[ExtractedEntity, ...], dict[tuple[int, int], str]]:
@@ -279,11 +308,11 @@ def _group_entities(
 
     Returns the entities and a map from span character offsets to entity key.
     """
-    spans: list[Span] = sorted(doc.spans[ENTITIES_KEY], key=lambda span: span.start_char) if ENTITIES_KEY in doc.spans else []
+    spans = _entity_spans(doc, fields)
     proposed = {(span.start_char, span.end_char) for span in doc.spans.get(PROPOSED_KEY, [])}
     definitions = _definition_targets(spans, long_form_of)
 
-    groups: dict[str, list[Span]] = defaultdict(list)
+    groups: dict[str, list[_EntitySpan]] = defaultdict(list)
     fixed_name: dict[str, str] = {}
     key_of_span: dict[tuple[int, int], str] = {}
     for span in spans:
@@ -305,7 +334,7 @@ def _group_entities(
         surface = Counter(span.text for span in group)
         name = fixed_name.get(key) or preferred_name(surface)
         # Several labels for one entity in a paper: the most frequent wins.
-        entity_type = majority_type(Counter(span.label_ for span in group))
+        entity_type = majority_type(Counter(span.label for span in group))
         entities.append(
             ExtractedEntity(
                 name=name,
@@ -319,12 +348,12 @@ def _group_entities(
     return tuple(entities), key_of_span
 
 
-def _definition_targets(spans: list[Span], long_form_of: dict[str, str]) -> dict[str, tuple[str, str]]:
+def _definition_targets(spans: list[_EntitySpan], long_form_of: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Map the key of each short form the paper defines to the (key, name) of its long form's entity."""
     canonical_of: dict[str, str] = {}
     for span in spans:
-        if span.kb_id_:
-            canonical_of.setdefault(entity_key(span.text), span.kb_id_)
+        if span.kb_id:
+            canonical_of.setdefault(entity_key(span.text), span.kb_id)
     targets: dict[str, tuple[str, str]] = {}
     for short_key, long in long_form_of.items():
         name = canonical_of.get(entity_key(long)) or long
@@ -332,18 +361,18 @@ def _definition_targets(spans: list[Span], long_form_of: dict[str, str]) -> dict
     return targets
 
 
-def _span_identity(span: Span, definitions: dict[str, tuple[str, str]]) -> tuple[str, str]:
+def _span_identity(span: _EntitySpan, definitions: dict[str, tuple[str, str]]) -> tuple[str, str]:
     """Return (key, name) of the entity a span belongs to; name is "" when the surface forms decide it."""
     surface_key = entity_key(span.text)
     if surface_key in definitions:
         return definitions[surface_key]
-    if span.kb_id_:
-        kb_key = entity_key(span.kb_id_)
-        return definitions.get(kb_key, (kb_key, span.kb_id_))
+    if span.kb_id:
+        kb_key = entity_key(span.kb_id)
+        return definitions.get(kb_key, (kb_key, span.kb_id))
     return surface_key, ""
 
 
-def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, int]], title_end: int) -> dict[str, str]:
+def _title_name_targets(groups: dict[str, list[_EntitySpan]], proposed: set[tuple[int, int]], title_end: int) -> dict[str, str]:
     """Map a proposed name seen only in the title to the abstract's shorter name for it.
 
     Titles often write a longer name than the abstract ("RL Tango: ..." for
@@ -355,10 +384,10 @@ def _title_name_targets(groups: dict[str, list[Span]], proposed: set[tuple[int, 
     joined, because "Sotopia-RL" is built on the "Sotopia" environment and is
     not the same thing.
     """
-    def is_proposed(group: list[Span]) -> bool:
+    def is_proposed(group: list[_EntitySpan]) -> bool:
         return any((span.start_char, span.end_char) in proposed for span in group)
 
-    def proposed_spans(group: list[Span]) -> list[Span]:
+    def proposed_spans(group: list[_EntitySpan]) -> list[_EntitySpan]:
         return [span for span in group if (span.start_char, span.end_char) in proposed]
 
     title_only = [

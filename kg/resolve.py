@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "MODEL_VARIANT_WORDS",
@@ -93,6 +94,13 @@ def _singular(word: str, *, in_phrase: bool) -> str:
     return word
 
 
+# Names whose keys `entity_key` keeps: a name recurs in many papers and many
+# times in one, and its key takes several regex passes. Bounded, so memory
+# stays flat on a corpus of any size.
+KEY_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def entity_key(name: str) -> str:
     """Return the merge key of an entity name.
 

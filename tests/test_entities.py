@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kg.nlp
 from kg.errors import ConfigError
 from kg.extract import extract, make_doc
 from kg.model import EntityType, Paper
-from kg.nlp.entities import Candidate, Source, resolve_overlaps, shape_type
+from kg.nlp.entities import (
+    Candidate,
+    Source,
+    _derived_names,
+    resolve_overlaps,
+    shape_type,
+)
 from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "daily-papers-sep-11.txt"
@@ -380,3 +389,17 @@ def test_abbreviation_typed_by_whole_long_form(nlp: Language) -> None:
     doc = nlp("We propose an online Collaborative Reward Modeling (CRM) framework for alignment.")
     labels = {span.text: span.label_ for span in doc.spans["kg_entities"]}
     assert labels["CRM"] == "method"
+
+
+def _derived_names_by_regex(text: str, name: str) -> list[tuple[int, int, str]]:
+    """The pattern that kg.nlp.entities._derived_names replaces with str.find, compiled per name."""
+    pattern = rf"(?<![\w-]){re.escape(name)}-([A-Za-z][a-z]+)(?![\w-])"
+    return [(match.start(), match.end(), match.group(1)) for match in re.finditer(pattern, text)]
+
+
+@given(
+    text=st.lists(st.sampled_from(["Sotopia", "So", "-", "hard", "Hard", "HARD", "x", "_", " ", "\u00e9", "\u0663", "(", ".", "a-b", "Sotopia-"]), max_size=12).map("".join),
+    name=st.sampled_from(["Sotopia", "So", "a", "Sotopia-hard", "x.y", "(a)"]),
+)
+def test_derived_names_equal_regex(text: str, name: str) -> None:
+    assert list(_derived_names(text, name)) == _derived_names_by_regex(text, name)

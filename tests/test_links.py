@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 import kg.nlp
 from kg.extract import make_doc
 from kg.model import LinkKind, Paper
+from kg.nlp import links as links_module
 from kg.nlp.extensions import LINKS
 from kg.nlp.links import LinkDetector, find_urls, link_kind, normalize_url
 
@@ -218,3 +221,36 @@ def test_docbin_round_trip_keeps_links(nlp: Language) -> None:
     restored: Doc = next(DocBin().from_bytes(doc_bin.to_bytes()).get_docs(nlp.vocab))
     # msgpack, which DocBin uses, gives lists back as tuples.
     assert list(restored._.get(LINKS)) == doc._.get(LINKS)
+
+
+# Pieces of text around the places where a URL can start, including the
+# non-ASCII letters that Python's case-insensitive matching equates with
+# "i", "s" and "k" ("\u0131", "\u0130", "\u017f", "\u212a").
+_URL_PIECES = [
+    "http", "https", "HTTP", "://", "www.", "WWW.", "wWw.", "github.com", "GitHub.COM/", "g\u0131thub.com/",
+    "G\u0130THUB.com/", "hf.co/", "HF.CO/", "/", "a", "b.c", ".", ":", "@", "-", " ", "\n", "x/y", "\u017f",
+    "\u212a", "doi.org/10.1/x", "api.github.com/x", "(", ")", "arXiv.org/abs/1", "bitbuc\u212aet.org/",
+    "openreview.net/", "and/or",
+]
+
+
+def _urls_by_full_scan(text: str) -> list[tuple[int, int]]:
+    """find_urls as a scan of the whole text with the URL pattern, which find_urls avoids for speed."""
+    found = []
+    for match in links_module._URL_PATTERN.finditer(text):
+        start = match.start()
+        end = start + len(links_module._strip_trailing(match.group()))
+        if links_module._has_valid_host(text[start:end]):
+            found.append((start, end))
+    return found
+
+
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=14).map("".join))
+def test_find_urls_equals_full_scan(text: str) -> None:
+    assert find_urls(text) == _urls_by_full_scan(text)
+
+
+def test_find_urls_equals_full_scan_on_example(example_page: Path) -> None:
+    text = example_page.read_text(encoding="utf-8")
+    assert find_urls(text) == _urls_by_full_scan(text)
+    assert len(find_urls(text)) > 10

@@ -166,3 +166,22 @@ def test_pipeline_saved_accepts_more_vocabulary(tmp_path: Path, nlp) -> None:
     loaded = create_pipeline(str(tmp_path / "saved"), vocabulary_paths=[vocabulary])
     (extraction,) = extract([Paper(id="p", title="A title", abstract="Scores on QuuxBench rise.")], loaded)
     assert "QuuxBench" in {entity.name for entity in extraction.entities}
+
+
+def test_tokenizer_cache_emptied_keeps_tokens() -> None:
+    # create_pipeline empties the tokenizer's cache after the components
+    # tokenised their patterns. The rules, the special cases and kg's own
+    # split rules must all still apply, as in a tokenizer that never cached.
+    import spacy
+
+    from kg.nlp.pipeline import _split_period_after_versions, _split_unicode_hyphens
+
+    fresh = spacy.blank("en")
+    _split_period_after_versions(fresh)
+    _split_unicode_hyphens(fresh)
+    nlp = create_pipeline()
+    text = "GSM8K. BERT\u2010base don't Qwen2.5-7B. U.S. e.g. (Llama-3-8B), 3.5%."
+    tokens = [token.text for token in nlp.make_doc(text)]
+    assert tokens == [token.text for token in fresh.make_doc(text)]
+    assert "n't" in tokens
+    assert "\u2010" in tokens

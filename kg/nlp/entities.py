@@ -58,8 +58,16 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import EntityType
+from kg.nlp import speedups
 from kg.nlp.batching import BatchedComponent
-from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, STATISTICAL_KEY, TITLE_END, register_extensions
+from kg.nlp.extensions import (
+    ABBREVIATIONS,
+    ENTITIES_KEY,
+    INTRODUCED_KEY,
+    STATISTICAL_KEY,
+    TITLE_END,
+    register_extensions,
+)
 from kg.nlp.tokens import TokenTable, token_table
 from kg.nlp.vocabulary import Vocabulary, load_vocabulary, read_vocabulary_file
 from kg.resolve import entity_key, normalize_dashes, normalize_text
@@ -334,6 +342,9 @@ _BENCH = re.compile(r"[A-Z][A-Za-z0-9]*-?(?:[Bb]ench(?:mark)?|Eval|Gym|Arena)|[A
 _MIXED_CASE = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]+[A-Z][A-Za-z0-9]*")
 _PLAIN_WORD = re.compile(r"[A-Z][a-z]+")
 _LICENSE = re.compile(r"(?:CC|GPL|LGPL|AGPL|MIT|BSD|Apache)(?:-[A-Za-z0-9.]+)*", re.IGNORECASE)
+_LETTERS = re.compile(r"[A-Za-z]{2,}")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
+_LETTER_DIGITS = re.compile(r"[A-Z]\d+")
 _COMPOUND_SUFFIXES = frozenset({"based", "like", "style", "aware", "free", "level", "driven", "specific", "wise", "scale"})
 _MODEL_SUFFIXES = ("RM", "LM", "LMs", "GPT", "BERT", "Net", "Former", "former")
 
@@ -347,7 +358,7 @@ def _is_model_shape(text: str) -> bool:
         return True
     if _FAMILY_VERSION.fullmatch(parts[0]):
         return True
-    if len(parts) < 2 or not re.fullmatch(r"[A-Za-z]{2,}", parts[0]):
+    if len(parts) < 2 or not _LETTERS.fullmatch(parts[0]):
         return False
     second = parts[1]
     if _YEAR.fullmatch(second):
@@ -396,7 +407,7 @@ def shape_type(text: str) -> EntityType | None:
         return None  # every shape below starts with a capital, or a digit for hyphenated names
     if len(text) < 2 or text.lower() in _NOT_ENTITIES or _LICENSE.fullmatch(text):
         return None
-    if re.fullmatch(r"[A-Z]{2,}s", text) or re.fullmatch(r"[A-Z]\d+", text):
+    if _ACRONYM_PLURAL.fullmatch(text) or _LETTER_DIGITS.fullmatch(text):
         return None  # acronym plurals ("LLMs") and single letters with digits ("L2", "A100")
     if _BENCH.fullmatch(text):
         return EntityType.DATASET
@@ -416,9 +427,10 @@ _CAPITAL_HYPHEN = re.compile(r"[A-Z]-[A-Z].*")
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _is_marked(text: str) -> bool:
     """True when a chunk looks coined: two capitals, letters with digits, or mixed case."""
-    if sum(c.isupper() for c in text) >= 2:
+    # map() runs the per-character tests in C; a generator would take a Python step each.
+    if sum(map(str.isupper, text)) >= 2:
         return True
-    if any(c.isdigit() for c in text) and any(c.isalpha() for c in text):
+    if any(map(str.isdigit, text)) and any(map(str.isalpha, text)):
         return True
     return bool(_CAPITAL_HYPHEN.fullmatch(text)) or bool(_MIXED_CASE.fullmatch(text))
 
@@ -440,11 +452,6 @@ def _name_flags(text: str) -> tuple[bool, bool]:
     return (text[0].isupper(), False)
 
 
-def _is_name_chunk(chunk: Chunk) -> bool:
-    """True when a chunk can be part of a name: capitalised or coined, and not a known non-entity."""
-    return _name_flags(chunk.text)[chunk.sentence_start]
-
-
 # Field getters for the map() passes over all chunks of a Doc, which run in C
 # where a comprehension would run one Python step per chunk.
 _TEXT_OF = operator.attrgetter("text")
@@ -452,8 +459,23 @@ _CLOSED_OF = operator.attrgetter("closed")
 _SENTENCE_START_OF = operator.attrgetter("sentence_start")
 
 
-def _name_starts(chunks: Sequence[Chunk]) -> list[bool]:
-    """`_is_name_chunk` of every chunk."""
+# Text to `_name_flags` and to `shape_type`, for the compiled loops of
+# `kg.nlp._speedups`, which look them up in C. The functions keep their own
+# caches for the other callers.
+_NAME_FLAGS: dict[str, tuple[bool, bool]] = {}
+_SHAPE_TYPES: dict[str, EntityType | None] = {}
+
+
+def _name_starts(chunks: list[Chunk]) -> list[bool]:
+    """Return, for each chunk, whether it can be part of a name: capitalised or coined, and not a known non-entity.
+
+    The rules compute this once per Doc and index the list.
+    """
+    compiled = speedups.COMPILED
+    if compiled is not None:
+        if len(_NAME_FLAGS) > TEXT_CACHE_SIZE:
+            _NAME_FLAGS.clear()
+        return compiled.name_starts(chunks, _NAME_FLAGS, _name_flags.__wrapped__)  # type: ignore[no-any-return]
     flags = map(_name_flags, map(_TEXT_OF, chunks))
     return list(map(operator.getitem, flags, map(_SENTENCE_START_OF, chunks)))
 
@@ -481,7 +503,7 @@ def _edge_flags(texts: list[str]) -> list[bool]:
         for index, flag in enumerate(flags):
             if flag is None:
                 text = texts[index]
-                flags[index] = _EDGE_TEXTS[text] = not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
+                flags[index] = _EDGE_TEXTS[text] = _is_edge_text(text)
     return flags  # type: ignore[return-value]
 
 
@@ -504,8 +526,20 @@ def chunk_doc(doc: Doc) -> list[Chunk]:
     return _chunk_tokens(token_table(doc))
 
 
+def _is_edge_text(text: str) -> bool:
+    return not text.strip(_EDGE_PUNCT) or text in _EDGE_TOKENS
+
+
 def _chunk_tokens(tokens: TokenTable) -> list[Chunk]:
-    """`chunk_doc` on the token lists of a Doc."""
+    """`chunk_doc` on the token lists of a Doc, compiled when `kg.nlp.speedups` allows."""
+    compiled = speedups.COMPILED
+    if compiled is None:
+        return _chunk_tokens_python(tokens)
+    return compiled.chunk_tokens(tokens, _EDGE_PUNCT, _EDGE_TOKENS, Chunk, normalize_dashes, _closes_inner_bracket)  # type: ignore[no-any-return]
+
+
+def _chunk_tokens_python(tokens: TokenTable) -> list[Chunk]:
+    """Split the token lists into chunks in pure Python, the reference of the compiled `_chunk_tokens`."""
     texts = tokens.texts
     spaces = tokens.is_space
     whitespace = tokens.whitespace
@@ -581,9 +615,12 @@ def _close(chunk: Chunk) -> Chunk:
     return Chunk(chunk.start, chunk.end, chunk.text, True, chunk.sentence_start, chunk.opened)
 
 
-def _name_run(chunks: Sequence[Chunk], index: int) -> int:
-    """Return the index after the last chunk of the name that starts at `chunks[index]` (index if none)."""
-    if index >= len(chunks) or not _is_name_chunk(chunks[index]):
+def _name_run(chunks: Sequence[Chunk], index: int, names: Sequence[bool]) -> int:
+    """Return the index after the last chunk of the name that starts at `chunks[index]` (index if none).
+
+    `names` is `_name_starts` of the chunks.
+    """
+    if index >= len(chunks) or not names[index]:
         return index
     end = index + 1
     connectors = 0
@@ -592,7 +629,7 @@ def _name_run(chunks: Sequence[Chunk], index: int) -> int:
         following = chunks[position + 1]
         if following.opened:
             break
-        if _is_name_chunk(following) and not following.sentence_start:
+        if names[position + 1] and not following.sentence_start:
             position += 1
             end = position + 1
             continue
@@ -664,9 +701,9 @@ def _type_name(tokens: TokenTable, chunks: Sequence[Chunk], first: int, last: in
     return shape_type(text) or EntityType.METHOD
 
 
-def _names_from(tokens: TokenTable, chunks: Sequence[Chunk], position: int) -> list[IntroducedName]:
+def _names_from(tokens: TokenTable, chunks: Sequence[Chunk], name_starts: Sequence[bool], position: int) -> list[IntroducedName]:
     """Names starting at chunks[position]: the run itself and a parenthesised acronym after it."""
-    end = _name_run(chunks, position)
+    end = _name_run(chunks, position, name_starts)
     names: list[IntroducedName] = []
     if end > position:
         label = _type_name(tokens, chunks, position, end)
@@ -677,7 +714,7 @@ def _names_from(tokens: TokenTable, chunks: Sequence[Chunk], position: int) -> l
         names.insert(0, IntroducedName(chunks[position].start, chunks[end - 1].end, label))
         # "ConvexDA and RewardFusion": a second name joined by "and"
         if acronym is None and not chunks[end - 1].closed and end + 1 < len(chunks) and chunks[end].text == "and":
-            second_end = _name_run(chunks, end + 1)
+            second_end = _name_run(chunks, end + 1, name_starts)
             if second_end > end + 1:
                 second = _type_name(tokens, chunks, end + 1, second_end)
                 names.append(IntroducedName(chunks[end + 1].start, chunks[second_end - 1].end, second))
@@ -693,7 +730,7 @@ def _names_from(tokens: TokenTable, chunks: Sequence[Chunk], position: int) -> l
     return []
 
 
-def _skip_modifiers(chunks: Sequence[Chunk], position: int) -> int:
+def _skip_modifiers(chunks: Sequence[Chunk], name_starts: Sequence[bool], position: int) -> int:
     """Skip determiners and intro adjectives ("a novel", "an online"), then "<cue noun>," or "<cue> named"."""
     while position < len(chunks) and not chunks[position].closed:
         word = chunks[position].text.lower()
@@ -713,7 +750,7 @@ def _skip_modifiers(chunks: Sequence[Chunk], position: int) -> int:
         word = chunks[position].text.lower()
         following = chunks[position + 1]
         # "<cue>, X", "<cue> named X", and "two techniques ConvexDA and RewardFusion"
-        names_follow = not chunks[position].closed and _is_name_chunk(following) and not following.opened
+        names_follow = not chunks[position].closed and name_starts[position + 1] and not following.opened
         if word in CUE_NOUNS and (chunks[position].closed or following.text.lower() in _NAMING_VERBS or names_follow):
             position += 1
             if chunks[position].text.lower() in _NAMING_VERBS:
@@ -748,10 +785,12 @@ def find_introductions(doc: Doc, chunks: Sequence[Chunk] | None = None) -> list[
     only names (capitalised or coined) and parenthesised acronyms count.
     """
     tokens = token_table(doc)
-    return _find_introductions(tokens, _chunk_tokens(tokens) if chunks is None else chunks)
+    chunks = _chunk_tokens(tokens) if chunks is None else list(chunks)
+    return _find_introductions(tokens, chunks, _name_starts(chunks))
 
 
-def _find_introductions(tokens: TokenTable, chunks: Sequence[Chunk]) -> list[IntroducedName]:
+def _find_introductions(tokens: TokenTable, chunks: Sequence[Chunk], name_starts: Sequence[bool]) -> list[IntroducedName]:
+    """`find_introductions` with the chunks and their `_name_starts`."""
     names: list[IntroducedName] = []
     # Only a chunk that is an intro or naming verb can start a rule, so the
     # loop visits those chunks alone.
@@ -763,8 +802,8 @@ def _find_introductions(tokens: TokenTable, chunks: Sequence[Chunk]) -> list[Int
         is_naming = word in _NAMING_VERBS and position > 0
         if not (is_intro or is_naming) or chunk.closed:
             continue
-        target = _skip_modifiers(chunks, position + 1)
-        found = _names_from(tokens, chunks, target)
+        target = _skip_modifiers(chunks, name_starts, position + 1)
+        found = _names_from(tokens, chunks, name_starts, target)
         if is_naming and found:
             cue = _cue_type(tokens, chunk.start, forward=False)
             if cue is not None:
@@ -879,17 +918,21 @@ def _title_type(tokens: TokenTable, name: str, title_end: int, name_end: int) ->
     return shape_type(name) or EntityType.METHOD
 
 
-def _context_candidates(tokens: TokenTable, chunks: Sequence[Chunk], introductions: Sequence[IntroducedName]) -> list[Candidate]:
-    """Names typed by their context: introductions, "the X dataset", "X, a <cue>", "<cue>, X (Y)"."""
+def _context_candidates(
+    tokens: TokenTable, chunks: list[Chunk], names: list[bool], introductions: Sequence[IntroducedName]
+) -> list[Candidate]:
+    """Names typed by their context: introductions, "the X dataset", "X, a <cue>", "<cue>, X (Y)".
+
+    `names` is `_name_starts` of the chunks.
+    """
     found = [Candidate(name.start, name.end, name.label, Source.CONTEXT) for name in introductions]
     texts = tokens.texts
     count_tokens = len(texts)
     # run_ends[i] is _name_run(chunks, i), computed once for every position;
     # most chunks start no name, which the flags tell without a call.
-    names = _name_starts(chunks)
     run_ends = list(range(len(chunks) + 1))
     for index in compress(range(len(chunks)), names):
-        run_ends[index] = _name_run(chunks, index)
+        run_ends[index] = _name_run(chunks, index, names)
     # Each rule below needs a chunk that starts a name or is closed, so the
     # loop skips the other chunks, most of a Doc.
     names_or_closed = map(operator.or_, names, map(_CLOSED_OF, chunks))
@@ -940,9 +983,9 @@ def _context_candidates(tokens: TokenTable, chunks: Sequence[Chunk], introductio
     # "BAGEL (7B)": a name followed by a parenthesised parameter count is a model
     if _BRACKETED_SIZE.search(tokens.text) is None:
         return found
-    for chunk, following in zip(chunks, chunks[1:]):
+    for position, (chunk, following) in enumerate(zip(chunks, chunks[1:])):
         size_in_brackets = following.opened and texts[following.start - 1] == "(" and _SIZE.fullmatch(following.text)
-        if size_in_brackets and _is_name_chunk(chunk) and shape_type(chunk.text) != EntityType.DATASET:
+        if size_in_brackets and names[position] and shape_type(chunk.text) != EntityType.DATASET:
             found.append(Candidate(chunk.start, chunk.end, EntityType.MODEL, Source.CONTEXT))
     return found
 
@@ -995,10 +1038,31 @@ def _apposition_follows(tokens: TokenTable, chunks: Sequence[Chunk], position: i
     )
 
 
-@lru_cache(maxsize=TEXT_CACHE_SIZE)
-def _derived_name_pattern(name: str) -> re.Pattern[str]:
-    """Pattern of `name` joined by a hyphen to a lower-case or capitalised word ("Sotopia-hard")."""
-    return re.compile(rf"(?<![\w-]){re.escape(name)}-([A-Za-z][a-z]+)(?![\w-])")
+# The word after "<name>-" in a derived name ("Sotopia-hard"), which no word
+# character or hyphen may follow.
+_DERIVED_WORD = re.compile(r"([A-Za-z][a-z]+)(?![\w-])")
+
+
+def _derived_names(text: str, name: str) -> Iterator[tuple[int, int, str]]:
+    r"""Yield (start, end, word) for each "<name>-<word>" in `text`, where no word character or hyphen precedes the name.
+
+    The matches of the pattern ``(?<![\w-])NAME-([A-Za-z][a-z]+)(?![\w-])``,
+    leftmost first and without overlaps, as ``re.finditer`` gives them. Each
+    name is a new pattern, and compiling one costs more than this search with
+    ``str.find`` (names are rarely repeated across abstracts).
+    """
+    prefix = name + "-"
+    index = text.find(prefix)
+    while index != -1:
+        before = text[index - 1] if index > 0 else ""
+        # `\w` is a character for which str.isalnum() is True, or "_".
+        if not before or not (before.isalnum() or before in "_-"):
+            match = _DERIVED_WORD.match(text, index + len(prefix))
+            if match is not None:
+                yield index, match.end(), match.group(1)
+                index = text.find(prefix, match.end())
+                continue
+        index = text.find(prefix, index + 1)
 
 
 def _derived_dataset_candidates(tokens: TokenTable, kept: Sequence[Candidate]) -> list[Candidate]:
@@ -1018,11 +1082,11 @@ def _derived_dataset_candidates(tokens: TokenTable, kept: Sequence[Candidate]) -
         if text in seen:
             continue
         seen.add(text)
-        for match in _derived_name_pattern(text).finditer(tokens.text):
-            word = match.group(1).lower()
+        for start, end, word in _derived_names(tokens.text, text):
+            word = word.lower()
             if word in _COMPOUND_SUFFIXES or word.endswith(("ed", "ing")):
                 continue
-            span = tokens.char_span(match.start(), match.end())
+            span = tokens.char_span(start, end)
             if span is not None:
                 found.append(Candidate(span[0], span[1], EntityType.DATASET, Source.CONTEXT))
     return found
@@ -1037,10 +1101,16 @@ def _derived_dataset_candidates(tokens: TokenTable, kept: Sequence[Candidate]) -
 _DIGIT_THEN_CAPITAL = re.compile(r"[A-Z]\d+[A-Z]")
 
 
-def _shape_candidates(chunks: Sequence[Chunk], text: str) -> list[Candidate]:
+def _shape_candidates(chunks: list[Chunk], text: str) -> list[Candidate]:
     """Candidates typed by their shape; `text` is the Doc's text, scanned once before the pair rule."""
-    # shape_type runs through map() (in C) on every chunk; few chunks have a shape.
-    labels = list(map(shape_type, map(_TEXT_OF, chunks)))
+    # shape_type runs in C (compiled, or through map()) on every chunk; few chunks have a shape.
+    compiled = speedups.COMPILED
+    if compiled is not None:
+        if len(_SHAPE_TYPES) > TEXT_CACHE_SIZE:
+            _SHAPE_TYPES.clear()
+        labels = compiled.chunk_values(chunks, _SHAPE_TYPES, shape_type.__wrapped__)
+    else:
+        labels = list(map(shape_type, map(_TEXT_OF, chunks)))
     found = [
         Candidate(chunks[index].start, chunks[index].end, labels[index], Source.SHAPE)
         for index in compress(range(len(chunks)), labels)
@@ -1368,12 +1438,13 @@ class EntityRecognizer(BatchedComponent):
     def __call__(self, doc: Doc) -> Doc:
         tokens = token_table(doc)
         chunks = _chunk_tokens(tokens)
-        introductions = _find_introductions(tokens, chunks)
+        names = _name_starts(chunks)
+        introductions = _find_introductions(tokens, chunks, names)
 
         # Collect candidates from each source.
         candidates = self._vocabulary_candidates(doc)
         candidates += _shape_candidates(chunks, tokens.text)
-        candidates += _context_candidates(tokens, chunks, introductions)
+        candidates += _context_candidates(tokens, chunks, names, introductions)
         # The model's spans can type a defined abbreviation that no rule typed.
         candidates += self._statistical_candidates(doc)
         candidates += _abbreviation_candidates(tokens, candidates)

@@ -100,11 +100,17 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     line, and the two cases cannot be distinguished reliably.
     """
     spans: list[tuple[int, int]] = []
-    if "/" not in text and "www." not in text.lower():
-        # Every URL that _URL_PATTERN matches has "://", "www." or "<host>/",
-        # and a scan of the whole text with it is slow.
-        return spans
-    for match in _URL_PATTERN.finditer(text):
+    # A scan of the whole text with _URL_PATTERN tries its lookbehinds at
+    # every character (75 µs for an abstract), so it runs only where a URL
+    # can start. Matches are leftmost and do not overlap, as with finditer.
+    matched_until = 0
+    for candidate in _url_starts(text):
+        if candidate < matched_until:
+            continue
+        match = _URL_PATTERN.match(text, candidate)
+        if match is None:
+            continue
+        matched_until = match.end()
         start = match.start()
         end = start + len(_strip_trailing(match.group()))
         if _has_valid_host(text[start:end]):
@@ -114,13 +120,48 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Where the alternatives of _URL_PATTERN start: a scheme before "://", "www."
+# (any case), and a bare host before "/". A match that starts at a position
+# checks its lookbehind against the text before it, as in a scan.
+_SCHEME_LENGTHS = (len("https"), len("http"))
+_WWW = re.compile(r"www\.", re.IGNORECASE)
+_BARE_HOST_BEFORE_SLASH = re.compile("(?:" + "|".join(re.escape(host) for host in BARE_HOSTS) + ")/", re.IGNORECASE)
+_LONGEST_BARE_HOST = max(map(len, BARE_HOSTS))
+# The top-level domains of the bare hosts (".com", ".org", ...). Their letters
+# have no case-insensitive match outside ASCII (Python's re adds only
+# "\u0130", "\u0131", "\u017f" and "\u212a", for i, s and k), so str.lower
+# finds them as the pattern does.
+_BARE_HOST_DOMAINS = tuple(sorted({host[host.rindex(".") :] for host in BARE_HOSTS}))
+_LONGEST_DOMAIN = max(map(len, _BARE_HOST_DOMAINS))
+
+
+def _url_starts(text: str) -> list[int]:
+    """Return the sorted positions where a match of `_URL_PATTERN` can start; every match starts at one."""
+    starts: set[int] = set()
+    index = text.find("://")
+    while index != -1:
+        starts.update(index - length for length in _SCHEME_LENGTHS if index >= length)
+        index = text.find("://", index + 1)
+    # Only "W" lowers to "w", so the lowered text has "www." wherever the
+    # pattern can match it. Most texts have none and skip the slower scan.
+    if "www." in text.lower():
+        starts.update(match.start() for match in _WWW.finditer(text))
+    index = text.find("/")
+    while index != -1:
+        if text[max(0, index - _LONGEST_DOMAIN) : index].lower().endswith(_BARE_HOST_DOMAINS):
+            # A host ends right before this slash. A case-insensitive match takes one
+            # character per character of the host, so no match is longer than it.
+            window_start = max(0, index - _LONGEST_BARE_HOST)
+            starts.update(match.start() for match in _BARE_HOST_BEFORE_SLASH.finditer(text, window_start, index + 1))
+        index = text.find("/", index + 1)
+    return sorted(starts)
+
+
 def _strip_trailing(url: str) -> str:
     """Cut sentence punctuation, quotes and unbalanced closing brackets off the end of `url`."""
     while url:
         last = url[-1]
-        if last in _TRAILING_PUNCTUATION:
-            url = url[:-1]
-        elif last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last]):
+        if last in _TRAILING_PUNCTUATION or last in _BRACKETS and url.count(last) > url.count(_BRACKETS[last]):
             url = url[:-1]
         else:
             break
@@ -286,8 +327,7 @@ def link_kind(url: str) -> LinkKind:
     'project'
     """
     host = _hostname(url)
-    if host.startswith("www."):
-        host = host[len("www.") :]
+    host = host.removeprefix("www.")
     segments = _segments(urlsplit(normalize_url(url)).path) if host else []
 
     # Try the host, then each parent domain: "user.github.io" -> "github.io".

@@ -65,6 +65,20 @@ def _split_unicode_hyphens(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = re.compile(f"{pattern.pattern}|{_UNICODE_HYPHEN_INFIX}").finditer
 
 
+def _empty_tokenizer_cache(nlp: Language) -> None:
+    """Empty the tokenizer's cache of analysed chunks, filled by the components' patterns.
+
+    spaCy's tokenizer caches the tokens of each whitespace-delimited chunk it
+    analyses, up to ``max_cache_size`` chunks (10,000 in spaCy 3.8), and
+    caches no more once full. kg's components tokenise their patterns when
+    they are added, and the vocabulary alone has about 3,000 forms and dash
+    variants. Those would hold their slots for the rest of the run, and the
+    words of the papers would find fewer. Assigning the rules again is the
+    tokenizer's public way to empty the cache.
+    """
+    nlp.tokenizer.rules = nlp.tokenizer.rules
+
+
 def create_pipeline(
     base: str | None = None,
     *,
@@ -121,6 +135,7 @@ def create_pipeline(
             raise ConfigError(f"The spaCy pipeline {base!r} has some of kg's components but lacks {missing}")
         logger.info("Using the kg components saved in %s", base)
         nlp.get_pipe("kg_entities").add_vocabulary_files(vocabulary_paths)
+        _empty_tokenizer_cache(nlp)
         return nlp
 
     _split_period_after_versions(nlp)
@@ -145,5 +160,6 @@ def create_pipeline(
     nlp.add_pipe("kg_proposals")
     nlp.add_pipe("kg_relations")
     nlp.add_pipe("kg_results")
+    _empty_tokenizer_cache(nlp)
     logger.debug("Extraction pipeline: %s", nlp.pipe_names)
     return nlp

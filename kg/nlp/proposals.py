@@ -24,7 +24,14 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp.batching import BatchedComponent
 from kg.nlp.entities import chunk_doc, find_introductions
-from kg.nlp.extensions import ABBREVIATIONS, ENTITIES_KEY, INTRODUCED_KEY, PROPOSED_KEY, register_extensions
+from kg.nlp.extensions import (
+    ABBREVIATIONS,
+    ENTITIES_KEY,
+    INTRODUCED_KEY,
+    PROPOSED_KEY,
+    register_extensions,
+)
+from kg.nlp.tokens import token_table
 
 __all__ = ["ProposalDetector", "is_name"]
 
@@ -44,7 +51,11 @@ def is_name(span: Span) -> bool:
     learning"); "we introduce contrastive learning" uses them, it does not
     propose them. Abbreviation partners bypass this check.
     """
-    return any(char.isupper() or char.isdigit() for char in span.text)
+    return _is_name_text(span.text)
+
+
+def _is_name_text(text: str) -> bool:
+    return any(char.isupper() or char.isdigit() for char in text)
 
 
 def _contains(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
@@ -53,19 +64,21 @@ def _contains(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
 
 def _is_novel_apposition(doc: Doc, span: Span) -> bool:
     """True for "X, a novel ...", "X (Y), a new ..." and "a new <noun>, X"."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     end = span.end
     # Skip a parenthesised short form: "Credit Assignment with Language Models (CALM), a novel approach".
-    if end + 2 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")":
+    if end + 2 < len(doc) and texts[end] == "(" and texts[end + 2] == ")":
         end += 3
-    if end + 2 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in {"a", "an"}:
-        window = doc[end + 2 : min(end + 2 + NOVELTY_WINDOW, len(doc))]
-        if any(token.lower_ in _NOVELTY_WORDS for token in window):
+    if end + 2 < len(doc) and texts[end] == "," and lowers[end + 1] in {"a", "an"}:
+        if not _NOVELTY_WORDS.isdisjoint(lowers[end + 2 : min(end + 2 + NOVELTY_WINDOW, len(doc))]):
             return True
     # "compiled into a new preference dataset, Anyprefer-V1"
     start = span.start
-    if start >= 2 and doc[start - 1].text == ",":
-        window = doc[max(0, start - 1 - NOVELTY_WINDOW) : start - 1]
-        return any(token.lower_ in _NOVELTY_WORDS for token in window) and not any(token.is_sent_start for token in doc[start - 1 : start])
+    if start >= 2 and texts[start - 1] == ",":
+        window = lowers[max(0, start - 1 - NOVELTY_WINDOW) : start - 1]
+        return not _NOVELTY_WORDS.isdisjoint(window) and not doc[start - 1].is_sent_start
     return False
 
 
@@ -102,10 +115,12 @@ class ProposalDetector(BatchedComponent):
         else:
             introduced = [(name.start, name.end) for name in find_introductions(doc, chunk_doc(doc))]
         proposed: dict[tuple[int, int], Span] = {}
+        tokens = token_table(doc, refresh_sentences=False)
         for span in entities:
             bounds = (span.start, span.end)
             near_cue = any(_contains(cue, bounds) or _contains(bounds, cue) for cue in introduced)
-            if is_name(span) and (near_cue or _is_novel_apposition(doc, span)):
+            # is_name of the span, with its text from the token lists: Span.text joins its tokens on every call.
+            if _is_name_text(tokens.span_text(span.start, span.end)) and (near_cue or _is_novel_apposition(doc, span)):
                 proposed[bounds] = span
 
         # The partner form of an introduced abbreviation.

@@ -266,8 +266,10 @@ def evaluation_preposition(doc: Doc, dataset: Span, datasets: Sequence[Span], se
 
 
 def _nearest_cue_is_training(doc: Doc, before: int, sentence_start: int) -> bool:
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
     for index in range(before - 1, sentence_start - 1, -1):
-        word = doc[index].lower_
+        word = lowers[index]
         if _TRAINING_WORDS.fullmatch(word):
             return True
         if _EVALUATION_WORDS.fullmatch(word):
@@ -276,8 +278,10 @@ def _nearest_cue_is_training(doc: Doc, before: int, sentence_start: int) -> bool
 
 
 def _clause_start(doc: Doc, position: int, sentence_start: int) -> int:
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
     for index in range(position - 1, sentence_start - 1, -1):
-        if doc[index].lower_ in _CLAUSE_BREAKS:
+        if lowers[index] in _CLAUSE_BREAKS:
             return index
     return sentence_start
 
@@ -338,16 +342,19 @@ def clause_subject(
         The subject's span by the rules of the module docstring, or None when
         the subject is the paper itself.
     """
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     clause = _clause_start(doc, position, sentence_start)
-    breaks_here = clause > sentence_start or doc[clause].lower_ in _CLAUSE_BREAKS
+    breaks_here = clause > sentence_start or lowers[clause] in _CLAUSE_BREAKS
 
     # 1. "X, which ...": the subject is X, right before the comma; and
     # "X, a framework that ...": X, before the apposition.
-    if breaks_here and doc[clause].lower_ in {"which", "that"}:
-        before = clause - 1 if clause > 0 and doc[clause - 1].text == "," else clause
+    if breaks_here and lowers[clause] in {"which", "that"}:
+        before = clause - 1 if clause > 0 and texts[clause - 1] == "," else clause
         relative = next((span for span in entities if span.end == before), None)
         relative = relative or _apposition_subject(doc, clause, sentence_start, entities)
-        if relative is not None or doc[clause].lower_ == "which":
+        if relative is not None or lowers[clause] == "which":
             return relative
 
     # 2. The nearest proposed mention between the clause start and the cue.
@@ -357,8 +364,8 @@ def clause_subject(
 
     start = clause + 1 if breaks_here else clause
     start = _skip_opener(doc, start, position)
-    while start < position and doc[start].lower_ in _SUBJECT_PREFIX and start - clause <= SUBJECT_WINDOW:
-        if doc[start].lower_ == "our" and start + 1 < len(doc) and doc[start + 1].lower_ in _ARTIFACT_NOUNS:
+    while start < position and lowers[start] in _SUBJECT_PREFIX and start - clause <= SUBJECT_WINDOW:
+        if lowers[start] == "our" and start + 1 < len(doc) and lowers[start + 1] in _ARTIFACT_NOUNS:
             break
         start += 1
     if start >= position:
@@ -366,8 +373,8 @@ def clause_subject(
 
     # 3. "we", "it", "our method", "this approach" refer to the paper's artifact.
     # NOTE: a paper that proposes several artifacts gets its first one here.
-    word = doc[start].lower_
-    following = doc[start + 1].lower_ if start + 1 < len(doc) else ""
+    word = lowers[start]
+    following = lowers[start + 1] if start + 1 < len(doc) else ""
     if word in {"we", "it"} or (word in {"our", "this"} and following in _ARTIFACT_NOUNS):
         return proposed[0] if proposed else None
 
@@ -377,10 +384,13 @@ def clause_subject(
 
 def _apposition_subject(doc: Doc, clause: int, sentence_start: int, entities: Sequence[Span]) -> Span | None:
     """Return X of "X, a <description> that|which" ending at token `clause`, or None."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     for comma in range(clause - 1, max(sentence_start, clause - IS_A_WINDOW - 2) - 1, -1):
-        if doc[comma].text != ",":
+        if texts[comma] != ",":
             continue
-        if comma + 1 < clause and doc[comma + 1].lower_ in _ARTICLES:
+        if comma + 1 < clause and lowers[comma + 1] in _ARTICLES:
             return next((span for span in entities if span.end == comma), None)
         return None
     return None
@@ -391,16 +401,21 @@ def is_prior_work_clause(doc: Doc, position: int, sentence_start: int) -> bool:
 
     Such a clause has no subject that kg can name, and the paper is not its subject either.
     """
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
     clause = _clause_start(doc, position, sentence_start)
-    start = clause + 1 if clause > sentence_start or doc[clause].lower_ in _CLAUSE_BREAKS else clause
+    start = clause + 1 if clause > sentence_start or lowers[clause] in _CLAUSE_BREAKS else clause
     start = _skip_opener(doc, start, position)
-    return any(token.lower_ in _PRIOR_WORK_WORDS for token in doc[start : min(start + SUBJECT_WINDOW, position)])
+    return not _PRIOR_WORK_WORDS.isdisjoint(lowers[start : min(start + SUBJECT_WINDOW, position)])
 
 
 def _skip_opener(doc: Doc, start: int, position: int) -> int:
     """Skip a sentence opener that ends with a comma before "we" ("In this paper, we ...")."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     for index in range(start, min(start + OPENER_WINDOW, position)):
-        if doc[index].text == "," and index + 1 < position and doc[index + 1].lower_ == "we":
+        if texts[index] == "," and index + 1 < position and lowers[index + 1] == "we":
             return index + 1
     return start
 
@@ -454,38 +469,46 @@ def _head_noun(doc: Doc, start: int, sentence_end: int) -> int | None:
     The head is the first concept word (`CUE_NOUNS`) that ends the noun phrase:
     the next token is a stop (`_HEAD_STOPS`) or the sentence ends.
     """
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     for index in range(start, min(start + IS_A_WINDOW, sentence_end)):
-        word = doc[index].lower_
-        if word in _HEAD_STOPS and doc[index - 1].text != "-":
+        word = lowers[index]
+        if word in _HEAD_STOPS and texts[index - 1] != "-":
             return None  # a stop word inside a compound ("learning-based") does not end the phrase
         if not _is_concept_word(word):
             continue
         following = index + 1
-        if following >= sentence_end or doc[following].lower_ in _HEAD_STOPS:
+        if following >= sentence_end or lowers[following] in _HEAD_STOPS:
             return index
     return None
 
 
 def _description_start(doc: Doc, index: int) -> int | None:
     """Return the token after "a"/"an"/"the first" at `index`, or None."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
     if index >= len(doc):
         return None
-    if doc[index].lower_ in _ARTICLES:
+    if lowers[index] in _ARTICLES:
         return index + 1
-    if doc[index].lower_ == "the" and index + 1 < len(doc) and doc[index + 1].lower_ == "first":
+    if lowers[index] == "the" and index + 1 < len(doc) and lowers[index + 1] == "first":
         return index + 2
     return None
 
 
 def _is_a_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex) -> Iterator[dict[str, object]]:
     """Yield is_a dicts for "X, a <noun>", "X is a <noun>", "a <noun> named X" and "a <noun>, X,"."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     for span in entities:
         sentence = sentences.of(span.start)
         after = span.end
         description = None
-        if after < sentence.end and doc[after].text == ",":
+        if after < sentence.end and texts[after] == ",":
             description = _description_start(doc, after + 1)
-        elif after < sentence.end and doc[after].lower_ in {"is", "was"}:
+        elif after < sentence.end and lowers[after] in {"is", "was"}:
             description = _description_start(doc, after + 1)
         if description is not None:
             head = _head_noun(doc, description, sentence.end)
@@ -495,28 +518,29 @@ def _is_a_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex
 
         # "a framework named X", "a new benchmark, X,"
         before = span.start - 1
-        if before > sentence.start and doc[before].lower_ in _NAMING_WORDS:
+        if before > sentence.start and lowers[before] in _NAMING_WORDS:
             before -= 1
-        elif before > sentence.start and doc[before].text == "," and span.end < sentence.end and doc[span.end].text in {",", "(", "."}:
+        elif before > sentence.start and texts[before] == "," and span.end < sentence.end and texts[span.end] in {",", "(", "."}:
             before -= 1
         else:
             continue
-        if before >= sentence.start and _is_concept_word(doc[before].lower_):
+        if before >= sentence.start and _is_concept_word(lowers[before]):
             article = before - 1
-            while article > max(sentence.start, before - IS_A_WINDOW) and doc[article].lower_ not in _ARTICLES:
+            while article > max(sentence.start, before - IS_A_WINDOW) and lowers[article] not in _ARTICLES:
                 article -= 1
-            if doc[article].lower_ in _ARTICLES and not any(doc[i].lower_ in _HEAD_STOPS for i in range(article + 1, before)):
+            if lowers[article] in _ARTICLES and not any(lowers[i] in _HEAD_STOPS for i in range(article + 1, before)):
                 yield _is_a(doc, span, before, sentence, doc[article : span.end])
 
 
 def _is_a(doc: Doc, subject: Span, head: int, sentence: Span, evidence: Span) -> dict[str, object]:
+    tokens = token_table(doc, refresh_sentences=False)
     return {
         "type": str(RelationType.IS_A),
         "subject_start": subject.start_char,
         "subject_end": subject.end_char,
-        "object_start": doc[head].idx,
-        "object_end": doc[head].idx + len(doc[head].text),
-        "concept": concept_key(doc[head].text),
+        "object_start": tokens.starts[head],
+        "object_end": tokens.ends[head],
+        "concept": concept_key(tokens.texts[head]),
         "sentence_start": sentence.start_char,
         "sentence_end": sentence.end_char,
         "evidence_start": evidence.start_char,
@@ -552,7 +576,9 @@ class RelationExtractor(BatchedComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         entities = sorted(doc.spans[self.entities_key], key=lambda span: span.start) if self.entities_key in doc.spans else []
-        proposed_texts = {span.text for span in doc.spans[PROPOSED_KEY]} if PROPOSED_KEY in doc.spans else set()
+        tokens = token_table(doc, refresh_sentences=False)
+        # Span texts from the token lists: Span.text joins the span's tokens on every call.
+        proposed_texts = {tokens.span_text(span.start, span.end) for span in doc.spans.get(PROPOSED_KEY, ())}
         proposed = _mentions_of(doc, entities, proposed_texts)
 
         sentences = SentenceIndex(doc)
@@ -615,7 +641,7 @@ class RelationExtractor(BatchedComponent):
             if relation == RelationType.COMPARED_WITH and start == sentence.start:
                 subject = _fronted_subject(doc, objects[-1].end, sentence.end, starts, proposed)
             for target in objects:
-                if subject is not None and subject.text == target.text:
+                if subject is not None and tokens.span_text(subject.start, subject.end) == tokens.span_text(target.start, target.end):
                     continue
                 relations.append(_relation(relation, subject, target, sentence, doc[start : target.end]))
         return relations
@@ -623,15 +649,18 @@ class RelationExtractor(BatchedComponent):
 
 def _fronted_subject(doc: Doc, after: int, sentence_end: int, starts: dict[int, Span], proposed: Sequence[Span]) -> Span | None:
     """Return Y of a fronted "Compared to X, Y ...": the subject after the comma that follows X."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     index = after
-    while index < sentence_end and doc[index].text != ",":
+    while index < sentence_end and texts[index] != ",":
         index += 1
     index += 1
-    while index < sentence_end and doc[index].lower_ in _SUBJECT_PREFIX:
-        if doc[index].lower_ == "our" and index + 1 < sentence_end and doc[index + 1].lower_ in _ARTIFACT_NOUNS:
+    while index < sentence_end and lowers[index] in _SUBJECT_PREFIX:
+        if lowers[index] == "our" and index + 1 < sentence_end and lowers[index + 1] in _ARTIFACT_NOUNS:
             return proposed[0] if proposed else None
         index += 1
-    if index < sentence_end and doc[index].lower_ in {"we", "it"}:
+    if index < sentence_end and lowers[index] in {"we", "it"}:
         return proposed[0] if proposed else None
     return starts.get(index)
 
@@ -643,7 +672,8 @@ _COMPARE_PREPOSITIONS = frozenset({"with", "to", "against", "and"})
 def _compare_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIndex) -> Iterator[dict[str, object]]:
     """Yield compared_with dicts for "compare X with|to|against|and Y", with X as the subject."""
     starts = {span.start: span for span in entities}
-    lowers = token_table(doc, refresh_sentences=False).lowers
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
     if _COMPARE_VERBS.isdisjoint(lowers):
         return  # most abstracts compare nothing, and this test runs in C
     for index in [index for index, lower in enumerate(lowers) if lower in _COMPARE_VERBS]:
@@ -653,10 +683,10 @@ def _compare_relations(doc: Doc, entities: Sequence[Span], sentences: SentenceIn
         if len(subjects) != 1:
             continue  # "compare A, B and C" names no direction
         (subject,) = subjects
-        if subject.end >= sentence.end or doc[subject.end].lower_ not in _COMPARE_PREPOSITIONS:
+        if subject.end >= sentence.end or lowers[subject.end] not in _COMPARE_PREPOSITIONS:
             continue
         for target in _object_spans(doc, subject.end + 1, sentence.end, starts, RelationType.COMPARED_WITH, OBJECT_WINDOW):
-            if target.text != subject.text:
+            if tokens.span_text(target.start, target.end) != tokens.span_text(subject.start, subject.end):
                 yield _relation(RelationType.COMPARED_WITH, subject, target, sentence, doc[token.i : target.end])
 
 

@@ -172,11 +172,12 @@ class ResultExtractor(BatchedComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         entities = sorted(doc.spans[self.entities_key], key=lambda span: span.start) if self.entities_key in doc.spans else []
-        proposed_texts = {span.text for span in doc.spans[PROPOSED_KEY]} if PROPOSED_KEY in doc.spans else set()
-        proposed = [span for span in entities if span.text in proposed_texts]
+        tokens = token_table(doc, refresh_sentences=False)
+        # Span texts from the token lists: Span.text joins the span's tokens on every call.
+        proposed_texts = {tokens.span_text(span.start, span.end) for span in doc.spans.get(PROPOSED_KEY, ())}
+        proposed = [span for span in entities if tokens.span_text(span.start, span.end) in proposed_texts]
         inside = {index for span in entities for index in range(span.start, span.end)}
         sentences: SentenceIndex | None = None  # made at the first number that needs it
-        tokens = token_table(doc, refresh_sentences=False)
         text = tokens.text
 
         results = []
@@ -294,14 +295,20 @@ def _metric(doc: Doc, entities: Sequence[Span], number: Span, clause_start: int,
 
 def _follows_number(doc: Doc, start: int) -> bool:
     """True when token `start` comes right after a number and its unit ("85% accuracy")."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     index = start - 1
-    while index >= 0 and doc[index].lower_ in _UNIT_WORDS:
+    while index >= 0 and lowers[index] in _UNIT_WORDS:
         index -= 1
-    return index >= 0 and (doc[index].like_num or RESULT_PATTERN.fullmatch(doc[index].text) is not None)
+    return index >= 0 and (doc[index].like_num or RESULT_PATTERN.fullmatch(texts[index]) is not None)
 
 
 def _benchmark(doc: Doc, entities: Sequence[Span], number: Span, clause_end: int) -> Span | None:
     """Return the dataset of "<number> ... on <dataset>" or of "<dataset>: <number>", or None."""
+    tokens = token_table(doc, refresh_sentences=False)
+    lowers = tokens.lowers
+    texts = tokens.texts
     starts = {span.start: span for span in entities}
     limit = min(number.end + BENCHMARK_WINDOW, clause_end)
     index = number.end
@@ -311,7 +318,7 @@ def _benchmark(doc: Doc, entities: Sequence[Span], number: Span, clause_end: int
             break
         if token.lower_ in _BENCHMARK_PREPOSITIONS:
             target = index + 1
-            while target < clause_end and doc[target].lower_ in {"the", "a", "an"}:
+            while target < clause_end and lowers[target] in {"the", "a", "an"}:
                 target += 1
             span = starts.get(target)
             if span is not None and span.label_ == str(EntityType.DATASET):
@@ -321,7 +328,7 @@ def _benchmark(doc: Doc, entities: Sequence[Span], number: Span, clause_end: int
         index = span.end if span is not None else index + 1
 
     # "GSM8K: 85.3", "GSM8K (85.3)"
-    if number.start >= 2 and doc[number.start - 1].text in {":", "("}:
+    if number.start >= 2 and texts[number.start - 1] in {":", "("}:
         before = next((span for span in entities if span.end == number.start - 1), None)
         if before is not None and before.label_ == str(EntityType.DATASET):
             return before

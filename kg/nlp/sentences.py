@@ -14,8 +14,9 @@ the rest, so this component must run before them.
 
 `PunctuationSentencizer` is the rule of spaCy's ``sentencizer`` run on kg's
 token lists (`kg.nlp.tokens.TokenTable`) instead of `Token` objects, with the
-sentence starts written in one `Doc.from_array` call. The default pipeline
-uses it in place of ``sentencizer``.
+sentence starts written in one `Doc.from_array` call, or straight into the
+Doc's token structs by `kg.nlp._speedups` when it is compiled. The default
+pipeline uses it in place of ``sentencizer``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
 from kg.errors import ConfigError
+from kg.nlp import speedups
 from kg.nlp.batching import BatchedComponent
 from kg.nlp.extensions import TITLE_END, register_extensions
 from kg.nlp.tokens import token_table
@@ -75,18 +77,23 @@ class TitleBoundary(BatchedComponent):
                 "Add it before the parser, for example with nlp.add_pipe(..., first=True)."
             )
 
-        # The starts are read and written as one array with Doc.to_array and
-        # Doc.from_array, because a Token object per title token is slow. The
-        # offsets and whitespace flags come from the token lists that the
+        # The offsets and whitespace flags come from the token lists that the
         # later components share.
         tokens = token_table(doc, refresh_sentences=False)
-        sent_starts = doc.to_array(SENT_START)
         # Tokens are in text order, so the title's tokens are a prefix.
         title_tokens = bisect.bisect_left(tokens.starts, title_end)
         abstract_start = title_tokens
         while abstract_start < len(doc) and tokens.is_space[abstract_start]:
             abstract_start += 1
+
         # Title tokens and the separator's whitespace continue the first sentence.
+        compiled = speedups.COMPILED
+        if compiled is not None:
+            compiled.mark_title(doc, abstract_start)
+            return doc
+        # The starts are read and written as one array with Doc.to_array and
+        # Doc.from_array, because a Token object per title token is slow.
+        sent_starts = doc.to_array(SENT_START)
         sent_starts[:abstract_start] = _NOT_START
         sent_starts[0] = _START
         if abstract_start < len(doc):
@@ -151,7 +158,12 @@ class PunctuationSentencizer(BatchedComponent):
         if len(doc) == 0:
             return doc
         tokens = token_table(doc, refresh_sentences=False)
-        starts = numpy.array(_sentence_starts(tokens.texts, tokens.is_punct, self.punct_chars), dtype=numpy.intp)
+        found = _sentence_starts(tokens.texts, tokens.is_punct, self.punct_chars)
+        compiled = speedups.COMPILED
+        if compiled is not None:
+            compiled.mark_unset_sentence_starts(doc, found)
+            return doc
+        starts = numpy.array(found, dtype=numpy.intp)
         values = doc.to_array(SENT_START)
         unset = values == 0
         values[unset] = _NOT_START

@@ -3,8 +3,10 @@
 kg's components walk the tokens of a Doc many times. Each ``doc[i]`` creates a
 `spacy.tokens.Token` object and each ``doc.text`` joins every token again, so
 rules that read one attribute at a time spend most of their time building
-those objects. `token_table` reads the attributes once with `Doc.to_array`
-and keeps them as lists; components index the lists instead of the Doc.
+those objects. `token_table` reads the attributes once and keeps them as
+lists; components index the lists instead of the Doc. The reading is one pass
+over spaCy's token structs in `kg.nlp._speedups` when that module is compiled
+(see `kg.nlp.speedups`), else one `Doc.to_array` call and numpy slices.
 
 The table is cached per Doc object and shared by the components of one
 pipeline run. Sentence starts are compared with the Doc on every
@@ -17,11 +19,14 @@ from __future__ import annotations
 import bisect
 import logging
 import weakref
+from itertools import compress, islice
 
 import numpy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START, SPACY
 from spacy.strings import StringStore
 from spacy.tokens import Doc
+
+from kg.nlp import speedups
 
 __all__ = ["TokenTable", "token_table"]
 
@@ -53,8 +58,6 @@ def _texts_of(orths: list[int], strings: StringStore) -> list[str]:
     is looked up in the caller's own `strings`, and each dict operation is
     atomic.
     """
-    if len(_ORTH_TEXTS) > ORTH_CACHE_SIZE:
-        _ORTH_TEXTS.clear()
     texts = list(map(_ORTH_TEXTS.get, orths))
     if None in texts:
         for index, text in enumerate(texts):
@@ -93,8 +96,6 @@ class TokenTable:
     """
 
     __slots__ = (
-        "_by_end",
-        "_by_start",
         "_doc_ref",
         "_hooked",
         "_sentence_indices",
@@ -112,20 +113,45 @@ class TokenTable:
         "whitespace",
     )
 
+    texts: list[str]
+    lowers: list[str]
+    starts: list[int]
+    ends: list[int]
+    whitespace: list[bool]
+    is_space: list[bool]
+    is_punct: list[bool]
+
     def __init__(self, doc: Doc) -> None:
         # A weak reference: `_CACHE` holds the table as the value of a weak
         # key, and a strong reference back to that key would keep every Doc
         # (and its table) alive for the whole run.
         self._doc_ref = weakref.ref(doc)
-        # One to_array call and column slices in numpy: far cheaper than
-        # reading the attributes from a Token object per token.
-        array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH, SENT_START])
-        self.texts: list[str] = _texts_of(array[:, 0].tolist(), doc.vocab.strings)
-        self.whitespace: list[bool] = array[:, 1].astype(bool).tolist()
-        self.is_space: list[bool] = array[:, 2].astype(bool).tolist()
-        self.is_punct: list[bool] = array[:, 3].astype(bool).tolist()
-        self.starts: list[int] = array[:, 4].tolist()
-        self.ends: list[int] = (array[:, 4] + array[:, 5]).tolist()
+        compiled = speedups.COMPILED
+        sentence_column = None
+        if compiled is not None:
+            (
+                self.texts,
+                self.lowers,
+                self.starts,
+                self.ends,
+                self.whitespace,
+                self.is_space,
+                self.is_punct,
+            ) = compiled.token_columns(doc)
+        else:
+            # One to_array call and column slices in numpy: far cheaper than
+            # reading the attributes from a Token object per token.
+            if len(_ORTH_TEXTS) > ORTH_CACHE_SIZE:
+                _ORTH_TEXTS.clear()
+            array = doc.to_array([ORTH, SPACY, IS_SPACE, IS_PUNCT, IDX, LENGTH, SENT_START])
+            self.texts = _texts_of(array[:, 0].tolist(), doc.vocab.strings)
+            self.whitespace = array[:, 1].astype(bool).tolist()
+            self.is_space = array[:, 2].astype(bool).tolist()
+            self.is_punct = array[:, 3].astype(bool).tolist()
+            self.starts = array[:, 4].tolist()
+            self.ends = (array[:, 4] + array[:, 5]).tolist()
+            self.lowers = list(map(str.lower, self.texts))
+            sentence_column = array[:, 6]
         # Doc.text is the token texts, each followed by its trailing space if
         # any. The list alternates the two and is filled by slice assignment,
         # which runs in C.
@@ -133,16 +159,13 @@ class TokenTable:
         parts[::2] = self.texts
         parts[1::2] = map(_TRAILING.__getitem__, self.whitespace)
         self.text: str = "".join(parts)
-        self.lowers: list[str] = list(map(str.lower, self.texts))
-        self._by_start: dict[int, int] | None = None
-        self._by_end: dict[int, int] | None = None
         self._sentence_values: bytes | None = None
         self._hooked = False
         self.sent_starts: list[bool] = []
         self.has_sentences = False
         self._sentence_indices: list[int] | None = None
         self._sentence_ranges: list[tuple[int, int]] | None = None
-        self._read_sentences(array[:, 6])
+        self._read_sentences(sentence_column)
 
     @property
     def doc(self) -> Doc:
@@ -152,26 +175,37 @@ class TokenTable:
             raise ReferenceError("the Doc of this TokenTable was garbage collected")
         return doc
 
-    def _read_sentences(self, values: numpy.ndarray | None = None) -> None:
+    def _read_sentences(self, column: numpy.ndarray | None = None) -> None:
         """Read the sentence starts again, unless they are unchanged since the last read.
 
-        `values` is the Doc's SENT_START column when the caller has just read it.
+        `column` is the Doc's SENT_START column when the caller has just read it.
         """
         doc = self.doc
-        # SENT_START is 1 (start), -1 (not a start) or 0 (unset); to_array
-        # returns it as an unsigned integer, so -1 arrives as 2**64 - 1.
-        if values is None:
-            values = doc.to_array(SENT_START)
         hooked = "sents" in doc.user_hooks
-        raw = values.tobytes()
+        compiled = speedups.COMPILED
+        # The compiled module gives one signed byte per token. The to_array
+        # column holds SENT_START (1 start, -1 not a start, 0 unset) as an
+        # unsigned integer, so -1 arrives there as 2**64 - 1.
+        if compiled is not None:
+            raw = compiled.sentence_values(doc)
+        else:
+            if column is None:
+                column = doc.to_array(SENT_START)
+            raw = column.tobytes()
         # Most calls find the sentences unchanged, so the comparison of the
-        # raw bytes comes before any other work on the array.
+        # raw bytes comes before any other work.
         if raw == self._sentence_values and hooked == self._hooked:
             return
         self._sentence_values = raw
         self._hooked = hooked
-        self.has_sentences = hooked or len(values) <= 1 or bool(values[1:].any())
-        self.sent_starts = (values == 1).tolist()
+        if compiled is not None:
+            count = len(raw)
+            self.has_sentences = hooked or count <= 1 or raw.count(0, 1) < count - 1
+            self.sent_starts = compiled.sentence_flags(raw)
+        else:
+            assert column is not None
+            self.has_sentences = hooked or len(column) <= 1 or bool(column[1:].any())
+            self.sent_starts = (column == 1).tolist()
         self._sentence_indices = None
         self._sentence_ranges = None
 
@@ -189,13 +223,13 @@ class TokenTable:
 
         The same rule as ``doc.char_span(start_char, end_char)`` with the
         default "strict" alignment: both offsets must fall on token edges.
+        Token offsets increase strictly, so a binary search finds them.
         """
-        if self._by_start is None:
-            self._by_start = {start: index for index, start in enumerate(self.starts)}
-            self._by_end = {end: index for index, end in enumerate(self.ends)}
-        start = self._by_start.get(start_char)
-        end = self._by_end.get(end_char)  # type: ignore[union-attr]
-        if start is None or end is None:
+        start = bisect.bisect_left(self.starts, start_char)
+        if start == len(self.starts) or self.starts[start] != start_char:
+            return None
+        end = bisect.bisect_left(self.ends, end_char)
+        if end == len(self.ends) or self.ends[end] != end_char:
             return None
         return start, end + 1
 
@@ -211,7 +245,7 @@ class TokenTable:
         if self._sentence_ranges is None:
             count = len(self.texts)
             # Token 0 always starts a sentence, whatever its SENT_START value.
-            starts = [0, *[index for index, start in enumerate(self.sent_starts) if start and index > 0]]
+            starts = [0, *compress(range(1, count), islice(self.sent_starts, 1, None))]
             self._sentence_ranges = list(zip(starts, [*starts[1:], count])) if count else []
         return self._sentence_ranges
 

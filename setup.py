@@ -1,0 +1,30 @@
+"""Build kg's optional compiled module, ``kg.nlp._speedups``.
+
+All metadata lives in pyproject.toml; this file only adds the extension.
+The module reads spaCy's token structs, so it compiles against the spaCy
+headers of the build environment and records that spaCy release. kg runs
+its pure-Python code instead when the module is missing (no C++ compiler,
+``optional=True`` lets the install go on) or was built for another spaCy.
+"""
+
+from setuptools import Extension, setup
+
+
+def speedup_extensions() -> list[Extension]:
+    import numpy
+    import spacy
+    from Cython.Build import cythonize
+
+    extension = Extension(
+        "kg.nlp._speedups",
+        ["kg/nlp/_speedups.pyx"],
+        include_dirs=[numpy.get_include()],
+        # spaCy's headers declare C++ containers (libcpp), so the module is C++.
+        language="c++",
+        define_macros=[("KG_SPACY_VERSION", f'"{spacy.about.__version__}"')],
+        optional=True,
+    )
+    return cythonize([extension], language_level=3)
+
+
+setup(ext_modules=speedup_extensions())
