@@ -7,13 +7,21 @@ its pure-Python code instead when the module is missing (no C++ compiler,
 ``optional=True`` lets the install go on) or was built for another spaCy.
 """
 
+import sys
+
 from setuptools import Extension, setup
 
 
 def speedup_extensions() -> list[Extension]:
-    import numpy
-    import spacy
-    from Cython.Build import cythonize
+    try:
+        import numpy
+        import spacy
+        from Cython.Build import cythonize
+    except ImportError as error:
+        # pyproject.toml lists these as build requirements, so this happens
+        # only in a build without isolation that lacks one of them.
+        print(f"kg: not compiling kg.nlp._speedups ({error}); kg will run its pure-Python token loops", file=sys.stderr)
+        return []
 
     extension = Extension(
         "kg.nlp._speedups",

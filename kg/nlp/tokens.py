@@ -184,7 +184,7 @@ class TokenTable:
         hooked = "sents" in doc.user_hooks
         compiled = speedups.COMPILED
         # The compiled module gives one signed byte per token. The to_array
-        # column holds SENT_START (1 start, -1 not a start, 0 unset) as an
+        # column contains SENT_START (1 start, -1 not a start, 0 unset) as an
         # unsigned integer, so -1 arrives there as 2**64 - 1.
         if compiled is not None:
             raw = compiled.sentence_values(doc)
