@@ -2,19 +2,19 @@
 
 `kg.nlp.tokens` and `kg.nlp.entities` call the compiled functions through
 `COMPILED` when it is a module, and their pure-Python references when it is
-None. Both give the same results; the compiled ones are faster (see
+None. Both give the same results, and the compiled ones are faster (see
 docs/performance.md). `COMPILED` is None when:
 
-- the module was not compiled (``pip install`` found no C++ compiler, and
-  the extension is optional);
-- it was compiled against another spaCy release than the one installed,
-  because it reads spaCy's token structs, whose layout may change between
-  releases (a warning says so; reinstalling kg compiles it again);
+- the module was not compiled, because ``pip install`` found no C++
+  compiler and the extension is optional;
+- it was compiled against another spaCy release than the one installed.
+  It reads spaCy's token structs, whose layout may change between
+  releases, so a warning says to reinstall kg, which compiles it again;
 - the environment variable ``KG_NO_SPEEDUPS`` is set to a non-empty value
   other than "0", to compare the two or to rule the compiled code out.
 
 Benchmarks and tests may assign `COMPILED` to switch between the two in one
-process; components read it on every call.
+process, because components read it on every call.
 """
 
 from __future__ import annotations
